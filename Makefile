@@ -1,0 +1,79 @@
+# pdns-refresher: plain Makefile, pkg-config for the four libraries.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+
+CC       ?= cc
+PKGS     := libevent ldns libmariadb libconfuse
+WERROR   ?= -Werror
+CFLAGS   ?= -O2 -g
+WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wno-format-nonliteral $(WERROR)
+ifdef SANITIZE
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=$(SANITIZE)
+BUILD    ?= build-$(subst $(comma),-,$(SANITIZE))
+endif
+comma    := ,
+BUILD    ?= build
+
+DEPS_OK  := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+ALL_CFLAGS := $(WARN) -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+
+MODULES  := log util conf zone master soa xfr rr db dbthread chan refresh
+OBJS     := $(MODULES:%=$(BUILD)/%.o)
+MAIN     := $(BUILD)/main.o
+BIN      := $(BUILD)/pdns-refresher
+UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+
+.PHONY: all check unit units demo install clean bench
+
+# Missing Debian packages are installed first (pkg-config must see them before
+# the flags above mean anything), then the real targets run in a sub-make.
+all:
+	@tests/lib/deps.sh build
+	@$(MAKE) --no-print-directory $(BIN)
+
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BIN): $(OBJS) $(MAIN)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(MAIN) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/unit.h | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+# Every test: unit tests, then integration tests against private servers.
+check:
+	@tests/lib/deps.sh build test
+	@$(MAKE) --no-print-directory $(BIN) $(UNITS)
+	@tests/run.sh $(BUILD)
+
+unit:
+	@tests/lib/deps.sh build
+	@$(MAKE) --no-print-directory $(BIN) $(UNITS)
+	@tests/run.sh $(BUILD) unit
+
+units: $(UNITS)
+
+demo:
+	@tests/lib/deps.sh build test
+	@$(MAKE) --no-print-directory $(BIN)
+	@tests/demo.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/pdns-refresher $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/pdns-refresher
+	install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf.sample
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/pdns-refresher.service \
+	    > $(DESTDIR)$(UNITDIR)/pdns-refresher.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/pdns-refresher.service
+
+clean:
+	rm -rf build build-*

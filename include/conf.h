@@ -1,0 +1,61 @@
+/* conf: the configuration file (libconfuse) to a plain struct conf. */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conf {
+	/* mysql {} : the contract's section */
+	char	*db_host;
+	int	 db_port;
+	char	*db_socket;
+	char	*db_user;
+	char	*db_password;
+	char	*db_name;
+
+	int	 workers;		/* transfer worker threads */
+	int	 dnssec;		/* mirror pdns gmysql-dnssec (reserved) */
+
+	/* soa {} */
+	int	 soa_qps;		/* SOA queries started per second, all masters */
+	int	 soa_inflight;		/* SOA queries outstanding, all masters */
+	int	 soa_timeout_ms;	/* wait for one UDP reply */
+	int	 soa_tries;		/* UDP tries per master before the next one */
+
+	/* master {} : per master address */
+	int	 master_qps;
+	int	 master_inflight;
+	int	 master_xfrs;		/* concurrent transfers from one master */
+
+	/* transfer {} */
+	int	 xfr_idle_s;		/* seconds without a byte from the master */
+	int	 xfr_total_s;		/* seconds for a whole transfer */
+	long	 xfr_max_records;
+	long	 xfr_max_bytes;
+	int	 xfr_queue;		/* transfers waiting for a worker */
+
+	/* timers {} : bounds on what a master's SOA asks for */
+	int	 min_refresh, max_refresh;
+	int	 min_retry, max_retry;
+	int	 min_expire;
+	int	 max_backoff;		/* cap on retry backoff, seconds */
+
+	int	 domains_reload_s;	/* re-read the domain list */
+	int	 last_check_flush_ms;	/* batch last_check writes */
+
+	/* log {} */
+	int	 log_facility;
+	int	 log_level;
+};
+
+/*
+ * Parse path into a new struct conf.  Returns NULL on any error and writes
+ * "file:line: message" lines into err.  The caller frees with conf_free.
+ */
+struct conf	*conf_load(const char *path, char *err, size_t errlen);
+void		 conf_free(struct conf *);
+/* True if the file can be read by users other than its owner and group. */
+bool		 conf_world_readable(const char *path);
+
+#endif

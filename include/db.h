@@ -1,0 +1,68 @@
+/* db: every SQL statement, connections, transactions, retries. */
+#ifndef DB_H
+#define DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "rr.h"
+
+struct conf;
+
+/* Connection settings, copied so a thread never reads the live config. */
+struct db_params {
+	char	*host, *socket, *user, *password, *name;
+	int	 port;
+};
+
+/* One row of domains (type SLAVE) with its stored SOA content. */
+struct db_domain {
+	uint32_t	 id;
+	char		*name;
+	char		*master;	/* may be NULL */
+	int64_t		 last_check;	/* -1 when NULL */
+	char		*soa;		/* NULL when the zone has no SOA row */
+};
+
+enum db_rc {
+	DB_OK = 0,
+	DB_ERR = -1,		/* failed; the transaction was rolled back */
+	DB_GONE = -2,		/* the domain is no longer a SLAVE domain */
+};
+
+struct db;
+
+void		 db_params_from_conf(struct db_params *, const struct conf *);
+void		 db_params_free(struct db_params *);
+/* Call once before any thread starts (mysql_library_init). */
+void		 db_library_init(void);
+/* A handle; it connects on first use and again after the server went away. */
+struct db	*db_new(const struct db_params *);
+void		 db_free(struct db *);
+/* Connect now (if not connected); -1 with a message in err. */
+int		 db_connect(struct db *, char *err, size_t errlen);
+/* Check the tables and columns we use are there, as in the PowerDNS schema. */
+int		 db_check_schema(struct db *, char *err, size_t errlen);
+
+/*
+ * Load SLAVE domains (only the one named, if only_name is not NULL).  The
+ * caller owns the array and frees it with db_domains_free.
+ */
+int		 db_load_domains(struct db *, const char *only_name,
+		    struct db_domain **out, size_t *n, char *err, size_t errlen);
+void		 db_domains_free(struct db_domain *, size_t);
+
+/*
+ * Replace a zone's rows in one transaction and set last_check: lock the
+ * domain row, delete, multi-row insert, update.  Retries deadlocks, lock
+ * waits and a lost connection; anything else rolls back.
+ */
+enum db_rc	 db_write_zone(struct db *, uint32_t domain_id, const struct rr_set *,
+		    time_t last_check, char *err, size_t errlen);
+/* Set last_check for many domains: ids[i] checked at times[i]. */
+int		 db_last_check(struct db *, const uint32_t *ids, const int64_t *times,
+		    size_t n, char *err, size_t errlen);
+
+#endif

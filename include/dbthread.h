@@ -1,0 +1,41 @@
+/* dbthread: the main loop's MySQL work (domain loads, last_check batches). */
+#ifndef DBTHREAD_H
+#define DBTHREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chan.h"
+#include "db.h"
+
+enum dbreq_type { DBREQ_LOAD, DBREQ_LAST_CHECK };
+
+struct dbreq {
+	struct chan_node	 node;
+	enum dbreq_type		 type;
+	/* DBREQ_LOAD */
+	char			*only_name;	/* NULL: every SLAVE domain */
+	struct db_domain	*domains;	/* result, owned by the request */
+	size_t			 ndomains;
+	/* DBREQ_LAST_CHECK */
+	uint32_t		*ids;
+	int64_t			*times;
+	size_t			 n;
+	/* result */
+	int			 rc;
+	char			 err[256];
+	int64_t			 ms;
+};
+
+/* Start the thread with its own connection. */
+void		 dbthread_start(const struct db_params *);
+/* Descriptor that becomes readable when finished requests are waiting. */
+int		 dbthread_fd(void);
+/* Queue a request; the thread owns it until dbthread_done returns it. */
+void		 dbthread_submit(struct dbreq *);
+struct dbreq	*dbthread_done(void);
+/* Finish every queued request, then stop and join. */
+void		 dbthread_stop(void);
+void		 dbreq_free(struct dbreq *);
+
+#endif

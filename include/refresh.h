@@ -1,0 +1,27 @@
+/* refresh: the refresh logic of the event loop: due zones, limits, results. */
+#ifndef REFRESH_H
+#define REFRESH_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+
+struct conf;
+
+/*
+ * Set up on base.  once: refresh what is due, then stop the loop.  zone: only
+ * that domain, due or not (implies once).  The conf must outlive its use;
+ * refresh_set_conf swaps it after a reload.
+ */
+void	refresh_init(struct event_base *, const struct conf *, bool once,
+	    const char *zone);
+/* Load the domain list and start working. */
+void	refresh_start(void);
+void	refresh_set_conf(const struct conf *);
+/* Stop new work, let transactions finish, flush last_check, end the loop. */
+void	refresh_shutdown(const char *why);
+/* --once: 0 if every zone ended fresh, 1 otherwise. */
+int	refresh_exit_code(void);
+/* One log line with the counters. */
+void	refresh_log_stats(const char *prefix);
+
+#endif

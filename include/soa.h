@@ -1,0 +1,54 @@
+/* soa: asynchronous SOA queries over UDP (TCP on truncation), reply validation. */
+#ifndef SOA_H
+#define SOA_H
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "master.h"
+
+enum soa_status {
+	SOA_OK,
+	SOA_TRUNCATED,		/* TC set: ask again over TCP */
+	SOA_IGNORE,		/* not a reply to this query (ID, QR, source) */
+	SOA_BAD,		/* a reply to this query that we cannot use */
+	SOA_TIMEOUT,
+	SOA_NETERR,
+};
+
+struct soa_result {
+	enum soa_status	 status;
+	uint32_t	 serial, refresh, retry, expire;
+	int64_t		 rtt_ms;
+	char		 err[160];
+};
+
+typedef void soa_cb(void *arg, const struct soa_result *);
+struct soa_query;
+
+/*
+ * Start a SOA query for zone at a master: tries UDP attempts of timeout_ms,
+ * each from a new random port with a new random ID.  cb runs exactly once,
+ * from the event loop, unless the query is cancelled first.  NULL (errno
+ * set) if not even the first datagram could be sent; cb does not run then.
+ */
+struct soa_query *soa_query_start(struct event_base *, const char *zone,
+		    const struct master_addr *, int timeout_ms, int tries,
+		    soa_cb *cb, void *arg);
+/* Stop a query; its callback will not run. */
+void		 soa_query_cancel(struct soa_query *);
+
+/* A query message (RD clear) for zone/qtype into buf; returns its length or -1. */
+int		 soa_make_query(const char *zone, uint16_t qtype, uint16_t id,
+		    uint8_t *buf, size_t buflen);
+/*
+ * Validate a reply to our SOA query for zone (wire name) with ID id, as
+ * shared/reference/secondary.md requires.  Pure; fills res.
+ */
+enum soa_status	 soa_check_reply(const uint8_t *pkt, size_t len, uint16_t id,
+		    const uint8_t *zone_wire, size_t zone_len, struct soa_result *res);
+/* Zone name to lowercase wire form; returns length or -1. */
+int		 soa_name_wire(const char *zone, uint8_t *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,95 @@
+/* xfr: transfer worker pool, AXFR over TCP with limits, transfer validation. */
+#ifndef XFR_H
+#define XFR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chan.h"
+#include "db.h"
+#include "master.h"
+#include "rr.h"
+
+struct xfr_limits {
+	int	 idle_ms;		/* no byte from the master for this long */
+	int	 total_ms;		/* whole transfer */
+	long	 max_records;
+	long	 max_bytes;		/* wire bytes */
+};
+
+enum xfr_status {
+	XFR_OK,			/* written */
+	XFR_NOTNEWER,		/* the AXFR's serial is not newer than ours: not written */
+	XFR_FAILED,		/* the transfer failed: nothing written */
+	XFR_DBFAILED,		/* the database refused: rolled back, old rows stay */
+	XFR_GONE,		/* the domain disappeared meanwhile: nothing written */
+	XFR_ABORTED,		/* shutdown: nothing written */
+};
+
+struct xfr_job {
+	struct chan_node	 node;
+	/* in */
+	uint32_t		 domain_id;
+	char			*zone;
+	struct master_addr	 ma;
+	char			 master[64];
+	bool			 have_serial;
+	uint32_t		 old_serial;
+	struct xfr_limits	 lim;
+	void			*arg;		/* the caller's, untouched */
+	/* out */
+	enum xfr_status		 status;
+	char			 err[256];
+	uint32_t		 serial, refresh, retry, expire;
+	size_t			 records, rows, dropped, bytes;
+	char			 dropped_example[128];
+	int64_t			 ms;
+};
+
+/* Validation state of one AXFR stream, fed message by message. */
+struct axfr {
+	uint8_t		 apex[256];	/* lowercase wire name */
+	size_t		 apexlen;
+	const char	*zone;
+	uint16_t	 id;
+	ldns_rr		*soa;		/* first SOA */
+	size_t		 msgs;
+	bool		 done;
+	long		 max_records;
+	size_t		 records, dropped;
+	char		 dropped_example[128];
+	struct rr_set	*set;
+};
+
+/* Start n workers, each with its own DB connection. */
+void		 xfr_start(int n, const struct db_params *);
+/* Descriptor that becomes readable when finished jobs are waiting. */
+int		 xfr_fd(void);
+/* Hand a job to the pool; the pool owns it until xfr_done returns it. */
+void		 xfr_submit(struct xfr_job *);
+/* A finished job, or NULL; the caller owns it then. */
+struct xfr_job	*xfr_done(void);
+/* Make transfers still on the network give up (a transaction under way finishes). */
+void		 xfr_abort(void);
+/* Abort transfers in progress (not transactions), stop and join the workers. */
+void		 xfr_stop(void);
+void		 xfr_job_free(struct xfr_job *);
+
+/* Set up validation of an AXFR of zone into set. */
+int		 axfr_init(struct axfr *, const char *zone, uint16_t id,
+		    long max_records, struct rr_set *set);
+/*
+ * Feed one message.  Returns 0 for more, 1 when the closing SOA arrived,
+ * -1 with the reason in err.  Pure: no I/O, no logging.
+ */
+int		 axfr_feed(struct axfr *, const uint8_t *msg, size_t len,
+		    char *err, size_t errlen);
+void		 axfr_free(struct axfr *);
+
+/* Run a job's network part and validation into set (used by workers and tests). */
+int		 xfr_fetch(struct xfr_job *, struct rr_set *set,
+		    const atomic_bool *stop);
+
+#endif

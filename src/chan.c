@@ -1,0 +1,108 @@
+/*
+ * chan: memcached's hand-off, a locked queue plus a wake-up descriptor.  The
+ * pointer carries ownership: whoever takes a node owns it.
+ */
+#include <sys/eventfd.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "log.h"
+#include "util.h"
+
+struct chan {
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	struct chan_node	*head, *tail;
+	bool			 closed;
+	int			 fd;
+};
+
+struct chan *
+chan_new(bool with_fd)
+{
+	struct chan	*c = xcalloc(1, sizeof(*c));
+
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	c->fd = -1;
+	if (with_fd && (c->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		fatal("eventfd");
+	return c;
+}
+
+void
+chan_free(struct chan *c)
+{
+	if (c == NULL)
+		return;
+	if (c->fd != -1)
+		close(c->fd);
+	pthread_mutex_destroy(&c->mtx);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}
+
+void
+chan_put(struct chan *c, struct chan_node *n)
+{
+	uint64_t	 one = 1;
+
+	n->next = NULL;
+	pthread_mutex_lock(&c->mtx);
+	if (c->tail != NULL)
+		c->tail->next = n;
+	else
+		c->head = n;
+	c->tail = n;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->mtx);
+	if (c->fd != -1)
+		while (write(c->fd, &one, sizeof(one)) == -1 && errno == EINTR)
+			;
+}
+
+struct chan_node *
+chan_get(struct chan *c, bool wait)
+{
+	struct chan_node	*n;
+
+	pthread_mutex_lock(&c->mtx);
+	while (wait && c->head == NULL && !c->closed)
+		pthread_cond_wait(&c->cond, &c->mtx);
+	if ((n = c->head) != NULL) {
+		c->head = n->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return n;
+}
+
+void
+chan_close(struct chan *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->closed = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+int
+chan_fd(struct chan *c)
+{
+	return c->fd;
+}
+
+void
+chan_clear_fd(struct chan *c)
+{
+	uint64_t	 v;
+
+	if (c->fd != -1)
+		while (read(c->fd, &v, sizeof(v)) == -1 && errno == EINTR)
+			;
+}

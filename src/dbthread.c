@@ -1,0 +1,96 @@
+/*
+ * dbthread: one thread with its own MySQL connection that runs what the
+ * event loop needs from the database, so the loop never waits on MySQL.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "dbthread.h"
+#include "log.h"
+#include "util.h"
+
+static pthread_t	 thread;
+static bool		 running;
+static struct chan	*reqs, *done;
+static struct db_params	 dbp;
+
+static void *
+dbthread_main(void *arg)
+{
+	struct db		*db = db_new(&dbp);
+	struct chan_node	*n;
+
+	(void)arg;
+	while ((n = chan_get(reqs, true)) != NULL) {
+		struct dbreq	*r = (struct dbreq *)n;
+		int64_t		 start = util_now_ms();
+
+		switch (r->type) {
+		case DBREQ_LOAD:
+			r->rc = db_load_domains(db, r->only_name, &r->domains,
+			    &r->ndomains, r->err, sizeof(r->err));
+			break;
+		case DBREQ_LAST_CHECK:
+			r->rc = db_last_check(db, r->ids, r->times, r->n, r->err,
+			    sizeof(r->err));
+			break;
+		}
+		r->ms = util_now_ms() - start;
+		chan_put(done, &r->node);
+	}
+	db_free(db);
+	return NULL;
+}
+
+void
+dbthread_start(const struct db_params *p)
+{
+	reqs = chan_new(false);
+	done = chan_new(true);
+	dbp = *p;
+	if ((errno = pthread_create(&thread, NULL, dbthread_main, NULL)) != 0)
+		fatal("pthread_create");
+	running = true;
+}
+
+int
+dbthread_fd(void)
+{
+	return chan_fd(done);
+}
+
+void
+dbthread_submit(struct dbreq *r)
+{
+	chan_put(reqs, &r->node);
+}
+
+struct dbreq *
+dbthread_done(void)
+{
+	chan_clear_fd(done);
+	return (struct dbreq *)chan_get(done, false);
+}
+
+void
+dbthread_stop(void)
+{
+	if (!running)
+		return;
+	chan_close(reqs);
+	pthread_join(thread, NULL);
+	running = false;
+}
+
+void
+dbreq_free(struct dbreq *r)
+{
+	if (r == NULL)
+		return;
+	free(r->only_name);
+	db_domains_free(r->domains, r->ndomains);
+	free(r->ids);
+	free(r->times);
+	free(r);
+}

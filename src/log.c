@@ -1,0 +1,142 @@
+/*
+ * log: OpenBSD-style logging.  Lines go to syslog, and to stderr when the
+ * daemon runs in the foreground.  errno is preserved across every call.
+ * Safe to call from any thread (syslog and stdio lock internally).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static bool		 log_stderr = true;
+static enum log_level	 log_lvl = LOG_LVL_INFO;
+
+static const struct { const char *name; int value; } facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+static const char *const levels[] = { "err", "warning", "info", "debug" };
+
+void
+log_init(const char *ident, int facility, enum log_level lvl, bool to_stderr)
+{
+	log_stderr = to_stderr;
+	log_lvl = lvl;
+	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	tzset();
+}
+
+void
+log_setup(int facility, enum log_level lvl)
+{
+	closelog();
+	openlog(NULL, LOG_PID | LOG_NDELAY, facility);
+	log_lvl = lvl;
+}
+
+int
+log_level_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcasecmp(s, levels[i]) == 0)
+			return (int)i;
+	if (strcasecmp(s, "error") == 0)
+		return LOG_LVL_ERR;
+	if (strcasecmp(s, "warn") == 0)
+		return LOG_LVL_WARN;
+	return -1;
+}
+
+int
+log_facility_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcasecmp(s, facilities[i].name) == 0)
+			return facilities[i].value;
+	return -1;
+}
+
+static void
+vlog(enum log_level lvl, const char *errstr, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char	 msg[2048];
+	int	 saved = errno;
+
+	if (lvl > log_lvl)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errstr != NULL) {
+		size_t	 n = strlen(msg);
+		snprintf(msg + n, sizeof(msg) - n, ": %s", errstr);
+	}
+	syslog(prio[lvl], "%s", msg);
+	if (log_stderr) {
+		struct timespec	 ts;
+		struct tm	 tm;
+		char		 stamp[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ld %s: %s\n", stamp, ts.tv_nsec / 1000000,
+		    levels[lvl], msg);
+	}
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*e = strerror(errno);
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_WARN, e, fmt, ap);
+	va_end(ap);
+}
+
+#define LOG_FN(fn, lvl)					\
+void							\
+fn(const char *fmt, ...)				\
+{							\
+	va_list	 ap;					\
+							\
+	va_start(ap, fmt);				\
+	vlog(lvl, NULL, fmt, ap);			\
+	va_end(ap);					\
+}
+LOG_FN(log_warnx, LOG_LVL_WARN)
+LOG_FN(log_info, LOG_LVL_INFO)
+LOG_FN(log_debug, LOG_LVL_DEBUG)
+LOG_FN(log_err, LOG_LVL_ERR)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*e = strerror(errno);
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, e, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,273 @@
+/*
+ * master: master address lists as PowerDNS parses them, and the registry of
+ * master addresses shared by all zones, so limits and health are per master
+ * and not per zone.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <event2/event.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "master.h"
+#include "util.h"
+
+static int
+parse_port(const char *s, uint16_t *port)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* One token: "ip", "ip:port", "v6", "[v6]", "[v6]:port". */
+static int
+parse_one(const char *tok, struct master_addr *ma)
+{
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*portstr = NULL;
+	uint16_t	 port = 53;
+	size_t		 hl;
+
+	memset(ma, 0, sizeof(*ma));
+	if (tok[0] == '[') {
+		const char *rb = strchr(tok, ']');
+		if (rb == NULL)
+			return -1;
+		hl = (size_t)(rb - tok - 1);
+		if (rb[1] == ':')
+			portstr = rb + 2;
+		else if (rb[1] != '\0')
+			return -1;
+		if (hl == 0 || hl >= sizeof(host))
+			return -1;
+		memcpy(host, tok + 1, hl);
+		host[hl] = '\0';
+		if (strchr(host, ':') == NULL)	/* [v4] is not a form pdns takes */
+			return -1;
+	} else {
+		const char *colon = strchr(tok, ':');
+		if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+			hl = (size_t)(colon - tok);	/* exactly one colon: v4:port */
+			portstr = colon + 1;
+		} else
+			hl = strlen(tok);		/* v4, or bare v6 */
+		if (hl == 0 || hl >= sizeof(host))
+			return -1;
+		memcpy(host, tok, hl);
+		host[hl] = '\0';
+	}
+	if (portstr != NULL && parse_port(portstr, &port) == -1)
+		return -1;
+
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)&ma->ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ma->ss;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		ma->len = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		ma->len = sizeof(*s6);
+	} else
+		return -1;
+	return 0;
+}
+
+int
+master_parse(const char *text, struct master_addr *out, int max,
+    char *err, size_t errlen)
+{
+	char		 tok[128];
+	const char	*p = text;
+	int		 n = 0;
+
+	if (text == NULL || *text == '\0') {
+		snprintf(err, errlen, "no master address");
+		return -1;
+	}
+	if (strlen(text) > 4096) {
+		snprintf(err, errlen, "master list too long (%zu bytes)", strlen(text));
+		return -1;
+	}
+	while (*p != '\0') {
+		size_t	 len = strcspn(p, ", \t");
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if (len >= sizeof(tok)) {
+			snprintf(err, errlen, "master address too long: '%.40s...'", p);
+			return -1;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		p += len;
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)tok[i];
+			if (c < 0x21 || c > 0x7e) {
+				snprintf(err, errlen, "bad byte 0x%02x in master address", c);
+				return -1;
+			}
+		}
+		if (n == max)
+			break;		/* extra masters are ignored, not an error */
+		if (parse_one(tok, &out[n]) == -1) {
+			snprintf(err, errlen, "bad master address '%s'", tok);
+			return -1;
+		}
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "no master address");
+		return -1;
+	}
+	return n;
+}
+
+void
+master_fmt(const struct master_addr *ma, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (ma->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ma->ss;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	} else if (ma->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ma->ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else
+		snprintf(buf, len, "(none)");
+}
+
+bool
+master_addr_eq(const struct master_addr *ma, const struct sockaddr *sa,
+    socklen_t len)
+{
+	if (sa->sa_family != ma->ss.ss_family)
+		return false;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ma->ss;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)sa;
+		return a->sin_port == b->sin_port &&
+		    a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ma->ss;
+		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)sa;
+		return a->sin6_port == b->sin6_port &&
+		    memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+/* Registry: open hash of masters by address and port. */
+static struct master	**reg;
+static size_t		  reg_size, reg_count;
+
+static uint32_t
+addr_hash(const struct master_addr *ma)
+{
+	const uint8_t	*p;
+	size_t		 n;
+	uint32_t	 h = 2166136261u;
+
+	if (ma->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ma->ss;
+		p = (const uint8_t *)&s4->sin_addr;
+		n = 4;
+		h = (h ^ s4->sin_port) * 16777619u;
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ma->ss;
+		p = (const uint8_t *)&s6->sin6_addr;
+		n = 16;
+		h = (h ^ s6->sin6_port) * 16777619u;
+	}
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void
+reg_grow(void)
+{
+	size_t		  nsize = reg_size ? reg_size * 2 : 256;
+	struct master	**n = xcalloc(nsize, sizeof(*n));
+
+	for (size_t i = 0; i < reg_size; i++) {
+		struct master *m = reg[i], *next;
+		for (; m != NULL; m = next) {
+			next = m->hnext;
+			size_t b = addr_hash(&m->addr) & (nsize - 1);
+			m->hnext = n[b];
+			n[b] = m;
+		}
+	}
+	free(reg);
+	reg = n;
+	reg_size = nsize;
+}
+
+struct master *
+master_get(const struct master_addr *ma)
+{
+	struct master	*m;
+	size_t		 b;
+
+	if (reg_count >= reg_size)
+		reg_grow();
+	b = addr_hash(ma) & (reg_size - 1);
+	for (m = reg[b]; m != NULL; m = m->hnext)
+		if (master_addr_eq(&m->addr, (const struct sockaddr *)&ma->ss, ma->len)) {
+			m->refs++;
+			return m;
+		}
+	m = xcalloc(1, sizeof(*m));
+	m->addr = *ma;
+	master_fmt(ma, m->name, sizeof(m->name));
+	TAILQ_INIT(&m->ready);
+	TAILQ_INIT(&m->xfrwait);
+	m->tokens = 1;
+	m->refs = 1;
+	m->hnext = reg[b];
+	reg[b] = m;
+	reg_count++;
+	return m;
+}
+
+void
+master_put(struct master *m)
+{
+	struct master	**pp;
+
+	if (--m->refs > 0)
+		return;
+	pp = &reg[addr_hash(&m->addr) & (reg_size - 1)];
+	while (*pp != m)
+		pp = &(*pp)->hnext;
+	*pp = m->hnext;
+	reg_count--;
+	if (m->wake != NULL)
+		event_free(m->wake);
+	free(m);
+}
+
+size_t
+master_count(void)
+{
+	return reg_count;
+}

@@ -1,0 +1,910 @@
+/*
+ * refresh: everything the event loop decides.  Zones wait in the timer heap,
+ * become ready and queue on their current master; masters with work and
+ * capacity take turns (round robin) within the global and per-master rates
+ * and in-flight limits.  A newer serial queues a transfer on that master;
+ * transfers go to the pool within the worker count and per-master limit.
+ * Only this thread touches zones, masters and timers.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "dbthread.h"
+#include "log.h"
+#include "refresh.h"
+#include "soa.h"
+#include "util.h"
+#include "xfr.h"
+#include "zone.h"
+
+#define ERRLOG_WINDOW_MS	60000	/* one warning per master per window */
+#define RELOAD_RETRY_MS		5000
+
+static const char *const state_names[] = {
+	"waiting", "ready", "querying", "xfr-wait", "transferring", "done",
+};
+
+static struct {
+	struct event_base	*base;
+	const struct conf	*conf;
+	bool			 once, stopping, finishing, loaded;
+	char			*only_zone;
+	struct event		*tick, *reload, *flush, *ev_xfr, *ev_db, *stats;
+	struct master_list	 runnable, xrunnable;
+	double			 tokens;
+	int64_t			 tokens_at, started;
+	int			 soa_inflight, xfr_inflight, db_inflight;
+	bool			 load_inflight;
+	size_t			 pending;	/* zones ready .. transferring */
+	uint32_t		*lc_ids;
+	int64_t			*lc_times;
+	size_t			 lc_n, lc_cap;
+	/* counters since start */
+	uint64_t		 checks, unchanged, transfers, failures, xfr_failures;
+	uint64_t		 rows_written, once_failed;
+} S;
+
+static void	dispatch_cb(evutil_socket_t, short, void *);
+static void	zone_fail(struct zone *, const char *why, bool next_master);
+static void	xfr_dispatch(void);
+static void	check_finished(void);
+
+static void
+kick(void)
+{
+	if (S.tick != NULL)
+		event_active(S.tick, EV_TIMEOUT, 0);
+}
+
+static struct timeval
+ms_tv(int64_t ms)
+{
+	struct timeval	 tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+static bool
+state_pending(int st)
+{
+	return st >= ZONE_READY && st <= ZONE_TRANSFERRING;
+}
+
+/* The one place a zone's state changes. */
+static void
+set_state(struct zone *z, enum zone_state st)
+{
+	if (state_pending(z->state) && !state_pending(st))
+		S.pending--;
+	else if (!state_pending(z->state) && state_pending(st))
+		S.pending++;
+	log_debug("zone %s: %s -> %s", z->name, state_names[z->state], state_names[st]);
+	z->state = st;
+}
+
+static struct master *
+cur_master(const struct zone *z)
+{
+	return z->masters[z->cur];
+}
+
+static void
+runnable_add(struct master *m)
+{
+	if (m->in_runnable || m->sleeping || TAILQ_EMPTY(&m->ready))
+		return;
+	TAILQ_INSERT_TAIL(&S.runnable, m, run);
+	m->in_runnable = true;
+}
+
+static void
+runnable_del(struct master *m)
+{
+	if (!m->in_runnable)
+		return;
+	TAILQ_REMOVE(&S.runnable, m, run);
+	m->in_runnable = false;
+}
+
+static void
+xrunnable_add(struct master *m)
+{
+	if (m->in_xfr_runnable || TAILQ_EMPTY(&m->xfrwait))
+		return;
+	TAILQ_INSERT_TAIL(&S.xrunnable, m, xrun);
+	m->in_xfr_runnable = true;
+}
+
+static void
+xrunnable_del(struct master *m)
+{
+	if (!m->in_xfr_runnable)
+		return;
+	TAILQ_REMOVE(&S.xrunnable, m, xrun);
+	m->in_xfr_runnable = false;
+}
+
+/* Token bucket: rate per second, burst of a tenth of a second (at least 1). */
+static void
+refill(double *tokens, int64_t *at, int rate, int64_t now)
+{
+	double	 burst = rate / 10.0 < 1 ? 1 : rate / 10.0;
+
+	*tokens += (double)(now - *at) * rate / 1000.0;
+	if (*tokens > burst)
+		*tokens = burst;
+	*at = now;
+}
+
+static void
+wake_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct master	*m = arg;
+
+	(void)fd;
+	(void)ev;
+	m->sleeping = false;
+	runnable_add(m);
+	kick();
+}
+
+/* The master is out of query tokens: sleep until it has one. */
+static void
+master_sleep(struct master *m, int64_t now)
+{
+	struct timeval	 tv;
+	double		 need = 1.0 - m->tokens;
+
+	(void)now;
+	if (m->wake == NULL)
+		m->wake = evtimer_new(S.base, wake_cb, m);
+	m->sleeping = true;
+	tv = ms_tv((int64_t)(need * 1000.0 / S.conf->master_qps) + 1);
+	evtimer_add(m->wake, &tv);
+}
+
+/* A failure line per master per minute; the rest go to debug and are counted. */
+static void
+master_error(struct master *m, const struct zone *z, const char *what, const char *why)
+{
+	int64_t	 now = util_now_ms();
+
+	m->fails++;
+	if (m->last_err_log == 0 || now - m->last_err_log >= ERRLOG_WINDOW_MS) {
+		if (m->fails > 1 && m->last_err_log != 0)
+			log_warnx("zone %s: master %s: %s: %s (%u more failures from "
+			    "this master in the last minute)", z->name, m->name, what,
+			    why, m->fails - 1);
+		else
+			log_warnx("zone %s: master %s: %s: %s", z->name, m->name, what, why);
+		m->last_err_log = now;
+		m->fails = 0;
+	} else
+		log_debug("zone %s: master %s: %s: %s", z->name, m->name, what, why);
+}
+
+static void
+lastcheck_add(const struct zone *z)
+{
+	if (S.lc_n == S.lc_cap) {
+		S.lc_cap = S.lc_cap ? S.lc_cap * 2 : 1024;
+		S.lc_ids = xreallocarray(S.lc_ids, S.lc_cap, sizeof(*S.lc_ids));
+		S.lc_times = xreallocarray(S.lc_times, S.lc_cap, sizeof(*S.lc_times));
+	}
+	S.lc_ids[S.lc_n] = z->id;
+	S.lc_times[S.lc_n] = (int64_t)time(NULL);
+	S.lc_n++;
+}
+
+/* Hand the collected last_check updates to the db thread. */
+static void
+lastcheck_flush(void)
+{
+	struct dbreq	*r;
+
+	if (S.lc_n == 0)
+		return;
+	r = xcalloc(1, sizeof(*r));
+	r->type = DBREQ_LAST_CHECK;
+	r->ids = S.lc_ids;
+	r->times = S.lc_times;
+	r->n = S.lc_n;
+	S.lc_ids = NULL;
+	S.lc_times = NULL;
+	S.lc_n = S.lc_cap = 0;
+	S.db_inflight++;
+	dbthread_submit(r);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	lastcheck_flush();
+}
+
+/* Free a zone that is no longer in any queue, heap or flight. */
+static void
+zone_drop(struct zone *z)
+{
+	zone_heap_remove(z);
+	if (z->state == ZONE_READY)
+		TAILQ_REMOVE(&cur_master(z)->ready, z, q);
+	else if (z->state == ZONE_XFR_WAIT)
+		TAILQ_REMOVE(&cur_master(z)->xfrwait, z, q);
+	set_state(z, ZONE_DONE);
+	if (!z->removed)
+		zone_table_remove(z);
+	zone_free(z);
+}
+
+/* Wait delay_ms, then check again (in --once mode: done). */
+static void
+zone_schedule(struct zone *z, int64_t delay_ms)
+{
+	if (S.once || S.stopping) {
+		set_state(z, ZONE_DONE);
+		return;
+	}
+	set_state(z, ZONE_WAITING);
+	z->due = util_now_ms() + delay_ms;
+	zone_heap_push(z);
+}
+
+static void
+zone_ready(struct zone *z)
+{
+	struct master	*m = cur_master(z);
+
+	set_state(z, ZONE_READY);
+	TAILQ_INSERT_TAIL(&m->ready, z, q);
+	runnable_add(m);
+}
+
+/* A successful check or transfer: next check after REFRESH. */
+static void
+zone_ok(struct zone *z)
+{
+	const struct conf *c = S.conf;
+
+	z->fails = 0;
+	z->failed = false;
+	z->cur = 0;
+	z->last_ok = util_now_ms();
+	if (z->expired)
+		log_info("zone %s: no longer expired", z->name);
+	z->expired = false;
+	zone_schedule(z, zone_jitter_ms(z->refresh, c->min_refresh, c->max_refresh));
+}
+
+static void
+on_soa(void *arg, const struct soa_result *res)
+{
+	struct zone	*z = arg;
+	struct master	*m = cur_master(z);
+	int		 cmp;
+
+	z->sq = NULL;
+	m->soa_inflight--;
+	S.soa_inflight--;
+	runnable_add(m);
+	kick();
+	S.checks++;
+	if (z->removed) {
+		zone_drop(z);
+		return;
+	}
+	if (S.stopping) {
+		set_state(z, ZONE_DONE);
+		return;
+	}
+	if (res->status != SOA_OK) {
+		master_error(m, z, "SOA check failed", res->err);
+		zone_fail(z, res->err, true);
+		return;
+	}
+	cmp = z->has_soa ? zone_serial_cmp(z->serial, res->serial) : -1;
+	if (cmp == -1) {
+		log_debug("zone %s: master %s has serial %u, ours %u%s", z->name,
+		    m->name, res->serial, z->serial, z->has_soa ? "" : " (none)");
+		set_state(z, ZONE_XFR_WAIT);
+		TAILQ_INSERT_TAIL(&m->xfrwait, z, q);
+		xrunnable_add(m);
+		xfr_dispatch();
+		return;
+	}
+	if (cmp == 0) {
+		S.unchanged++;
+		log_debug("zone %s: serial %u unchanged at %s (%" PRId64 " ms)",
+		    z->name, z->serial, m->name, res->rtt_ms);
+	} else if (cmp == 2)
+		log_warnx("zone %s: master %s serial %u is exactly 2^31 from ours %u: "
+		    "RFC 1982 leaves that undefined, keeping ours", z->name, m->name,
+		    res->serial, z->serial);
+	else
+		log_warnx("zone %s: master %s serial %u is older than ours %u, keeping ours",
+		    z->name, m->name, res->serial, z->serial);
+	lastcheck_add(z);
+	zone_ok(z);
+}
+
+static void
+start_query(struct zone *z, struct master *m)
+{
+	const struct conf	*c = S.conf;
+
+	set_state(z, ZONE_QUERYING);
+	m->soa_inflight++;
+	S.soa_inflight++;
+	if ((z->sq = soa_query_start(S.base, z->name, &m->addr, c->soa_timeout_ms,
+	    c->soa_tries, on_soa, z)) == NULL) {
+		struct soa_result res;
+		memset(&res, 0, sizeof(res));
+		res.status = SOA_NETERR;
+		snprintf(res.err, sizeof(res.err), "cannot send: %s", strerror(errno));
+		on_soa(z, &res);
+	}
+}
+
+/* The check or transfer from the current master failed. */
+static void
+zone_fail(struct zone *z, const char *why, bool next_master)
+{
+	const struct conf	*c = S.conf;
+	int64_t			 now = util_now_ms(), delay;
+
+	if (next_master && z->cur + 1 < z->nmasters) {
+		z->cur++;
+		zone_ready(z);
+		return;
+	}
+	z->fails++;
+	z->failed = true;
+	z->cur = 0;
+	S.failures++;
+	if (z->has_soa && z->last_ok > 0 && !z->expired) {
+		uint32_t ex = z->expire < (uint32_t)c->min_expire ? (uint32_t)c->min_expire : z->expire;
+		if (now - z->last_ok > (int64_t)ex * 1000) {
+			z->expired = true;
+			log_err("zone %s: expired: no successful check for over %u s "
+			    "(SOA EXPIRE); PowerDNS keeps serving the old data", z->name, ex);
+		}
+	}
+	if (S.once) {
+		S.once_failed++;
+		log_warnx("zone %s: not refreshed: %s", z->name, why);
+		set_state(z, ZONE_DONE);
+		return;
+	}
+	delay = zone_backoff_ms(z->has_soa ? z->retry : (uint32_t)c->min_retry, z->fails,
+	    c->min_retry, c->max_retry, c->max_backoff);
+	log_debug("zone %s: retry in %" PRId64 " s (failure %u)", z->name, delay / 1000,
+	    z->fails);
+	zone_schedule(z, delay);
+}
+
+/* Round robin over masters with ready zones, within every limit. */
+static void
+dispatch(void)
+{
+	const struct conf	*c = S.conf;
+	int64_t			 now = util_now_ms(), next = INT64_MAX;
+	struct zone		*z;
+	struct master		*m;
+
+	if (S.stopping)
+		return;
+	while ((z = zone_heap_top()) != NULL && z->due <= now) {
+		zone_heap_remove(z);
+		zone_ready(z);
+	}
+	refill(&S.tokens, &S.tokens_at, c->soa_qps, now);
+	while ((m = TAILQ_FIRST(&S.runnable)) != NULL &&
+	    S.soa_inflight < c->soa_inflight && S.tokens >= 1) {
+		runnable_del(m);
+		if (TAILQ_EMPTY(&m->ready) || m->soa_inflight >= c->master_inflight)
+			continue;	/* back in when a query of its own ends */
+		refill(&m->tokens, &m->tokens_at, c->master_qps, now);
+		if (m->tokens < 1) {
+			master_sleep(m, now);
+			continue;
+		}
+		z = TAILQ_FIRST(&m->ready);
+		TAILQ_REMOVE(&m->ready, z, q);
+		m->tokens -= 1;
+		S.tokens -= 1;
+		runnable_add(m);
+		start_query(z, m);
+	}
+	if ((z = zone_heap_top()) != NULL)
+		next = z->due;
+	if (!TAILQ_EMPTY(&S.runnable) && S.soa_inflight < c->soa_inflight) {
+		int64_t t = now + (int64_t)((1.0 - S.tokens) * 1000.0 / c->soa_qps) + 1;
+		if (t < next)
+			next = t;
+	}
+	if (next != INT64_MAX) {
+		struct timeval tv = ms_tv(next - now);
+		evtimer_add(S.tick, &tv);
+	}
+	check_finished();
+}
+
+static void
+dispatch_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	dispatch();
+}
+
+static void
+start_xfr(struct zone *z, struct master *m)
+{
+	const struct conf	*c = S.conf;
+	struct xfr_job		*job = xcalloc(1, sizeof(*job));
+
+	job->domain_id = z->id;
+	job->zone = xstrdup(z->name);
+	job->ma = m->addr;
+	util_strlcpy(job->master, m->name, sizeof(job->master));
+	job->have_serial = z->has_soa;
+	job->old_serial = z->serial;
+	job->lim.idle_ms = c->xfr_idle_s * 1000;
+	job->lim.total_ms = c->xfr_total_s * 1000;
+	job->lim.max_records = c->xfr_max_records;
+	job->lim.max_bytes = c->xfr_max_bytes;
+	job->arg = z;
+	set_state(z, ZONE_TRANSFERRING);
+	m->xfr_inflight++;
+	S.xfr_inflight++;
+	xfr_submit(job);
+}
+
+static void
+xfr_dispatch(void)
+{
+	const struct conf	*c = S.conf;
+	struct master		*m;
+	struct zone		*z;
+
+	while (!S.stopping && S.xfr_inflight < c->workers &&
+	    (m = TAILQ_FIRST(&S.xrunnable)) != NULL) {
+		xrunnable_del(m);
+		if (TAILQ_EMPTY(&m->xfrwait) || m->xfr_inflight >= c->master_xfrs)
+			continue;	/* back in when a transfer of its own ends */
+		z = TAILQ_FIRST(&m->xfrwait);
+		TAILQ_REMOVE(&m->xfrwait, z, q);
+		xrunnable_add(m);
+		start_xfr(z, m);
+	}
+}
+
+static void
+on_xfr(struct xfr_job *job)
+{
+	struct zone	*z = job->arg;
+	struct master	*m = cur_master(z);
+
+	m->xfr_inflight--;
+	S.xfr_inflight--;
+	xrunnable_add(m);
+	if (z->removed) {
+		log_info("zone %s: removed from domains during its transfer", z->name);
+		zone_drop(z);
+		return;
+	}
+	switch (job->status) {
+	case XFR_OK:
+		S.transfers++;
+		S.rows_written += job->rows;
+		if (z->has_soa)
+			log_info("zone %s: serial %u -> %u from %s: %zu records, %zu rows "
+			    "written in %" PRId64 " ms", z->name, z->serial, job->serial,
+			    m->name, job->records, job->rows, job->ms);
+		else
+			log_info("zone %s: first transfer, serial %u from %s: %zu records, "
+			    "%zu rows written in %" PRId64 " ms", z->name, job->serial,
+			    m->name, job->records, job->rows, job->ms);
+		if (job->dropped > 0)
+			log_warnx("zone %s: master %s sent %zu records outside the zone "
+			    "(first: %s); dropped", z->name, m->name, job->dropped,
+			    job->dropped_example);
+		z->has_soa = true;
+		z->serial = job->serial;
+		z->refresh = job->refresh;
+		z->retry = job->retry;
+		z->expire = job->expire;
+		zone_ok(z);
+		break;
+	case XFR_NOTNEWER:
+		log_warnx("zone %s: master %s: %s; rows kept", z->name, m->name, job->err);
+		lastcheck_add(z);
+		zone_ok(z);
+		break;
+	case XFR_FAILED:
+		S.xfr_failures++;
+		master_error(m, z, "transfer failed, rows kept", job->err);
+		zone_fail(z, job->err, true);
+		break;
+	case XFR_DBFAILED:
+		S.xfr_failures++;
+		log_err("zone %s: database write failed, rolled back, old rows kept: %s",
+		    z->name, job->err);
+		zone_fail(z, job->err, false);
+		break;
+	case XFR_GONE:
+		log_info("zone %s: no longer a SLAVE domain; transfer discarded", z->name);
+		zone_drop(z);
+		break;
+	case XFR_ABORTED:
+		log_info("zone %s: transfer from %s aborted by shutdown, rows kept",
+		    z->name, m->name);
+		set_state(z, ZONE_DONE);
+		break;
+	}
+}
+
+static void
+xfr_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct xfr_job	*job;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((job = xfr_done()) != NULL) {
+		on_xfr(job);
+		xfr_job_free(job);
+	}
+	xfr_dispatch();
+	kick();
+	check_finished();
+}
+
+/* Build a zone's master list; -1 (logged) if domains.master does not parse. */
+static int
+zone_set_masters(struct zone *z, const char *text)
+{
+	struct master_addr	 ma[MASTER_MAX];
+	char			 err[160];
+	int			 n;
+
+	if ((n = master_parse(text, ma, MASTER_MAX, err, sizeof(err))) == -1) {
+		log_warnx("zone %s: domains.master '%.60s': %s; zone skipped",
+		    z->name, text ? text : "", err);
+		return -1;
+	}
+	for (int i = 0; i < z->nmasters; i++)
+		master_put(z->masters[i]);
+	free(z->masters);
+	z->masters = xcalloc((size_t)n, sizeof(*z->masters));
+	for (int i = 0; i < n; i++)
+		z->masters[i] = master_get(&ma[i]);
+	z->nmasters = (uint8_t)n;
+	z->cur = 0;
+	return 0;
+}
+
+static uint32_t
+text_hash(const char *s)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; s != NULL && *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static void
+zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
+{
+	const struct conf	*c = S.conf;
+	struct zone		*z = zone_new(d->id, d->name);
+
+	if (zone_set_masters(z, d->master) == -1) {
+		zone_free(z);
+		return;
+	}
+	z->master_hash = text_hash(d->master);
+	if (d->soa != NULL) {
+		if (zone_parse_soa(d->soa, &z->serial, &z->refresh, &z->retry,
+		    &z->expire) == 0)
+			z->has_soa = true;
+		else
+			log_warnx("zone %s: stored SOA '%.80s' does not parse; "
+			    "treating the zone as never transferred", z->name, d->soa);
+	}
+	z->seen = true;
+	z->due = now_ms;
+	if (z->has_soa && d->last_check >= 0) {
+		int64_t age = (int64_t)now_wall - d->last_check;
+		int64_t refresh = z->refresh;
+		if (refresh < c->min_refresh)
+			refresh = c->min_refresh;
+		if (refresh > c->max_refresh)
+			refresh = c->max_refresh;
+		z->last_ok = now_ms - age * 1000;
+		if (z->last_ok <= 0)
+			z->last_ok = 1;
+		if (age < refresh)
+			z->due = now_ms + (refresh - age) * 1000;
+	}
+	zone_table_add(z);
+	if (S.only_zone != NULL || z->due <= now_ms)
+		zone_ready(z);
+	else if (!S.once)
+		zone_heap_push(z);
+}
+
+static void
+unseen_cb(struct zone *z, void *arg)
+{
+	size_t	*removed = arg;
+
+	if (z->seen) {
+		z->seen = false;
+		return;
+	}
+	(*removed)++;
+	log_info("zone %s: no longer a SLAVE domain; dropped", z->name);
+	if (z->state == ZONE_WAITING || z->state == ZONE_READY || z->state == ZONE_XFR_WAIT ||
+	    z->state == ZONE_DONE) {
+		zone_drop(z);
+		return;
+	}
+	zone_table_remove(z);	/* in flight: freed when it comes back */
+	z->removed = true;
+}
+
+static void
+merge_domains(struct db_domain *d, size_t n)
+{
+	int64_t		 now_ms = util_now_ms();
+	time_t		 now_wall = time(NULL);
+	size_t		 added = 0, removed = 0, changed = 0;
+	bool		 first = !S.loaded;
+
+	for (size_t i = 0; i < n; i++) {
+		struct zone *z = zone_by_id(d[i].id);
+		char name[256];
+
+		util_strlcpy(name, d[i].name, sizeof(name));
+		zone_name_canon(name);
+		if (z != NULL && strcmp(z->name, name) != 0)
+			z = NULL;	/* renamed: the old one goes as unseen */
+		if (z == NULL) {
+			zone_add(&d[i], now_ms, now_wall);
+			added++;
+			continue;
+		}
+		z->seen = true;
+		if (z->master_hash != text_hash(d[i].master) && z->state == ZONE_WAITING &&
+		    zone_set_masters(z, d[i].master) == 0) {
+			z->master_hash = text_hash(d[i].master);
+			changed++;
+			log_info("zone %s: masters changed to '%s'", z->name, d[i].master);
+		}
+	}
+	zone_foreach(unseen_cb, &removed);
+	S.loaded = true;
+	if (first)
+		log_info("loaded %zu SLAVE domains (%zu masters), %zu due now",
+		    zone_count(), master_count(), S.pending);
+	else if (added + removed + changed > 0)
+		log_info("domain list re-read: %zu added, %zu removed, %zu with new masters",
+		    added, removed, changed);
+}
+
+static void
+request_load(void)
+{
+	struct dbreq	*r;
+
+	if (S.load_inflight || S.stopping)
+		return;
+	r = xcalloc(1, sizeof(*r));
+	r->type = DBREQ_LOAD;
+	if (S.only_zone != NULL)
+		r->only_name = xstrdup(S.only_zone);
+	S.load_inflight = true;
+	S.db_inflight++;
+	dbthread_submit(r);
+}
+
+static void
+reload_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	request_load();
+}
+
+static void
+arm_reload(int64_t ms)
+{
+	struct timeval	 tv = ms_tv(ms);
+
+	if (!S.once && !S.stopping)
+		evtimer_add(S.reload, &tv);
+}
+
+static void
+db_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct dbreq	*r;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((r = dbthread_done()) != NULL) {
+		S.db_inflight--;
+		if (r->type == DBREQ_LOAD) {
+			S.load_inflight = false;
+			if (r->rc != 0) {
+				log_err("cannot load the domain list: %s", r->err);
+				if (S.once) {
+					S.once_failed++;
+					refresh_shutdown("database unavailable");
+				} else
+					arm_reload(S.loaded ? S.conf->domains_reload_s * 1000 :
+					    RELOAD_RETRY_MS);
+			} else {
+				log_debug("domain list: %zu rows in %" PRId64 " ms",
+				    r->ndomains, r->ms);
+				if (S.only_zone != NULL && r->ndomains == 0) {
+					log_err("zone %s is not a SLAVE domain", S.only_zone);
+					S.once_failed++;
+				}
+				merge_domains(r->domains, r->ndomains);
+				arm_reload(S.conf->domains_reload_s * 1000);
+				kick();
+			}
+		} else if (r->rc != 0)
+			log_err("last_check not written for %zu zones: %s", r->n, r->err);
+		else
+			log_debug("last_check written for %zu zones in %" PRId64 " ms",
+			    r->n, r->ms);
+		dbreq_free(r);
+	}
+	check_finished();
+}
+
+static void
+stats_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (S.pending > 0 || S.xfr_inflight > 0)
+		refresh_log_stats("progress");
+}
+
+void
+refresh_log_stats(const char *prefix)
+{
+	log_info("%s: %zu zones, %" PRIu64 " checks (%" PRIu64 " unchanged), %" PRIu64
+	    " transfers (%" PRIu64 " rows), %" PRIu64 " failed attempts, %zu in progress, "
+	    "%d SOA queries and %d transfers in flight, %.0f s", prefix, zone_count(),
+	    S.checks, S.unchanged, S.transfers, S.rows_written, S.failures, S.pending,
+	    S.soa_inflight, S.xfr_inflight, (double)(util_now_ms() - S.started) / 1000.0);
+}
+
+/* --once or shutdown: end the loop when nothing is left in flight. */
+static void
+check_finished(void)
+{
+	if (!S.stopping && !(S.once && S.loaded && S.pending == 0 && !S.load_inflight))
+		return;
+	if (S.soa_inflight > 0 || S.xfr_inflight > 0)
+		return;
+	if (!S.finishing) {
+		S.finishing = true;
+		S.stopping = true;
+		lastcheck_flush();
+	}
+	if (S.db_inflight == 0)
+		event_base_loopbreak(S.base);
+}
+
+static void
+cancel_cb(struct zone *z, void *arg)
+{
+	(void)arg;
+	if (z->state == ZONE_QUERYING) {
+		soa_query_cancel(z->sq);
+		z->sq = NULL;
+		cur_master(z)->soa_inflight--;
+		S.soa_inflight--;
+		set_state(z, ZONE_DONE);
+		return;
+	}
+	if (z->state == ZONE_READY || z->state == ZONE_XFR_WAIT || z->state == ZONE_WAITING) {
+		zone_heap_remove(z);
+		if (z->state == ZONE_READY)
+			TAILQ_REMOVE(&cur_master(z)->ready, z, q);
+		else if (z->state == ZONE_XFR_WAIT)
+			TAILQ_REMOVE(&cur_master(z)->xfrwait, z, q);
+		set_state(z, ZONE_DONE);
+	}
+}
+
+void
+refresh_shutdown(const char *why)
+{
+	if (S.stopping)
+		return;
+	log_info("shutting down (%s): %d SOA queries and %d transfers in flight",
+	    why, S.soa_inflight, S.xfr_inflight);
+	S.stopping = true;
+	zone_foreach(cancel_cb, NULL);
+	xfr_abort();
+	evtimer_del(S.reload);
+	check_finished();
+}
+
+void
+refresh_init(struct event_base *base, const struct conf *c, bool once, const char *zone)
+{
+	struct timeval	 tv;
+
+	S.base = base;
+	S.conf = c;
+	S.once = once || zone != NULL;
+	if (zone != NULL) {
+		S.only_zone = xstrdup(zone);
+		zone_name_canon(S.only_zone);
+	}
+	TAILQ_INIT(&S.runnable);
+	TAILQ_INIT(&S.xrunnable);
+	S.started = S.tokens_at = util_now_ms();
+	S.tokens = 1;
+	S.tick = evtimer_new(base, dispatch_cb, NULL);
+	S.reload = evtimer_new(base, reload_cb, NULL);
+	S.flush = event_new(base, -1, EV_PERSIST, flush_cb, NULL);
+	S.stats = event_new(base, -1, EV_PERSIST, stats_cb, NULL);
+	S.ev_xfr = event_new(base, xfr_fd(), EV_READ | EV_PERSIST, xfr_cb, NULL);
+	S.ev_db = event_new(base, dbthread_fd(), EV_READ | EV_PERSIST, db_cb, NULL);
+	event_add(S.ev_xfr, NULL);
+	event_add(S.ev_db, NULL);
+	tv = ms_tv(c->last_check_flush_ms);
+	event_add(S.flush, &tv);
+	tv = ms_tv(30000);
+	event_add(S.stats, &tv);
+}
+
+void
+refresh_set_conf(const struct conf *c)
+{
+	struct timeval	 tv = ms_tv(c->last_check_flush_ms);
+
+	S.conf = c;
+	event_add(S.flush, &tv);
+	kick();
+	xfr_dispatch();
+}
+
+void
+refresh_start(void)
+{
+	request_load();
+}
+
+int
+refresh_exit_code(void)
+{
+	return S.once_failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,471 @@
+/*
+ * soa: SOA queries from the event loop.  Every attempt uses a fresh socket
+ * (random source port from the kernel) connected to the master, so the
+ * kernel drops datagrams from other addresses; we check the source again
+ * anyway, then the reply itself as RFC 1035/secondary.md require.
+ */
+#include <sys/socket.h>
+#include <ldns/ldns.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "soa.h"
+#include "util.h"
+
+#define DNS_HDR		12
+#define TCP_MAX		65535
+
+struct soa_query {
+	struct event_base	*base;
+	struct master_addr	 ma;
+	uint8_t			 zone[256];
+	size_t			 zlen;
+	char			*zname;
+	int			 fd;
+	struct event		*ev;
+	uint16_t		 id;
+	int			 attempt, tries, timeout_ms;
+	int64_t			 started;
+	uint8_t			 q[300];
+	size_t			 qlen;
+	/* TCP fallback */
+	bool			 tcp, connected;
+	uint8_t			*tbuf;
+	size_t			 tgot, tneed;
+	soa_cb			*cb;
+	void			*arg;
+};
+
+int
+soa_name_wire(const char *zone, uint8_t *buf, size_t buflen)
+{
+	ldns_rdf	*rdf = NULL;
+	size_t		 n;
+
+	if (ldns_str2rdf_dname(&rdf, zone) != LDNS_STATUS_OK)
+		return -1;
+	n = ldns_rdf_size(rdf);
+	if (n > buflen) {
+		ldns_rdf_deep_free(rdf);
+		return -1;
+	}
+	memcpy(buf, ldns_rdf_data(rdf), n);
+	ldns_rdf_deep_free(rdf);
+	for (size_t i = 0; i < n;) {		/* lowercase the labels */
+		uint8_t ll = buf[i++];
+		for (uint8_t j = 0; j < ll && i < n; j++, i++)
+			if (buf[i] >= 'A' && buf[i] <= 'Z')
+				buf[i] = (uint8_t)(buf[i] + 32);
+	}
+	return (int)n;
+}
+
+int
+soa_make_query(const char *zone, uint16_t qtype, uint16_t id, uint8_t *buf,
+    size_t buflen)
+{
+	int	 n;
+
+	if (buflen < DNS_HDR + 4)
+		return -1;
+	memset(buf, 0, DNS_HDR);
+	buf[0] = (uint8_t)(id >> 8);
+	buf[1] = (uint8_t)id;
+	buf[5] = 1;				/* QDCOUNT */
+	if ((n = soa_name_wire(zone, buf + DNS_HDR, buflen - DNS_HDR - 4)) == -1)
+		return -1;
+	uint8_t *p = buf + DNS_HDR + n;
+	p[0] = (uint8_t)(qtype >> 8);
+	p[1] = (uint8_t)qtype;
+	p[2] = 0;
+	p[3] = LDNS_RR_CLASS_IN;
+	return DNS_HDR + n + 4;
+}
+
+static bool
+dname_eq(const ldns_rdf *a, const uint8_t *w, size_t wlen)
+{
+	const uint8_t	*d = ldns_rdf_data(a);
+
+	if (ldns_rdf_get_type(a) != LDNS_RDF_TYPE_DNAME || ldns_rdf_size(a) != wlen)
+		return false;
+	for (size_t i = 0; i < wlen; i++) {
+		uint8_t c = d[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c + 32);
+		if (c != w[i])		/* w is lowercase; label lengths are < 'A' */
+			return false;
+	}
+	return true;
+}
+
+static const char *
+rcode_name(unsigned rc, char *buf, size_t len)
+{
+	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rc);
+
+	if (lt != NULL)
+		return lt->name;
+	snprintf(buf, len, "RCODE%u", rc);
+	return buf;
+}
+
+enum soa_status
+soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
+    size_t zlen, struct soa_result *r)
+{
+	ldns_pkt	*pkt = NULL;
+	ldns_rr_list	*an;
+	ldns_rr		*q, *soa = NULL;
+	char		 rb[16];
+	enum soa_status	 st = SOA_BAD;
+
+	memset(r, 0, sizeof(*r));
+	if (n < DNS_HDR) {
+		snprintf(r->err, sizeof(r->err), "reply too short (%zu bytes)", n);
+		return SOA_IGNORE;
+	}
+	if ((uint16_t)(p[0] << 8 | p[1]) != id) {
+		snprintf(r->err, sizeof(r->err), "reply with wrong ID");
+		return SOA_IGNORE;
+	}
+	if (!(p[2] & 0x80)) {
+		snprintf(r->err, sizeof(r->err), "message is not a reply (QR clear)");
+		return SOA_IGNORE;
+	}
+	if (((p[2] >> 3) & 0x0f) != LDNS_PACKET_QUERY) {
+		snprintf(r->err, sizeof(r->err), "reply opcode %u", (p[2] >> 3) & 0x0f);
+		return SOA_BAD;
+	}
+	if ((p[3] & 0x0f) != LDNS_RCODE_NOERROR) {
+		snprintf(r->err, sizeof(r->err), "master answered %s",
+		    rcode_name(p[3] & 0x0f, rb, sizeof(rb)));
+		return SOA_BAD;
+	}
+	if (p[2] & 0x02)
+		return SOA_TRUNCATED;
+	if (!(p[2] & 0x04)) {
+		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
+		return SOA_BAD;
+	}
+	if (ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
+		snprintf(r->err, sizeof(r->err), "malformed reply");
+		return SOA_BAD;
+	}
+	if (ldns_pkt_qdcount(pkt) != 1 ||
+	    (q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0)) == NULL ||
+	    ldns_rr_get_type(q) != LDNS_RR_TYPE_SOA ||
+	    ldns_rr_get_class(q) != LDNS_RR_CLASS_IN ||
+	    !dname_eq(ldns_rr_owner(q), zw, zlen)) {
+		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
+		goto out;
+	}
+	an = ldns_pkt_answer(pkt);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+			continue;
+		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    !dname_eq(ldns_rr_owner(rr), zw, zlen)) {
+			snprintf(r->err, sizeof(r->err), "answer SOA is not the zone's");
+			goto out;
+		}
+		if (soa != NULL) {
+			snprintf(r->err, sizeof(r->err), "several SOA records in answer");
+			goto out;
+		}
+		soa = rr;
+	}
+	if (soa == NULL || ldns_rr_rd_count(soa) != 7) {
+		snprintf(r->err, sizeof(r->err), "no SOA for the zone in the answer");
+		goto out;
+	}
+	r->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+	r->refresh = ldns_rdf2native_int32(ldns_rr_rdf(soa, 3));
+	r->retry = ldns_rdf2native_int32(ldns_rr_rdf(soa, 4));
+	r->expire = ldns_rdf2native_int32(ldns_rr_rdf(soa, 5));
+	st = SOA_OK;
+out:
+	ldns_pkt_free(pkt);
+	return st;
+}
+
+static void	soa_event(evutil_socket_t, short, void *);
+
+static void
+query_close(struct soa_query *sq)
+{
+	if (sq->ev != NULL) {
+		event_free(sq->ev);
+		sq->ev = NULL;
+	}
+	if (sq->fd != -1) {
+		close(sq->fd);
+		sq->fd = -1;
+	}
+}
+
+static void
+query_free(struct soa_query *sq)
+{
+	query_close(sq);
+	free(sq->tbuf);
+	free(sq->zname);
+	free(sq);
+}
+
+static void
+query_finish(struct soa_query *sq, struct soa_result *res)
+{
+	soa_cb	*cb = sq->cb;
+	void	*arg = sq->arg;
+
+	res->rtt_ms = util_now_ms() - sq->started;
+	query_free(sq);
+	cb(arg, res);
+}
+
+static void
+query_fail(struct soa_query *sq, enum soa_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+query_fail(struct soa_query *sq, enum soa_status st, const char *fmt, ...)
+{
+	struct soa_result	 res;
+	va_list			 ap;
+
+	memset(&res, 0, sizeof(res));
+	res.status = st;
+	va_start(ap, fmt);
+	vsnprintf(res.err, sizeof(res.err), fmt, ap);
+	va_end(ap);
+	query_finish(sq, &res);
+}
+
+/* Open a socket of type to the master and arm the event; -1 with errno. */
+static int
+query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
+{
+	struct timeval	 tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+	query_close(sq);
+	sq->fd = socket(sq->ma.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sq->fd == -1)
+		return -1;
+	if (connect(sq->fd, (struct sockaddr *)&sq->ma.ss, sq->ma.len) == -1 &&
+	    errno != EINPROGRESS)
+		return -1;
+	sq->ev = event_new(sq->base, sq->fd, what, soa_event, sq);
+	if (sq->ev == NULL || event_add(sq->ev, &tv) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+udp_attempt(struct soa_query *sq)
+{
+	sq->id = (uint16_t)arc4random_uniform(65536);
+	sq->q[0] = (uint8_t)(sq->id >> 8);
+	sq->q[1] = (uint8_t)sq->id;
+	if (query_socket(sq, SOCK_DGRAM, EV_READ | EV_PERSIST, sq->timeout_ms) == -1)
+		return -1;
+	if (send(sq->fd, sq->q, sq->qlen, 0) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+udp_next(struct soa_query *sq)
+{
+	if (++sq->attempt >= sq->tries) {
+		query_fail(sq, SOA_TIMEOUT, "no reply after %d tries of %d ms",
+		    sq->tries, sq->timeout_ms);
+		return;
+	}
+	if (udp_attempt(sq) == -1)
+		query_fail(sq, SOA_NETERR, "send: %s", strerror(errno));
+}
+
+static void
+tcp_start(struct soa_query *sq)
+{
+	sq->tcp = true;
+	sq->connected = false;
+	sq->tgot = 0;
+	sq->tneed = 2;
+	sq->tbuf = xmalloc(2 + TCP_MAX);
+	sq->id = (uint16_t)arc4random_uniform(65536);
+	sq->q[0] = (uint8_t)(sq->id >> 8);
+	sq->q[1] = (uint8_t)sq->id;
+	if (query_socket(sq, SOCK_STREAM, EV_WRITE, sq->timeout_ms * 2) == -1)
+		query_fail(sq, SOA_NETERR, "tcp connect: %s", strerror(errno));
+}
+
+static void
+handle_reply(struct soa_query *sq, const uint8_t *buf, size_t n)
+{
+	struct soa_result	 res;
+	enum soa_status		 st;
+
+	st = soa_check_reply(buf, n, sq->id, sq->zone, sq->zlen, &res);
+	switch (st) {
+	case SOA_OK:
+		res.status = SOA_OK;
+		query_finish(sq, &res);
+		return;
+	case SOA_TRUNCATED:
+		if (sq->tcp)
+			query_fail(sq, SOA_BAD, "truncated reply over TCP");
+		else
+			tcp_start(sq);
+		return;
+	case SOA_IGNORE:
+		if (sq->tcp)		/* a stream carries only our reply */
+			query_fail(sq, SOA_BAD, "%s", res.err);
+		else
+			log_debug("zone %s: ignored datagram: %s", sq->zname, res.err);
+		return;
+	default:
+		res.status = SOA_BAD;
+		query_finish(sq, &res);
+		return;
+	}
+}
+
+static void
+udp_read(struct soa_query *sq)
+{
+	uint8_t			 buf[4096];
+	struct sockaddr_storage	 from;
+	socklen_t		 flen;
+	ssize_t			 n;
+
+	for (;;) {
+		flen = sizeof(from);
+		n = recvfrom(sq->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			query_fail(sq, SOA_NETERR, "%s", strerror(errno));
+			return;
+		}
+		if (!master_addr_eq(&sq->ma, (struct sockaddr *)&from, flen))
+			continue;	/* not from the address and port we asked */
+		handle_reply(sq, buf, (size_t)n);	/* may free sq */
+		return;
+	}
+}
+
+static void
+tcp_io(struct soa_query *sq, short what)
+{
+	ssize_t	 n;
+
+	if (!sq->connected && (what & EV_WRITE)) {
+		int	 err = 0;
+		socklen_t len = sizeof(err);
+		uint8_t	 msg[2 + sizeof(sq->q)];
+
+		getsockopt(sq->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err != 0) {
+			query_fail(sq, SOA_NETERR, "tcp connect: %s", strerror(err));
+			return;
+		}
+		msg[0] = (uint8_t)(sq->qlen >> 8);
+		msg[1] = (uint8_t)sq->qlen;
+		memcpy(msg + 2, sq->q, sq->qlen);
+		if (send(sq->fd, msg, sq->qlen + 2, MSG_NOSIGNAL) != (ssize_t)(sq->qlen + 2)) {
+			query_fail(sq, SOA_NETERR, "tcp send: %s", strerror(errno));
+			return;
+		}
+		sq->connected = true;
+		struct timeval tv = { sq->timeout_ms * 2 / 1000, (sq->timeout_ms * 2 % 1000) * 1000 };
+		event_free(sq->ev);
+		sq->ev = event_new(sq->base, sq->fd, EV_READ | EV_PERSIST, soa_event, sq);
+		if (sq->ev == NULL || event_add(sq->ev, &tv) == -1)
+			query_fail(sq, SOA_NETERR, "event_add failed");
+		return;
+	}
+	n = recv(sq->fd, sq->tbuf + sq->tgot, sq->tneed - sq->tgot, 0);
+	if (n == 0) {
+		query_fail(sq, SOA_NETERR, "tcp: master closed the connection");
+		return;
+	}
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			query_fail(sq, SOA_NETERR, "tcp recv: %s", strerror(errno));
+		return;
+	}
+	sq->tgot += (size_t)n;
+	if (sq->tgot < sq->tneed)
+		return;
+	if (sq->tneed == 2) {
+		sq->tneed = 2 + (size_t)(sq->tbuf[0] << 8 | sq->tbuf[1]);
+		if (sq->tneed == 2)
+			query_fail(sq, SOA_BAD, "tcp: empty message");
+		return;
+	}
+	handle_reply(sq, sq->tbuf + 2, sq->tneed - 2);
+}
+
+static void
+soa_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct soa_query	*sq = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		if (sq->tcp)
+			query_fail(sq, SOA_TIMEOUT, "tcp: no reply in %d ms", sq->timeout_ms * 2);
+		else
+			udp_next(sq);
+		return;
+	}
+	if (sq->tcp)
+		tcp_io(sq, what);
+	else
+		udp_read(sq);
+}
+
+struct soa_query *
+soa_query_start(struct event_base *base, const char *zone,
+    const struct master_addr *ma, int timeout_ms, int tries, soa_cb *cb, void *arg)
+{
+	struct soa_query	*sq = xcalloc(1, sizeof(*sq));
+	int			 n;
+
+	sq->base = base;
+	sq->ma = *ma;
+	sq->fd = -1;
+	sq->tries = tries;
+	sq->timeout_ms = timeout_ms;
+	sq->cb = cb;
+	sq->arg = arg;
+	sq->zname = xstrdup(zone);
+	sq->started = util_now_ms();
+	if ((n = soa_name_wire(zone, sq->zone, sizeof(sq->zone))) == -1 ||
+	    (sq->zlen = (size_t)n,
+	    n = soa_make_query(zone, LDNS_RR_TYPE_SOA, 0, sq->q, sizeof(sq->q))) == -1) {
+		query_free(sq);
+		return NULL;
+	}
+	sq->qlen = (size_t)n;
+	if (udp_attempt(sq) == -1) {
+		int e = errno;
+		query_free(sq);
+		errno = e;
+		return NULL;
+	}
+	return sq;
+}
+
+void
+soa_query_cancel(struct soa_query *sq)
+{
+	query_free(sq);
+}

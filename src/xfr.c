@@ -1,0 +1,471 @@
+/*
+ * xfr: the worker pool.  A worker takes a job, fetches the zone over TCP
+ * (RFC 5936) with limits on bytes, records, idle and total time, validates
+ * it, converts it to PowerDNS rows and writes them in one transaction.  The
+ * finished job goes back through a chan whose descriptor wakes the loop.
+ */
+#include <sys/socket.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "soa.h"
+#include "util.h"
+#include "xfr.h"
+#include "zone.h"
+
+#define POLL_SLICE_MS	250	/* how often a waiting worker looks at the stop flag */
+
+static pthread_t	*workers;
+static int		 nworkers;
+static struct chan	*jobs, *done;
+static struct db_params	 dbp;
+static atomic_bool	 stopping;
+
+/* ------------------------------------------------------------------ */
+/* Validation */
+
+int
+axfr_init(struct axfr *ax, const char *zone, uint16_t id, long max_records,
+    struct rr_set *set)
+{
+	int	 n;
+
+	memset(ax, 0, sizeof(*ax));
+	if ((n = soa_name_wire(zone, ax->apex, sizeof(ax->apex))) == -1)
+		return -1;
+	ax->apexlen = (size_t)n;
+	ax->zone = zone;
+	ax->id = id;
+	ax->max_records = max_records;
+	ax->set = set;
+	return 0;
+}
+
+void
+axfr_free(struct axfr *ax)
+{
+	if (ax->soa != NULL)
+		ldns_rr_free(ax->soa);
+	ax->soa = NULL;
+}
+
+/* Is the (wire) name rdf at or below the apex?  Case-insensitive. */
+static bool
+in_zone(const struct axfr *ax, const ldns_rdf *name, bool *at_apex)
+{
+	const uint8_t	*d = ldns_rdf_data(name);
+	size_t		 n = ldns_rdf_size(name), off = 0;
+
+	*at_apex = false;
+	if (n < ax->apexlen)
+		return false;
+	/* Walk labels to the suffix of the apex's length, on a label boundary. */
+	while (n - off > ax->apexlen) {
+		off += (size_t)d[off] + 1;
+		if (off >= n)
+			return false;
+	}
+	if (n - off != ax->apexlen)
+		return false;
+	for (size_t i = 0; i < ax->apexlen; i++) {
+		uint8_t c = d[off + i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c + 32);
+		if (c != ax->apex[i])
+			return false;
+	}
+	*at_apex = off == 0;
+	return true;
+}
+
+static int
+axfr_rr(struct axfr *ax, ldns_rr *rr, bool last_in_msg, char *err, size_t errlen)
+{
+	bool		 apex;
+	uint16_t	 t = ldns_rr_get_type(rr);
+
+	if (ax->soa == NULL) {
+		if (t != LDNS_RR_TYPE_SOA || !in_zone(ax, ldns_rr_owner(rr), &apex) || !apex ||
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || ldns_rr_rd_count(rr) != 7) {
+			snprintf(err, errlen, "transfer does not begin with the zone's SOA");
+			return -1;
+		}
+		ax->soa = ldns_rr_clone(rr);
+		ax->records++;
+		char e[160];
+		if (rr_set_add(ax->set, rr, e, sizeof(e)) == -1) {
+			snprintf(err, errlen, "SOA: %s", e);
+			return -1;
+		}
+		return 0;
+	}
+	if (t == LDNS_RR_TYPE_SOA && in_zone(ax, ldns_rr_owner(rr), &apex) && apex) {
+		/* RFC 5936 2.2: the closing SOA is the first one again. */
+		if (ldns_rr_compare(rr, ax->soa) != 0) {
+			snprintf(err, errlen, "closing SOA differs from the opening SOA");
+			return -1;
+		}
+		if (!last_in_msg) {
+			snprintf(err, errlen, "records after the closing SOA");
+			return -1;
+		}
+		ax->done = true;
+		return 1;
+	}
+	if (++ax->records > (size_t)ax->max_records) {
+		snprintf(err, errlen, "more than %ld records (transfer.max-records)",
+		    ax->max_records);
+		return -1;
+	}
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || !in_zone(ax, ldns_rr_owner(rr), &apex)) {
+		if (ax->dropped++ == 0) {
+			char *s = ldns_rdf2str(ldns_rr_owner(rr));
+			snprintf(ax->dropped_example, sizeof(ax->dropped_example), "%s", s ? s : "?");
+			free(s);
+		}
+		return 0;
+	}
+	char e[160];
+	if (rr_set_add(ax->set, rr, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+int
+axfr_feed(struct axfr *ax, const uint8_t *msg, size_t len, char *err, size_t errlen)
+{
+	ldns_pkt	*pkt = NULL;
+	ldns_rr_list	*an;
+	size_t		 n;
+	int		 rc = 0;
+
+	if (ax->done) {
+		snprintf(err, errlen, "message after the closing SOA");
+		return -1;
+	}
+	if (len < 12 || (uint16_t)(msg[0] << 8 | msg[1]) != ax->id || !(msg[2] & 0x80)) {
+		snprintf(err, errlen, "message %zu is not a reply to our AXFR", ax->msgs + 1);
+		return -1;
+	}
+	if ((msg[3] & 0x0f) != LDNS_RCODE_NOERROR) {
+		ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, msg[3] & 0x0f);
+		snprintf(err, errlen, "master answered %s", lt ? lt->name : "an error");
+		return -1;
+	}
+	if (ldns_wire2pkt(&pkt, msg, len) != LDNS_STATUS_OK) {
+		snprintf(err, errlen, "malformed message %zu", ax->msgs + 1);
+		return -1;
+	}
+	ax->msgs++;
+	if (ldns_pkt_qdcount(pkt) > 1) {
+		snprintf(err, errlen, "message with %u questions", ldns_pkt_qdcount(pkt));
+		rc = -1;
+		goto out;
+	}
+	if (ldns_pkt_qdcount(pkt) == 1) {
+		ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
+		bool apex;
+		if (ldns_rr_get_type(q) != LDNS_RR_TYPE_AXFR ||
+		    !in_zone(ax, ldns_rr_owner(q), &apex) || !apex) {
+			snprintf(err, errlen, "reply question differs from ours");
+			rc = -1;
+			goto out;
+		}
+	}
+	an = ldns_pkt_answer(pkt);
+	n = ldns_rr_list_rr_count(an);
+	if (n == 0) {
+		snprintf(err, errlen, "empty message %zu in transfer", ax->msgs);
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = axfr_rr(ax, ldns_rr_list_rr(an, i), i == n - 1, err, errlen);
+out:
+	ldns_pkt_free(pkt);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Network */
+
+/* Wait for fd to become ready, honouring idle/total deadlines and stop. */
+static int
+wait_fd(int fd, short ev, int64_t idle_deadline, int64_t deadline,
+    const atomic_bool *stop, char *err, size_t errlen)
+{
+	for (;;) {
+		int64_t	 now = util_now_ms();
+		int64_t	 until = idle_deadline < deadline ? idle_deadline : deadline;
+		struct pollfd pfd = { fd, ev, 0 };
+		int	 slice, r;
+
+		if (stop != NULL && atomic_load(stop)) {
+			snprintf(err, errlen, "shutting down");
+			return -2;
+		}
+		if (now >= until) {
+			snprintf(err, errlen, now >= deadline ?
+			    "transfer took longer than transfer.timeout" :
+			    "master sent nothing for transfer.idle-timeout");
+			return -1;
+		}
+		slice = (int)(until - now < POLL_SLICE_MS ? until - now : POLL_SLICE_MS);
+		r = poll(&pfd, 1, slice);
+		if (r > 0)
+			return 0;
+		if (r == -1 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Read exactly n bytes. */
+static int
+read_full(int fd, uint8_t *buf, size_t n, int64_t *idle_deadline, int idle_ms,
+    int64_t deadline, const atomic_bool *stop, char *err, size_t errlen)
+{
+	size_t	 got = 0;
+
+	while (got < n) {
+		int r = wait_fd(fd, POLLIN, *idle_deadline, deadline, stop, err, errlen);
+		if (r != 0)
+			return r;
+		ssize_t k = recv(fd, buf + got, n - got, 0);
+		if (k == 0) {
+			snprintf(err, errlen, "master closed the connection mid-transfer");
+			return -1;
+		}
+		if (k == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			snprintf(err, errlen, "recv: %s", strerror(errno));
+			return -1;
+		}
+		got += (size_t)k;
+		*idle_deadline = util_now_ms() + idle_ms;
+	}
+	return 0;
+}
+
+int
+xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
+{
+	uint8_t		 q[2 + 300], *msg = NULL;
+	struct axfr	 ax;
+	int64_t		 start = util_now_ms();
+	int64_t		 deadline = start + job->lim.total_ms;
+	int64_t		 idle = start + job->lim.idle_ms;
+	uint16_t	 id = (uint16_t)arc4random_uniform(65536);
+	int		 fd = -1, n, rc = -1;
+	char		*err = job->err;
+	size_t		 errlen = sizeof(job->err);
+
+	if ((n = soa_make_query(job->zone, LDNS_RR_TYPE_AXFR, id, q + 2, sizeof(q) - 2)) == -1 ||
+	    axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
+		snprintf(err, errlen, "zone name does not convert");
+		return -1;
+	}
+	q[0] = (uint8_t)(n >> 8);
+	q[1] = (uint8_t)n;
+	fd = socket(job->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		goto out;
+	}
+	if (connect(fd, (struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
+		if (errno != EINPROGRESS) {
+			snprintf(err, errlen, "connect: %s", strerror(errno));
+			goto out;
+		}
+		int r = wait_fd(fd, POLLOUT, idle, deadline, stop, err, errlen);
+		if (r != 0) {
+			rc = r;
+			goto out;
+		}
+		int e = 0;
+		socklen_t el = sizeof(e);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		if (e != 0) {
+			snprintf(err, errlen, "connect: %s", strerror(e));
+			goto out;
+		}
+	}
+	if (send(fd, q, (size_t)n + 2, MSG_NOSIGNAL) != n + 2) {
+		snprintf(err, errlen, "send: %s", strerror(errno));
+		goto out;
+	}
+	msg = xmalloc(65536);
+	while (!ax.done) {
+		uint8_t	 lb[2];
+		size_t	 mlen;
+		int	 r;
+
+		if ((r = read_full(fd, lb, 2, &idle, job->lim.idle_ms, deadline, stop,
+		    err, errlen)) != 0) {
+			rc = r;
+			goto out;
+		}
+		mlen = (size_t)(lb[0] << 8 | lb[1]);
+		job->bytes += mlen + 2;
+		if ((long)job->bytes > job->lim.max_bytes) {
+			snprintf(err, errlen, "more than %ld bytes (transfer.max-bytes)",
+			    job->lim.max_bytes);
+			goto out;
+		}
+		if ((r = read_full(fd, msg, mlen, &idle, job->lim.idle_ms, deadline, stop,
+		    err, errlen)) != 0) {
+			rc = r;
+			goto out;
+		}
+		if (axfr_feed(&ax, msg, mlen, err, errlen) == -1)
+			goto out;
+	}
+	job->records = ax.records;
+	job->dropped = ax.dropped;
+	util_strlcpy(job->dropped_example, ax.dropped_example, sizeof(job->dropped_example));
+	job->serial = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 2));
+	job->refresh = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 3));
+	job->retry = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 4));
+	job->expire = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 5));
+	rc = 0;
+out:
+	axfr_free(&ax);
+	free(msg);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Workers */
+
+static void
+run_job(struct db *db, struct xfr_job *job)
+{
+	struct rr_set	 set;
+	int64_t		 start = util_now_ms();
+	int		 r;
+
+	rr_set_init(&set);
+	r = xfr_fetch(job, &set, &stopping);
+	if (r != 0) {
+		job->status = r == -2 ? XFR_ABORTED : XFR_FAILED;
+		goto out;
+	}
+	if (job->have_serial && zone_serial_cmp(job->old_serial, job->serial) != -1) {
+		job->status = XFR_NOTNEWER;
+		snprintf(job->err, sizeof(job->err),
+		    "transfer has serial %u, not newer than our %u", job->serial,
+		    job->old_serial);
+		goto out;
+	}
+	rr_set_add_ents(&set, job->zone);
+	job->rows = set.n;
+	switch (db_write_zone(db, job->domain_id, &set, time(NULL), job->err,
+	    sizeof(job->err))) {
+	case DB_OK:
+		job->status = XFR_OK;
+		break;
+	case DB_GONE:
+		job->status = XFR_GONE;
+		break;
+	default:
+		job->status = XFR_DBFAILED;
+		break;
+	}
+out:
+	job->ms = util_now_ms() - start;
+	rr_set_free(&set);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct db	*db = db_new(&dbp);
+	struct chan_node *n;
+
+	(void)arg;
+	while ((n = chan_get(jobs, true)) != NULL) {
+		struct xfr_job *job = (struct xfr_job *)n;
+		if (stopping) {
+			job->status = XFR_ABORTED;
+			snprintf(job->err, sizeof(job->err), "shutting down");
+		} else
+			run_job(db, job);
+		chan_put(done, &job->node);
+	}
+	db_free(db);
+	return NULL;
+}
+
+void
+xfr_start(int n, const struct db_params *p)
+{
+	jobs = chan_new(false);
+	done = chan_new(true);
+	dbp = *p;	/* shallow: the caller keeps p alive until xfr_stop */
+	nworkers = n;
+	workers = xcalloc((size_t)n, sizeof(*workers));
+	for (int i = 0; i < n; i++)
+		if ((errno = pthread_create(&workers[i], NULL, worker_main, NULL)) != 0)
+			fatal("pthread_create");
+}
+
+int
+xfr_fd(void)
+{
+	return chan_fd(done);
+}
+
+void
+xfr_submit(struct xfr_job *job)
+{
+	chan_put(jobs, &job->node);
+}
+
+struct xfr_job *
+xfr_done(void)
+{
+	chan_clear_fd(done);
+	return (struct xfr_job *)chan_get(done, false);
+}
+
+void
+xfr_abort(void)
+{
+	atomic_store(&stopping, true);
+}
+
+void
+xfr_stop(void)
+{
+	if (workers == NULL)
+		return;
+	stopping = true;
+	chan_close(jobs);
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	free(workers);
+	workers = NULL;
+}
+
+void
+xfr_job_free(struct xfr_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->zone);
+	free(job);
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian packages a make target needs, when they are missing.
+# Usage: deps.sh build|test ...   (as root it runs apt-get; otherwise it prints the command)
+set -eu
+pkgs=""
+for what in "$@"; do
+	case "$what" in
+	build) pkgs="$pkgs gcc make pkg-config libevent-dev libldns-dev libmariadb-dev libconfuse-dev" ;;
+	test)  pkgs="$pkgs mariadb-server mariadb-client nsd ldnsutils pdns-server pdns-backend-mysql bind9-dnsutils" ;;
+	*) echo "deps.sh: unknown set '$what'" >&2; exit 2 ;;
+	esac
+done
+missing=""
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "install ok installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing Debian packages:$missing" >&2
+	echo "run: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Package scripts must not start system-wide services: the tests start private ones.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
