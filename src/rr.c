@@ -236,6 +236,19 @@ rr_content(const ldns_rr *rr, char *buf, size_t buflen, int32_t *prio)
 
 	buf[0] = '\0';
 	*prio = 0;
+	if (t == LDNS_RR_TYPE_CAA) {
+		/* pdns: flags, the tag bare, the value quoted like TXT */
+		const ldns_rdf *f = ldns_rr_rdf(rr, 0), *tag = ldns_rr_rdf(rr, 1),
+		    *val = ldns_rr_rdf(rr, 2);
+		if (nf != 3 || ldns_rdf_size(f) != 1 || ldns_rdf_size(tag) < 1 ||
+		    (size_t)ldns_rdf_data(tag)[0] + 1 != ldns_rdf_size(tag))
+			return -1;
+		out_fmt(&o, "%u ", ldns_rdf_data(f)[0]);
+		out_mem(&o, ldns_rdf_data(tag) + 1, ldns_rdf_size(tag) - 1);
+		out_mem(&o, " ", 1);
+		out_text(&o, ldns_rdf_data(val), ldns_rdf_size(val));
+		return o.over ? -1 : 0;
+	}
 	if (type_fieldwise(t)) {
 		if ((t == LDNS_RR_TYPE_MX || t == LDNS_RR_TYPE_SRV) && nf > 0) {
 			/* pdns cuts the leading number into prio */
@@ -264,7 +277,8 @@ rr_type_name(uint16_t type, char *buf, size_t buflen)
 {
 	const ldns_rr_descriptor *d;
 
-	if (type_fieldwise(type) && (d = ldns_rr_descript(type)) != NULL &&
+	if ((type_fieldwise(type) || type == LDNS_RR_TYPE_CAA) &&
+	    (d = ldns_rr_descript(type)) != NULL &&
 	    d->_name != NULL)
 		return d->_name;
 	snprintf(buf, buflen, "TYPE%u", type);

@@ -1,0 +1,229 @@
+# Shared helpers for integration tests: a private MariaDB on a Unix socket
+# with the stock PowerDNS schema, NSD masters on loopback, the daemon in the
+# foreground.  Source this file; every server dies with the test (cleanup).
+#
+# Variables: T (the test's temp dir), BIN (the daemon), SOCK (MariaDB socket).
+
+: "${BUILD:=build}"
+BIN=${BIN:-$PWD/$BUILD/pdns-refresher}
+SCHEMA=/usr/share/pdns-backend-mysql/schema/schema.mysql.sql
+T=${T:-$(mktemp -d /tmp/pdnsr-test.XXXXXX)}
+SOCK=${SOCK:-}
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---- test accounting: one line per case, counted by tests/run.sh ----
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+nok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; show_logs; }
+# check "name" command...: a case passes when the command succeeds
+check() { name=$1; shift; if "$@"; then ok "$name"; else nok "$name"; fi; }
+eq() { [ "$1" = "$2" ] || { echo "  expected '$2', got '$1'" >&2; return 1; }; }
+show_logs() {
+	[ -n "${DLOG:-}" ] && [ -f "$DLOG" ] && { echo "  --- daemon log (tail) ---"; tail -n 30 "$DLOG" | sed 's/^/  | /'; }
+	return 0
+}
+finish() { echo "# $(basename "$0"): $PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; }
+
+wait_for() {	# wait_for SECONDS command...: poll until the command succeeds
+	local limit=$1; shift
+	local end=$(( $(date +%s) + limit ))
+	while ! "$@" 2>/dev/null; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# ---- MariaDB ----
+db_start() {	# a private server in $T/mysql unless SOCK is already set
+	[ -n "$SOCK" ] && [ -S "$SOCK" ] && return 0
+	local d=$T/mysql
+	mkdir -p "$d/data"
+	mariadb-install-db --no-defaults --datadir="$d/data" --user="$(id -un)" \
+	    --auth-root-authentication-method=socket --skip-test-db >"$d/install.log" 2>&1 ||
+	    { cat "$d/install.log"; return 1; }
+	SOCK=$d/mysql.sock
+	mariadbd --no-defaults --datadir="$d/data" --socket="$SOCK" --skip-networking \
+	    --pid-file="$d/mysqld.pid" --user="$(id -un)" --log-error="$d/error.log" \
+	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+	    --innodb-flush-log-at-trx-commit="${DB_FLUSH:-2}" --max-connections=500 \
+	    --skip-name-resolve >/dev/null 2>&1 &
+	DBPID=$!
+	PIDS="$PIDS $DBPID"
+	wait_for 60 mariadb --no-defaults -S "$SOCK" -uroot -e 'select 1' >/dev/null ||
+	    { echo "MariaDB did not start"; cat "$d/error.log"; return 1; }
+	export SOCK
+}
+
+db_stop() { kill "$DBPID"; wait "$DBPID" 2>/dev/null; }
+db_restart_same() {	# start the server again on the same datadir (after db_stop)
+	local d=$T/mysql
+	mariadbd --no-defaults --datadir="$d/data" --socket="$SOCK" --skip-networking \
+	    --pid-file="$d/mysqld.pid" --user="$(id -un)" --log-error="$d/error.log" \
+	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+	    --innodb-flush-log-at-trx-commit="${DB_FLUSH:-2}" --max-connections=500 \
+	    --skip-name-resolve >/dev/null 2>&1 &
+	DBPID=$!
+	PIDS="$PIDS $DBPID"
+	wait_for 60 mariadb --no-defaults -S "$SOCK" -uroot -e 'select 1' >/dev/null
+}
+
+sql() {		# sql DB "statement": tab-separated rows, no header
+	mariadb --no-defaults -S "$SOCK" -uroot -N -B "$1" -e "$2"
+}
+
+db_create() {	# db_create NAME: a fresh database with the PowerDNS schema
+	mariadb --no-defaults -S "$SOCK" -uroot -e "DROP DATABASE IF EXISTS \`$1\`; CREATE DATABASE \`$1\`"
+	mariadb --no-defaults -S "$SOCK" -uroot "$1" < "$SCHEMA"
+}
+
+add_slaves() {	# add_slaves DB MASTER zone...: insert SLAVE domains
+	local db=$1 master=$2; shift 2
+	{
+		echo "INSERT INTO domains (name, master, type) VALUES"
+		local sep=""
+		for z in "$@"; do printf "%s('%s','%s','SLAVE')\n" "$sep" "$z" "$master"; sep=","; done
+		echo ";"
+	} | mariadb --no-defaults -S "$SOCK" -uroot "$db"
+}
+
+# Every records row of a zone in a stable order (what pdns serves from).
+zone_rows() {	# zone_rows DB ZONE
+	sql "$1" "SELECT r.name, IFNULL(r.type,'NULL'), IFNULL(r.content,'NULL'), IFNULL(r.ttl,'NULL'),
+	    IFNULL(r.prio,'NULL'), r.disabled, IFNULL(r.ordername,'NULL'), r.auth
+	    FROM records r JOIN domains d ON d.id = r.domain_id WHERE d.name = '$2'
+	    ORDER BY 1, 2, 3, 4, 5"
+}
+zone_ids() { sql "$1" "SELECT GROUP_CONCAT(r.id ORDER BY r.id) FROM records r JOIN domains d ON d.id=r.domain_id WHERE d.name='$2'"; }
+zone_serial() { sql "$1" "SELECT SUBSTRING_INDEX(SUBSTRING_INDEX(r.content,' ',3),' ',-1) FROM records r JOIN domains d ON d.id=r.domain_id WHERE d.name='$2' AND r.type='SOA'"; }
+last_check() { sql "$1" "SELECT IFNULL(last_check,0) FROM domains WHERE name='$2'"; }
+# All rows of all zones, for "nothing else changed" assertions.
+all_rows() { sql "$1" "SELECT domain_id, id, name, IFNULL(type,''), IFNULL(content,''), IFNULL(ttl,''), IFNULL(prio,''), auth FROM records ORDER BY id"; }
+
+# ---- the daemon ----
+write_conf() {	# write_conf DB [extra config lines]: $T/refresher.conf
+	local db=$1; shift
+	cat > "$T/refresher.conf" <<EOC
+mysql {
+    socket = "$SOCK"
+    user = "root"
+    database = "$db"
+}
+workers = 4
+domains-reload = 5
+last-check-flush = 200
+soa {
+    timeout = 500
+    tries = 2
+}
+timers {
+    min-refresh = 1
+    min-retry = 1
+    max-retry = 2
+    max-backoff = 4
+}
+$*
+EOC
+	chmod 600 "$T/refresher.conf"
+}
+
+DLOG=$T/daemon.log
+run_once() {	# run_once [args]: --once in the foreground, log in $DLOG; returns its status
+	"$BIN" -c "$T/refresher.conf" -v --once "$@" >>"$DLOG" 2>&1
+}
+daemon_start() {	# daemon_start [args]: foreground daemon in the background
+	"$BIN" -c "$T/refresher.conf" -f -v "$@" >>"$DLOG" 2>&1 &
+	DPID=$!
+	PIDS="$PIDS $DPID"
+}
+daemon_stop() {		# SIGTERM and wait; returns the daemon's exit status
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID"
+}
+
+# ---- NSD masters ----
+# make_zone FILE ZONE SERIAL [EXTRA_RECORDS]: a small zone with common types.
+make_zone() {
+	local f=$1 z=$2 s=$3
+	cat > "$f" <<EOZ
+\$ORIGIN $z.
+\$TTL 3600
+@	IN SOA ns1.$z. hostmaster.$z. $s 3600 600 604800 300
+@	IN NS ns1.$z.
+@	IN NS ns2.Example.NET.
+@	IN MX 10 mail.$z.
+@	IN MX 20 mx2.Example.NET.
+@	IN A 192.0.2.1
+@	IN AAAA 2001:db8::1
+@	IN TXT "v=spf1 mx -all"
+@	IN CAA 0 issue "letsencrypt.org"
+ns1	IN A 192.0.2.53
+mail	IN A 192.0.2.25
+www	IN CNAME @
+_sip._tcp	IN SRV 10 60 5060 sip.$z.
+sip	IN A 192.0.2.60
+deep.a.b	IN TXT "say \"hi\"" "back\\\\slash"
+${4:-}
+EOZ
+}
+
+# nsd_start NAME ADDR PORT ZONEDIR: serve every ZONEDIR/*.zone (file name = zone)
+nsd_start() {
+	local name=$1 addr=$2 port=$3 dir=$4 conf=$T/nsd-$1.conf
+	{
+		cat <<EON
+server:
+	ip-address: $addr@$port
+	username: ""
+	chroot: ""
+	zonesdir: "$dir"
+	pidfile: "$T/nsd-$name.pid"
+	database: ""
+	zonelistfile: "$T/nsd-$name.zonelist"
+	xfrdfile: "$T/nsd-$name.xfrd"
+	xfrdir: "$T"
+	logfile: "$T/nsd-$name.log"
+	server-count: 1
+	verbosity: 1
+	tcp-count: 200
+	round-robin: no
+	minimal-responses: yes
+	refuse-any: no
+	${NSD_EXTRA:-}
+remote-control:
+	control-enable: no
+pattern:
+	name: "p"
+	provide-xfr: 0.0.0.0/0 NOKEY
+	provide-xfr: ::0/0 NOKEY
+	${NSD_PATTERN:-}
+EON
+		for f in "$dir"/*.zone; do
+			[ -e "$f" ] || continue
+			local z
+			z=$(basename "$f" .zone)
+			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n\tinclude-pattern: "p"\n' "$z" "$f"
+		done
+	} > "$conf"
+	nsd -c "$conf" -d >"$T/nsd-$name.out" 2>&1 &
+	local pid=$!
+	PIDS="$PIDS $pid"
+	eval "NSD_PID_$name=$pid"
+	wait_for 20 sh -c "dig +time=1 +tries=1 -p $port @$addr . SOA >/dev/null 2>&1" ||
+	    { echo "NSD $name did not start"; cat "$T/nsd-$name.out" "$T/nsd-$name.log" 2>/dev/null; return 1; }
+}
+nsd_stop() { eval "local p=\$NSD_PID_$1"; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
+# nsd_reload NAME: re-read zone files (NSD 4 reloads on SIGHUP)
+nsd_reload() { eval "local p=\$NSD_PID_$1"; kill -HUP "$p"; sleep 0.5; }
+# What the master serves now, for comparisons with dig.
+master_serial() { dig +short +time=1 +tries=2 -p "$2" "@$1" "$3" SOA | awk '{print $3}'; }
