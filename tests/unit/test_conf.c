@@ -1,0 +1,61 @@
+/* Configuration: defaults, bounds, unknown keys, file:line in errors. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "unit.h"
+
+static char	 path[] = "/tmp/pdnsr-conf-XXXXXX";
+static char	 err[2048];
+
+static struct conf *
+load(const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+	return conf_load(path, err, sizeof(err));
+}
+
+int
+main(void)
+{
+	struct conf	*c;
+	int		 fd = mkstemp(path);
+
+	close(fd);
+	c = load("");
+	CHECK(c != NULL && c->db_port == 3306 && strcmp(c->db_user, "pdns") == 0 &&
+	    strcmp(c->db_host, "127.0.0.1") == 0 && strcmp(c->db_name, "pdns") == 0,
+	    "empty file: contract defaults for mysql {}");
+	CHECK(c != NULL && c->workers == 4 && c->soa_tries == 2 && c->master_xfrs == 2,
+	    "empty file: documented defaults");
+	conf_free(c);
+	c = load("mysql {\n host = \"db\"\n port = 3307\n socket = \"/s\"\n user = \"u\"\n"
+	    " password = \"p\"\n database = \"d\"\n}\nworkers = 8\nsoa { timeout = 300 }\n"
+	    "log { facility = \"local3\"\n level = \"debug\" }\n");
+	CHECK(c != NULL && strcmp(c->db_host, "db") == 0 && c->db_port == 3307 &&
+	    strcmp(c->db_socket, "/s") == 0 && strcmp(c->db_password, "p") == 0 &&
+	    c->workers == 8 && c->soa_timeout_ms == 300, "values read");
+	conf_free(c);
+	CHECK(load("\n\nbogus = 1\n") == NULL && strstr(err, ":3:") && strstr(err, "bogus"),
+	    "unknown key: file:line and the key (%s)", err);
+	CHECK(load("soa {\n  timeout = 10\n}\n") == NULL && strstr(err, ":2:") &&
+	    strstr(err, "soa.timeout"), "out of range: file:line and the key");
+	CHECK(load("workers = \"many\"\n") == NULL && strstr(err, ":1:"), "wrong type refused");
+	CHECK(load("workers = 0\n") == NULL, "zero workers refused");
+	CHECK(load("master { in-flight = 5000 }\n") == NULL && strstr(err, "master.in-flight"),
+	    "per-master limit above the global one refused");
+	CHECK(load("timers { min-retry = 100\n max-retry = 10 }\n") == NULL, "min above max refused");
+	CHECK(load("log { level = \"loud\" }\n") == NULL && strstr(err, "level"), "unknown log level refused");
+	CHECK(load("log { facility = \"kern2\" }\n") == NULL, "unknown facility refused");
+	CHECK(load("mysql {\n port = 70000\n}\n") == NULL, "port out of range refused");
+	CHECK(load("soa { timeout = 60000\n tries = 10 }\n") == NULL, "ten minutes per master refused");
+	CHECK(load("soa { in-flight = 5 }") == NULL, "global in-flight below per-master default refused");
+	CHECK(load("mysql { user = \"a\" ") == NULL || 1, "unterminated section does not crash");
+	unlink(path);
+	CHECK(conf_load("/nonexistent/x.conf", err, sizeof(err)) == NULL && strstr(err, "cannot read"),
+	    "missing file named");
+	UNIT_DONE();
+}

@@ -1,0 +1,217 @@
+/* SOA reply validation (secondary.md "Checking a SOA reply") and AXFR validation. */
+#include <stdlib.h>
+
+#include "soa.h"
+#include "unit.h"
+#include "xfr.h"
+
+static uint8_t	 zw[256];
+static size_t	 zlen;
+
+/* A reply to "example. SOA" with id 0x1234; tweak with the flags below. */
+enum { F_NOAA = 1, F_TC = 2, F_NOQR = 4, F_BADQ = 8, F_PARENT = 16, F_TWO = 32,
+    F_NOSOA = 64, F_UPPER = 128, F_OPCODE = 256 };
+
+static size_t
+reply(uint8_t **wire, int flags, ldns_pkt_rcode rcode, uint16_t id)
+{
+	ldns_pkt	*p = ldns_pkt_new();
+	ldns_rr		*q = NULL, *a = NULL;
+	size_t		 n;
+
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_qr(p, !(flags & F_NOQR));
+	ldns_pkt_set_aa(p, !(flags & F_NOAA));
+	ldns_pkt_set_tc(p, (flags & F_TC) != 0);
+	ldns_pkt_set_rcode(p, (uint8_t)rcode);
+	if (flags & F_OPCODE)
+		ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
+	ldns_rr_new_question_frm_str(&q, (flags & F_BADQ) ? "other. IN SOA" :
+	    (flags & F_UPPER) ? "EXAMPLE. IN SOA" : "example. IN SOA", NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
+	if (!(flags & F_NOSOA)) {
+		ldns_rr_new_frm_str(&a, (flags & F_PARENT) ?
+		    ". 60 IN SOA a. b. 7 1 2 3 4" :
+		    "Example. 60 IN SOA ns. host. 42 3600 600 86400 300", 0, NULL, NULL);
+		ldns_pkt_push_rr(p, (flags & F_PARENT) ? LDNS_SECTION_AUTHORITY :
+		    LDNS_SECTION_ANSWER, a);
+		if (flags & F_TWO) {
+			ldns_rr_new_frm_str(&a, "example. 60 IN SOA ns. host. 43 1 2 3 4", 0, NULL, NULL);
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, a);
+		}
+	}
+	ldns_pkt2wire(wire, p, &n);
+	ldns_pkt_free(p);
+	return n;
+}
+
+static enum soa_status
+chk(int flags, ldns_pkt_rcode rcode, uint16_t id, struct soa_result *r)
+{
+	uint8_t		*w = NULL;
+	size_t		 n = reply(&w, flags, rcode, id);
+	enum soa_status	 st = soa_check_reply(w, n, 0x1234, zw, zlen, r);
+
+	free(w);
+	return st;
+}
+
+static void
+test_reply(void)
+{
+	struct soa_result r;
+
+	CHECK(chk(0, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_OK && r.serial == 42 &&
+	    r.refresh == 3600 && r.retry == 600 && r.expire == 86400, "good reply: serial and timers");
+	CHECK(chk(F_UPPER, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_OK, "case differences in names accepted");
+	CHECK(chk(0, LDNS_RCODE_NOERROR, 0x1235, &r) == SOA_IGNORE, "wrong ID ignored");
+	CHECK(chk(F_NOQR, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_IGNORE, "QR clear ignored");
+	CHECK(chk(F_OPCODE, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_BAD, "opcode NOTIFY refused");
+	CHECK(chk(F_NOAA, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_BAD, "AA clear refused");
+	CHECK(chk(0, LDNS_RCODE_REFUSED, 0x1234, &r) == SOA_BAD && strstr(r.err, "REFUSED"),
+	    "REFUSED refused and named");
+	CHECK(chk(0, LDNS_RCODE_SERVFAIL, 0x1234, &r) == SOA_BAD, "SERVFAIL refused");
+	CHECK(chk(0, LDNS_RCODE_NOTAUTH, 0x1234, &r) == SOA_BAD, "NOTAUTH refused");
+	CHECK(chk(F_PARENT | F_NOAA, LDNS_RCODE_NXDOMAIN, 0x1234, &r) == SOA_BAD,
+	    "NXDOMAIN with the parent's SOA refused");
+	CHECK(chk(F_PARENT, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_BAD,
+	    "NOERROR with only a parent SOA in authority refused");
+	CHECK(chk(F_TC, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_TRUNCATED, "TC asks for TCP");
+	CHECK(chk(F_BADQ, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_BAD, "other question refused");
+	CHECK(chk(F_TWO, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_BAD, "two SOA records refused");
+	CHECK(chk(F_NOSOA, LDNS_RCODE_NOERROR, 0x1234, &r) == SOA_BAD, "no SOA refused");
+	uint8_t junk[40] = { 0x12, 0x34, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0, 0xff };
+	CHECK(soa_check_reply(junk, sizeof(junk), 0x1234, zw, zlen, &r) == SOA_BAD, "malformed refused");
+	CHECK(soa_check_reply(junk, 5, 0x1234, zw, zlen, &r) == SOA_IGNORE, "short datagram ignored");
+}
+
+static void
+test_query(void)
+{
+	uint8_t	 q[512];
+	int	 n = soa_make_query("Example.COM", LDNS_RR_TYPE_SOA, 0xbeef, q, sizeof(q));
+
+	CHECK(n == 12 + 13 + 4, "query length");
+	CHECK(q[0] == 0xbe && q[1] == 0xef && q[2] == 0 && q[5] == 1, "query header: id, RD clear, one question");
+	CHECK(memcmp(q + 12, "\7example\3com\0", 13) == 0, "query name lowercase wire");
+	CHECK(q[25] == 0 && q[26] == 6 && q[28] == 1, "qtype SOA, class IN");
+	CHECK(soa_make_query("a..b", LDNS_RR_TYPE_SOA, 1, q, sizeof(q)) == -1, "empty label refused");
+}
+
+/* ---- AXFR ---- */
+
+static size_t
+axfr_msg(uint8_t **w, uint16_t id, const char *const *rrs, int with_q)
+{
+	ldns_pkt	*p = ldns_pkt_new();
+	size_t		 n;
+
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, true);
+	if (with_q) {
+		ldns_rr *q = NULL;
+		ldns_rr_new_question_frm_str(&q, "example. IN AXFR", NULL, NULL);
+		ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
+	}
+	for (; *rrs != NULL; rrs++) {
+		ldns_rr *rr = NULL;
+		if (ldns_rr_new_frm_str(&rr, *rrs, 60, NULL, NULL) == LDNS_STATUS_OK)
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	}
+	ldns_pkt2wire(w, p, &n);
+	ldns_pkt_free(p);
+	return n;
+}
+
+#define SOA1 "example. 60 IN SOA ns. host. 5 1 2 3 4"
+#define SOA2 "example. 60 IN SOA ns. host. 6 1 2 3 4"
+
+/* Feed messages (NULL-separated lists) and return the last rc. */
+static int
+feed(struct rr_set *s, long maxrec, const char *const *const *msgs, char *err, size_t *records)
+{
+	struct axfr	 ax;
+	int		 rc = 0;
+
+	rr_set_init(s);
+	axfr_init(&ax, "example", 7, maxrec, s);
+	for (int i = 0; msgs[i] != NULL && rc == 0; i++) {
+		uint8_t *w = NULL;
+		size_t n = axfr_msg(&w, 7, msgs[i], i == 0);
+		rc = axfr_feed(&ax, w, n, err, 200);
+		free(w);
+	}
+	if (records != NULL)
+		*records = ax.dropped;
+	axfr_free(&ax);
+	return rc;
+}
+
+static void
+test_axfr(void)
+{
+	struct rr_set	 s;
+	char		 err[200];
+	size_t		 dropped;
+	static const char *const good1[] = { SOA1, "example. 60 IN NS ns.example.", NULL };
+	static const char *const good2[] = { "www.example. 60 IN A 192.0.2.1", SOA1, NULL };
+	static const char *const *const good[] = { good1, good2, NULL };
+	static const char *const nosoa[] = { "www.example. 60 IN A 192.0.2.1", SOA1, NULL };
+	static const char *const *const bad1[] = { nosoa, NULL };
+	static const char *const diff2[] = { "www.example. 60 IN A 192.0.2.1", SOA2, NULL };
+	static const char *const *const bad2[] = { good1, diff2, NULL };
+	static const char *const *const open[] = { good1, NULL };
+	static const char *const out2[] = { "www.other. 60 IN A 192.0.2.1",
+	    "notexample. 60 IN A 192.0.2.2", "x.example. 60 IN A 192.0.2.3", SOA1, NULL };
+	static const char *const *const outside[] = { good1, out2, NULL };
+	static const char *const after[] = { SOA1, "z.example. 60 IN A 192.0.2.1", NULL };
+	static const char *const *const trailing[] = { good1, after, NULL };
+	static const char *const parent[] = { "com. 60 IN SOA ns. host. 5 1 2 3 4", SOA1, NULL };
+	static const char *const *const wrongsoa[] = { parent, NULL };
+
+	CHECK(feed(&s, 100, good, err, NULL) == 1 && s.n == 3, "AXFR in two messages complete, 3 rows");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, bad1, err, NULL) == -1 && strstr(err, "begin"), "AXFR not starting with SOA refused");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, bad2, err, NULL) == -1 && strstr(err, "differs"), "closing SOA differing refused");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, open, err, NULL) == 0, "AXFR without closing SOA is not complete");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, outside, err, &dropped) == 1 && dropped == 2 && s.n == 3,
+	    "records outside the zone dropped (also a name that only ends like it)");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, trailing, err, NULL) == -1, "records after the closing SOA refused");
+	rr_set_free(&s);
+	CHECK(feed(&s, 1, good, err, NULL) == -1 && strstr(err, "max-records"), "record limit enforced");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, wrongsoa, err, NULL) == -1, "AXFR starting with the parent's SOA refused");
+	rr_set_free(&s);
+
+	/* A wrong ID and an error rcode. */
+	struct axfr ax;
+	uint8_t *w = NULL;
+	size_t n = axfr_msg(&w, 8, good1, 1);
+	rr_set_init(&s);
+	axfr_init(&ax, "example", 7, 100, &s);
+	CHECK(axfr_feed(&ax, w, n, err, sizeof(err)) == -1, "AXFR message with another ID refused");
+	w[1] = 7;
+	w[3] = (w[3] & 0xf0) | LDNS_RCODE_NOTAUTH;
+	CHECK(axfr_feed(&ax, w, n, err, sizeof(err)) == -1 && strstr(err, "NOTAUTH"),
+	    "AXFR NOTAUTH ends the transfer");
+	free(w);
+	axfr_free(&ax);
+	rr_set_free(&s);
+}
+
+int
+main(void)
+{
+	int n = soa_name_wire("example", zw, sizeof(zw));
+
+	zlen = (size_t)n;
+	test_reply();
+	test_query();
+	test_axfr();
+	UNIT_DONE();
+}

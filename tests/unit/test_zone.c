@@ -1,0 +1,130 @@
+/* Serial arithmetic, stored SOA parsing, timers, the table and the heap. */
+#include <stdlib.h>
+
+#include "unit.h"
+#include "zone.h"
+
+static void
+test_serial(void)
+{
+	CHECK(zone_serial_cmp(1, 1) == 0, "serial: equal");
+	CHECK(zone_serial_cmp(1, 2) == -1, "serial: 1 < 2");
+	CHECK(zone_serial_cmp(2, 1) == 1, "serial: 2 > 1");
+	CHECK(zone_serial_cmp(0xffffffffu, 0) == -1, "serial: wrap 2^32-1 < 0");
+	CHECK(zone_serial_cmp(0, 0xffffffffu) == 1, "serial: 0 > 2^32-1 after wrap");
+	CHECK(zone_serial_cmp(0, 0x7fffffffu) == -1, "serial: 0 < 2^31-1");
+	CHECK(zone_serial_cmp(0, 0x80000000u) == 2, "serial: distance 2^31 is undefined");
+	CHECK(zone_serial_cmp(0x80000000u, 0) == 2, "serial: distance 2^31 undefined both ways");
+	CHECK(zone_serial_cmp(0, 0x80000001u) == 1, "serial: 0 > 2^31+1 (RFC 1982)");
+	CHECK(zone_serial_cmp(2024010101u, 2024010102u) == -1, "serial: date serial bump");
+}
+
+static void
+test_parse_soa(void)
+{
+	uint32_t s = 0, r = 0, rt = 0, e = 0;
+
+	CHECK(zone_parse_soa("ns1.example.com hostmaster.example.com 2024010101 10800 3600 604800 3600",
+	    &s, &r, &rt, &e) == 0 && s == 2024010101u && r == 10800 && rt == 3600 && e == 604800,
+	    "soa: pdns content parses");
+	CHECK(zone_parse_soa("a b 4294967295 1 2 3 4", &s, &r, &rt, &e) == 0 && s == 4294967295u,
+	    "soa: serial 2^32-1");
+	CHECK(zone_parse_soa("a b 4294967296 1 2 3 4", &s, &r, &rt, &e) == -1, "soa: serial 2^32 refused");
+	CHECK(zone_parse_soa("a b -1 1 2 3 4", &s, &r, &rt, &e) == -1, "soa: negative refused");
+	CHECK(zone_parse_soa("a b 1 2 3 4", &s, &r, &rt, &e) == -1, "soa: six fields refused");
+	CHECK(zone_parse_soa("a b 1 2 3 4 5 6", &s, &r, &rt, &e) == -1, "soa: eight fields refused");
+	CHECK(zone_parse_soa("a b 1x 2 3 4 5", &s, &r, &rt, &e) == -1, "soa: junk in number refused");
+	CHECK(zone_parse_soa("", &s, &r, &rt, &e) == -1, "soa: empty refused");
+	CHECK(zone_parse_soa(NULL, &s, &r, &rt, &e) == -1, "soa: NULL refused");
+	CHECK(zone_parse_soa("a  b 1 2 3 4 5", &s, &r, &rt, &e) == -1, "soa: double space refused");
+	CHECK(zone_parse_soa("a b 99999999999999999999999 2 3 4 5", &s, &r, &rt, &e) == -1,
+	    "soa: huge number refused without overflow");
+}
+
+static void
+test_timers(void)
+{
+	int ok = 1;
+
+	for (int i = 0; i < 1000; i++) {
+		int64_t j = zone_jitter_ms(3600, 60, 86400);
+		if (j < 3240000 || j > 3600000)
+			ok = 0;
+	}
+	CHECK(ok, "jitter: 3600 s lands in 90-100 %%");
+	ok = 1;
+	for (int i = 0; i < 100; i++) {
+		int64_t j = zone_jitter_ms(5, 60, 86400);
+		if (j < 54000 || j > 60000)
+			ok = 0;
+	}
+	CHECK(ok, "jitter: refresh below min-refresh is raised to it");
+	CHECK(zone_jitter_ms(999999999, 60, 86400) <= 86400000, "jitter: refresh above max is capped");
+	CHECK(zone_backoff_ms(60, 1, 30, 3600, 21600) <= 60000 &&
+	    zone_backoff_ms(60, 1, 30, 3600, 21600) >= 54000, "backoff: first failure waits RETRY");
+	CHECK(zone_backoff_ms(60, 3, 30, 3600, 21600) >= 216000 &&
+	    zone_backoff_ms(60, 3, 30, 3600, 21600) <= 240000, "backoff: third failure waits 4*RETRY");
+	CHECK(zone_backoff_ms(60, 60, 30, 3600, 21600) <= 21600000, "backoff: capped at max-backoff");
+	CHECK(zone_backoff_ms(60, 60, 30, 3600, 21600) >= 19440000, "backoff: reaches the cap");
+}
+
+static void
+test_table_heap(void)
+{
+	struct zone	*z[100];
+	int		 ok = 1;
+	int64_t		 last = -1;
+
+	for (int i = 0; i < 100; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "Zone%d.Example.", i);
+		z[i] = zone_new((uint32_t)i + 1, name);
+		z[i]->due = (int64_t)((i * 37) % 100);
+		zone_table_add(z[i]);
+		zone_heap_push(z[i]);
+	}
+	CHECK(zone_count() == 100, "table: 100 zones");
+	CHECK(zone_by_name("zone42.example") == z[42], "table: by name, canonical lowercase");
+	CHECK(zone_by_id(43) == z[42], "table: by id");
+	CHECK(zone_by_name("Zone42.Example.") == NULL, "table: lookups take canonical names");
+	zone_heap_remove(z[10]);
+	zone_heap_remove(z[77]);
+	while (zone_heap_top() != NULL) {
+		struct zone *t = zone_heap_top();
+		if (t->due < last)
+			ok = 0;
+		last = t->due;
+		zone_heap_remove(t);
+	}
+	CHECK(ok, "heap: pops in due order after removals from the middle");
+	CHECK(zone_heap_size() == 0, "heap: empty");
+	for (int i = 0; i < 100; i++) {
+		zone_table_remove(z[i]);
+		zone_free(z[i]);
+	}
+	CHECK(zone_count() == 0 && zone_by_id(5) == NULL, "table: empty after removal");
+}
+
+static void
+test_canon(void)
+{
+	char a[] = "Example.COM.", b[] = ".", c[] = "x\\.";
+
+	zone_name_canon(a);
+	zone_name_canon(b);
+	zone_name_canon(c);
+	CHECK_STR(a, "example.com", "canon: lowercase, no trailing dot");
+	CHECK_STR(b, ".", "canon: root stays");
+	CHECK_STR(c, "x\\.", "canon: an escaped dot is part of the label");
+}
+
+int
+main(void)
+{
+	test_serial();
+	test_parse_soa();
+	test_timers();
+	test_table_heap();
+	test_canon();
+	UNIT_DONE();
+}
