@@ -126,6 +126,9 @@ soa {
     timeout = 500
     tries = 2
 }
+master {
+    queries-per-second = 1000
+}
 timers {
     min-refresh = 1
     min-retry = 1
@@ -216,10 +219,12 @@ EON
 		done
 	} > "$conf"
 	nsd -c "$conf" -d >"$T/nsd-$name.out" 2>&1 &
-	local pid=$!
+	local pid=$! first
 	PIDS="$PIDS $pid"
 	eval "NSD_PID_$name=$pid"
-	wait_for 20 sh -c "dig +time=1 +tries=1 -p $port @$addr . SOA >/dev/null 2>&1" ||
+	first=$(ls "$dir" | sed -n 's/\.zone$//p' | head -n 1)
+	# Ours must be alive and serve its first zone (not some other server on the port).
+	wait_for 20 sh -c "kill -0 $pid && dig +time=1 +tries=1 -p $port @$addr '${first:-.}' SOA +norec | grep -q 'flags: qr aa'" ||
 	    { echo "NSD $name did not start"; cat "$T/nsd-$name.out" "$T/nsd-$name.log" 2>/dev/null; return 1; }
 }
 nsd_stop() { eval "local p=\$NSD_PID_$1"; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
@@ -227,3 +232,15 @@ nsd_stop() { eval "local p=\$NSD_PID_$1"; kill "$p" 2>/dev/null; wait "$p" 2>/de
 nsd_reload() { eval "local p=\$NSD_PID_$1"; kill -HUP "$p"; sleep 0.5; }
 # What the master serves now, for comparisons with dig.
 master_serial() { dig +short +time=1 +tries=2 -p "$2" "@$1" "$3" SOA | awk '{print $3}'; }
+
+# blackhole_start ADDR PORT: a UDP and TCP port that takes packets and never answers
+blackhole_start() {
+	perl -MIO::Socket::INET -e '
+	    my $u = IO::Socket::INET->new(LocalAddr => $ARGV[0], LocalPort => $ARGV[1], Proto => "udp") or die "udp: $!";
+	    my $t = IO::Socket::INET->new(LocalAddr => $ARGV[0], LocalPort => $ARGV[1], Proto => "tcp", Listen => 5, ReuseAddr => 1) or die "tcp: $!";
+	    sleep 600;' "$1" "$2" &
+	local pid=$!
+	PIDS="$PIDS $pid"
+	BLACKHOLE_PID=$pid
+	sleep 0.3
+}
