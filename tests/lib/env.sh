@@ -244,3 +244,92 @@ blackhole_start() {
 	BLACKHOLE_PID=$pid
 	sleep 0.3
 }
+
+# rich_zone FILE ZONE SERIAL: many record types, odd names, a delegation with glue.
+rich_zone() {
+	local f=$1 z=$2 s=$3
+	cat > "$f" <<EOZ
+\$ORIGIN $z.
+\$TTL 86400
+@	IN SOA ns1.$z. host\\.master.$z. $s 7200 900 1209600 300
+@	IN NS ns1.$z.
+@	IN NS NS2.Example.NET.
+@	3600 IN MX 0 .
+@	IN MX 10 Mail.$z.
+@	IN A 192.0.2.1
+@	IN AAAA 2001:db8:0:0:0:0:0:1
+@	IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+@	IN TXT "two" "strings" ""
+@	IN SPF "v=spf1 -all"
+@	IN CAA 0 issue "letsencrypt.org"
+@	IN CAA 128 iodef "mailto:sec@$z"
+@	IN HINFO "PC-Intel" "Linux 6"
+@	IN RP admin.$z. info.$z.
+@	IN SSHFP 1 1 0123456789ABCDEF0123456789ABCDEF01234567
+@	IN NAPTR 100 50 "s" "SIP+D2U" "" _sip._udp.$z.
+@	IN AFSDB 1 afs.$z.
+ns1	IN A 192.0.2.53
+ns1	IN AAAA 2001:db8::53
+Mail	IN A 192.0.2.25
+www	IN CNAME @
+*.wild	IN A 192.0.2.77
+_sip._udp	IN SRV 10 60 5060 sip.$z.
+_sip._tcp	IN SRV 20 0 5060 sip.$z.
+_443._tcp.www	IN TLSA 3 1 1 ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789
+sip	IN A 192.0.2.60
+ptr	IN PTR host.example.org.
+old	IN DNAME new.$z.
+txt	IN TXT "quote\"inside" "back\\\\slash" "semi;colon" "tab\\009byte\\200high"
+a\\.dot	IN A 192.0.2.5
+sp\\032ace	IN A 192.0.2.6
+UPPER.Case	IN A 192.0.2.7
+deep.e.f.g	IN A 192.0.2.8
+long	IN TXT "$(printf 'x%.0s' $(seq 1 255))"
+sub	IN NS ns.sub.$z.
+sub	IN NS ns.elsewhere.org.
+ns.sub	IN A 192.0.2.200
+sub	IN DS 12345 8 2 ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789
+ttl	4294967 IN A 192.0.2.9
+EOZ
+}
+
+# pdns_start NAME DB ADDR:PORT secondary|serve: pdns_server 4.7 on gmysql.
+pdns_start() {
+	local name=$1 db=$2 addr=$3 mode=$4 dir=$T/pdns-$1
+	mkdir -p "$dir"
+	cat > "$dir/pdns.conf" <<EOP
+launch=gmysql
+gmysql-socket=$SOCK
+gmysql-user=root
+gmysql-dbname=$db
+gmysql-dnssec=${PDNS_DNSSEC:-no}
+local-address=$addr
+socket-dir=$dir
+guardian=no
+daemon=no
+disable-syslog=yes
+loglevel=4
+allow-axfr-ips=127.0.0.0/8
+cache-ttl=0
+negquery-cache-ttl=0
+query-cache-ttl=0
+EOP
+	if [ "$mode" = secondary ]; then
+		printf 'secondary=yes\nxfr-cycle-interval=1\n' >> "$dir/pdns.conf"
+	else
+		printf 'secondary=no\n' >> "$dir/pdns.conf"
+	fi
+	pdns_server --config-dir="$dir" >"$T/pdns-$name.log" 2>&1 &
+	local pid=$!
+	PIDS="$PIDS $pid"
+	eval "PDNS_PID_$name=$pid"
+	wait_for 30 sh -c "kill -0 $pid && grep -q 'ready to distribute questions' $T/pdns-$name.log" ||
+	    { echo "pdns_server $name did not start"; tail "$T/pdns-$name.log"; return 1; }
+}
+pdns_stop() { eval "local p=\$PDNS_PID_$1"; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
+
+# axfr_norm ADDR PORT ZONE: the zone as dig prints it, normalized for comparison.
+axfr_norm() {
+	dig +noall +answer +nocmd +time=5 -p "$2" "@$1" "$3" AXFR |
+	    awk '{ $1 = tolower($1); print }' | tr -s ' \t' ' ' | sort -u
+}
