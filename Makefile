@@ -71,6 +71,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/pdns-refresher $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/pdns-refresher
 	install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf.sample
+	[ -e $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf ] || \
+	    install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/pdns-refresher.service \
 	    > $(DESTDIR)$(UNITDIR)/pdns-refresher.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/pdns-refresher.service

@@ -79,7 +79,7 @@ db_restart_same() {	# start the server again on the same datadir (after db_stop)
 }
 
 sql() {		# sql DB "statement": tab-separated rows, no header
-	mariadb --no-defaults -S "$SOCK" -uroot -N -B "$1" -e "$2"
+	mariadb --no-defaults -S "$SOCK" -uroot -N -B ${RAW:+-r} "$1" -e "$2"
 }
 
 db_create() {	# db_create NAME: a fresh database with the PowerDNS schema

@@ -1,0 +1,22 @@
+#!/bin/bash
+# make install honours PREFIX and DESTDIR and never overwrites a live config.
+. tests/lib/env.sh
+set -u
+D=$T/root
+make --no-print-directory -s install DESTDIR="$D" PREFIX=/opt/pr SYSCONFDIR=/etc/x UNITDIR=/lib/systemd/system BUILD="$BUILD" >/dev/null
+check "install: binary under PREFIX/sbin" test -x "$D/opt/pr/sbin/pdns-refresher"
+check "install: config and sample under SYSCONFDIR" test -f "$D/etc/x/pdns-refresher/pdns-refresher.conf" -a -f "$D/etc/x/pdns-refresher/pdns-refresher.conf.sample"
+check "install: config not world-readable" eq "$(stat -c %a "$D/etc/x/pdns-refresher/pdns-refresher.conf")" "640"
+check "install: unit runs the installed binary with the installed config" \
+    grep -qx "ExecStart=/opt/pr/sbin/pdns-refresher -c /etc/x/pdns-refresher/pdns-refresher.conf" "$D/lib/systemd/system/pdns-refresher.service"
+echo "# edited" >> "$D/etc/x/pdns-refresher/pdns-refresher.conf"
+make --no-print-directory -s install DESTDIR="$D" PREFIX=/opt/pr SYSCONFDIR=/etc/x BUILD="$BUILD" >/dev/null
+check "install: a second install keeps the edited config" grep -q "# edited" "$D/etc/x/pdns-refresher/pdns-refresher.conf"
+out=$("$D/opt/pr/sbin/pdns-refresher" -c "$D/etc/x/pdns-refresher/pdns-refresher.conf.sample" -n 2>&1)
+check "install: the installed sample parses (-n reaches the database step)" grep -q "configuration ok" <<<"$out"
+sed "s|/opt/pr/sbin/pdns-refresher|$D/opt/pr/sbin/pdns-refresher|" \
+    "$D/lib/systemd/system/pdns-refresher.service" > "$T/pdns-refresher.service"
+out=$(systemd-analyze verify "$T/pdns-refresher.service" 2>&1); rc=$?
+echo "$out" | sed 's/^/#   /'
+check "unit: systemd-analyze verify passes with no complaint" [ $rc -eq 0 -a -z "$out" ]
+finish
