@@ -79,3 +79,9 @@ install: all
 
 clean:
 	rm -rf build build-*
+
+# Speed figures (not a test): first load of 1,000 and 10,000 zones, ours vs pdns.
+bench:
+	@tests/lib/deps.sh build test
+	@$(MAKE) --no-print-directory $(BIN)
+	@tests/bench/once.sh

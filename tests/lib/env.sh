@@ -227,7 +227,7 @@ EON
 	wait_for 20 sh -c "kill -0 $pid && dig +time=1 +tries=1 -p $port @$addr '${first:-.}' SOA +norec | grep -q 'flags: qr aa'" ||
 	    { echo "NSD $name did not start"; cat "$T/nsd-$name.out" "$T/nsd-$name.log" 2>/dev/null; return 1; }
 }
-nsd_stop() { eval "local p=\$NSD_PID_$1"; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
+nsd_stop() { eval "local p=\${NSD_PID_$1:-}"; [ -n "$p" ] || return 0; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
 # nsd_reload NAME: re-read zone files (NSD 4 reloads on SIGHUP)
 nsd_reload() { eval "local p=\$NSD_PID_$1"; kill -HUP "$p"; sleep 0.5; }
 # What the master serves now, for comparisons with dig.
@@ -326,7 +326,7 @@ EOP
 	wait_for 30 sh -c "kill -0 $pid && grep -q 'ready to distribute questions' $T/pdns-$name.log" ||
 	    { echo "pdns_server $name did not start"; tail "$T/pdns-$name.log"; return 1; }
 }
-pdns_stop() { eval "local p=\$PDNS_PID_$1"; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
+pdns_stop() { eval "local p=\${PDNS_PID_$1:-}"; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
 
 # axfr_norm ADDR PORT ZONE: the zone as dig prints it, normalized for comparison.
 axfr_norm() {
