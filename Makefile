@@ -37,14 +37,17 @@ all:
 	@$(MAKE) --no-print-directory $(BIN)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BIN): $(OBJS) $(MAIN)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(MAIN) $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(OBJS) $(MAIN) $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/unit.h | $(BUILD)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
 
 $(BUILD):
 	@mkdir -p $(BUILD)

@@ -10,10 +10,11 @@ struct conf;
 /*
  * Set up on base.  once: refresh what is due, then stop the loop.  zone: only
  * that domain, due or not (implies once).  The conf must outlive its use;
- * refresh_set_conf swaps it after a reload.
+ * refresh_set_conf swaps it after a reload.  sock_cap: SOA queries the
+ * descriptor limit leaves room for (at least 1).
  */
 void	refresh_init(struct event_base *, const struct conf *, bool once,
-	    const char *zone);
+	    const char *zone, int sock_cap);
 /* Load the domain list and start working. */
 void	refresh_start(void);
 void	refresh_set_conf(const struct conf *);

@@ -15,6 +15,9 @@ char	*xstrdup(const char *);
 /* Monotonic clock in milliseconds; for deadlines and rates, never for the DB. */
 int64_t	 util_now_ms(void);
 
+/* FNV-1a of a NUL-terminated string (NULL hashes like ""); for hash tables. */
+uint32_t util_strhash(const char *);
+
 /* Copy src to dst (size dst_size), always NUL-terminated; returns strlen(src). */
 size_t	 util_strlcpy(char *dst, const char *src, size_t dst_size);
 

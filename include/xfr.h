@@ -26,6 +26,7 @@ enum xfr_status {
 	XFR_DBFAILED,		/* the database refused: rolled back, old rows stay */
 	XFR_GONE,		/* the domain disappeared meanwhile: nothing written */
 	XFR_ABORTED,		/* shutdown: nothing written */
+	XFR_LOCAL,		/* this host is out of sockets or memory: try again soon */
 };
 
 struct xfr_job {
@@ -88,7 +89,10 @@ int		 axfr_feed(struct axfr *, const uint8_t *msg, size_t len,
 		    char *err, size_t errlen);
 void		 axfr_free(struct axfr *);
 
-/* Run a job's network part and validation into set (used by workers and tests). */
+/*
+ * Run a job's network part and validation into set (used by workers and
+ * tests).  0, or -1 (failed), -2 (stop requested), -3 (no socket here).
+ */
 int		 xfr_fetch(struct xfr_job *, struct rr_set *set,
 		    const atomic_bool *stop);
 

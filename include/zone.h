@@ -21,6 +21,8 @@ enum zone_state {
 	ZONE_DONE,		/* --once: finished, not rescheduled */
 };
 
+#define ZONE_NEVER	INT64_MIN
+
 struct zone {
 	uint32_t		 id;		/* domains.id */
 	char			*name;		/* lowercase, no trailing dot */
@@ -37,7 +39,7 @@ struct zone {
 	uint16_t		 fails;		/* consecutive failed attempts */
 	uint32_t		 serial, refresh, retry, expire;
 	int64_t			 due;		/* monotonic ms */
-	int64_t			 last_ok;	/* monotonic ms of the last good check */
+	int64_t			 last_ok;	/* monotonic ms of the last good check, or ZONE_NEVER */
 	uint32_t		 heap_idx;	/* position in the heap; 0 = not in it */
 	struct soa_query	*sq;		/* while querying */
 	struct zone		*id_next, *name_next;

@@ -63,20 +63,34 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	log_info("SIGHUP: configuration reloaded from %s", conf_path);
 }
 
-/* Every in-flight SOA query holds a socket: make room for the configured cap. */
-static void
-raise_nofile(int want)
+/*
+ * Every in-flight SOA query holds a socket: raise the descriptor limit for
+ * the configured cap and return how many SOA sockets fit, keeping the rest
+ * for workers (MySQL and transfer sockets) and the loop.
+ */
+static int
+raise_nofile(int inflight, int reserve)
 {
 	struct rlimit	 rl;
+	rlim_t		 want = (rlim_t)inflight + (rlim_t)reserve;
+	long		 cap;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
-	if (rl.rlim_cur >= (rlim_t)want)
-		return;
-	rl.rlim_cur = (rlim_t)want > rl.rlim_max ? rl.rlim_max : (rlim_t)want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < (rlim_t)want)
-		log_warnx("open files limited to %lu; soa.in-flight %d needs about %d",
-		    (unsigned long)rl.rlim_cur, want - 64, want);
+		return inflight;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want > rl.rlim_max ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return inflight;
+	cap = (long)rl.rlim_cur - reserve;
+	if (cap < 1)
+		cap = 1;
+	log_warnx("open files limited to %lu; soa.in-flight %d needs about %lu; "
+	    "at most %ld SOA queries will be in flight", (unsigned long)rl.rlim_cur,
+	    inflight, (unsigned long)want, cap);
+	return (int)cap;
 }
 
 static int
@@ -116,7 +130,7 @@ main(int argc, char *argv[])
 	bool			 foreground = false, check = false, once = false;
 	const char		*zone = NULL;
 	char			 err[2048];
-	int			 ch, rc;
+	int			 ch, rc, sock_cap;
 
 	while ((ch = getopt_long(argc, argv, "c:fnvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -153,7 +167,7 @@ main(int argc, char *argv[])
 	if (!foreground && !once && daemon(0, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile(conf->soa_inflight + 64 + conf->workers * 2);
+	sock_cap = raise_nofile(conf->soa_inflight, 32 + conf->workers * 3);
 
 	db_library_init();
 	db_params_from_conf(&dbp, conf);
@@ -173,7 +187,7 @@ main(int argc, char *argv[])
 	    zone ? " for one zone" : once ? " (once)" : "", conf->workers,
 	    conf->soa_qps, conf->soa_inflight, conf->master_qps,
 	    conf->master_inflight, conf->master_xfrs);
-	refresh_init(base, conf, once, zone);
+	refresh_init(base, conf, once, zone, sock_cap);
 	refresh_start();
 	event_base_dispatch(base);
 

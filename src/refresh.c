@@ -24,6 +24,7 @@
 
 #define ERRLOG_WINDOW_MS	60000	/* one warning per master per window */
 #define RELOAD_RETRY_MS		5000
+#define LOCAL_ERR_PAUSE_MS	200	/* out of sockets: wait before the next query */
 
 static const char *const state_names[] = {
 	"waiting", "ready", "querying", "xfr-wait", "transferring", "done",
@@ -37,7 +38,9 @@ static struct {
 	struct event		*tick, *reload, *flush, *ev_xfr, *ev_db, *stats;
 	struct master_list	 runnable, xrunnable;
 	double			 tokens;
-	int64_t			 tokens_at, started;
+	int64_t			 tokens_at, started, local_err_log;
+	int			 sock_cap;	/* SOA sockets the fd limit leaves us */
+	struct event		*xfr_pause;
 	int			 soa_inflight, xfr_inflight, db_inflight;
 	bool			 load_inflight;
 	size_t			 pending;	/* zones ready .. transferring */
@@ -339,22 +342,51 @@ on_soa(void *arg, const struct soa_result *res)
 	zone_ok(z);
 }
 
-static void
+/* Errors that are about this host, not about the master. */
+static bool
+errno_local(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+/*
+ * Send the zone's SOA query.  Returns false when this host is out of
+ * sockets or buffers: the zone goes back to the head of its queue and the
+ * caller pauses, since the master is not to blame.
+ */
+static bool
 start_query(struct zone *z, struct master *m)
 {
 	const struct conf	*c = S.conf;
+	struct soa_result	 res;
+	int64_t			 now;
 
 	set_state(z, ZONE_QUERYING);
 	m->soa_inflight++;
 	S.soa_inflight++;
-	if ((z->sq = soa_query_start(S.base, z->name, &m->addr, c->soa_timeout_ms,
-	    c->soa_tries, on_soa, z)) == NULL) {
-		struct soa_result res;
-		memset(&res, 0, sizeof(res));
-		res.status = SOA_NETERR;
-		snprintf(res.err, sizeof(res.err), "cannot send: %s", strerror(errno));
-		on_soa(z, &res);
+	z->sq = soa_query_start(S.base, z->name, &m->addr, c->soa_timeout_ms,
+	    c->soa_tries, on_soa, z);
+	if (z->sq != NULL)
+		return true;
+	if (errno_local(errno)) {
+		now = util_now_ms();
+		if (now - S.local_err_log >= ERRLOG_WINDOW_MS) {
+			log_warnx("cannot open a socket for SOA queries: %s (%d in flight); "
+			    "pausing", strerror(errno), S.soa_inflight - 1);
+			S.local_err_log = now;
+		}
+		m->soa_inflight--;
+		S.soa_inflight--;
+		set_state(z, ZONE_READY);
+		TAILQ_INSERT_HEAD(&m->ready, z, q);
+		runnable_add(m);
+		return false;
 	}
+	memset(&res, 0, sizeof(res));
+	res.status = SOA_NETERR;
+	snprintf(res.err, sizeof(res.err), "cannot send: %s", strerror(errno));
+	on_soa(z, &res);
+	return true;
 }
 
 /* The check or transfer from the current master failed. */
@@ -373,7 +405,7 @@ zone_fail(struct zone *z, const char *why, bool next_master)
 	z->failed = true;
 	z->cur = 0;
 	S.failures++;
-	if (z->has_soa && z->last_ok > 0 && !z->expired) {
+	if (z->has_soa && z->last_ok != ZONE_NEVER && !z->expired) {
 		uint32_t ex = z->expire < (uint32_t)c->min_expire ? (uint32_t)c->min_expire : z->expire;
 		if (now - z->last_ok > (int64_t)ex * 1000) {
 			z->expired = true;
@@ -411,7 +443,8 @@ dispatch(void)
 	}
 	refill(&S.tokens, &S.tokens_at, c->soa_qps, now);
 	while ((m = TAILQ_FIRST(&S.runnable)) != NULL &&
-	    S.soa_inflight < c->soa_inflight && S.tokens >= 1) {
+	    S.soa_inflight < c->soa_inflight && S.soa_inflight < S.sock_cap &&
+	    S.tokens >= 1) {
 		runnable_del(m);
 		if (TAILQ_EMPTY(&m->ready) || m->soa_inflight >= c->master_inflight)
 			continue;	/* back in when a query of its own ends */
@@ -425,9 +458,12 @@ dispatch(void)
 		m->tokens -= 1;
 		S.tokens -= 1;
 		runnable_add(m);
-		start_query(z, m);
+		if (!start_query(z, m)) {
+			next = now + LOCAL_ERR_PAUSE_MS;
+			break;
+		}
 	}
-	if ((z = zone_heap_top()) != NULL)
+	if ((z = zone_heap_top()) != NULL && z->due < next)
 		next = z->due;
 	if (!TAILQ_EMPTY(&S.runnable) && S.soa_inflight < c->soa_inflight) {
 		int64_t t = now + (int64_t)((1.0 - S.tokens) * 1000.0 / c->soa_qps) + 1;
@@ -480,6 +516,8 @@ xfr_dispatch(void)
 	struct master		*m;
 	struct zone		*z;
 
+	if (evtimer_pending(S.xfr_pause, NULL))
+		return;		/* out of sockets a moment ago */
 	while (!S.stopping && S.xfr_inflight < c->workers &&
 	    (m = TAILQ_FIRST(&S.xrunnable)) != NULL) {
 		xrunnable_del(m);
@@ -554,7 +592,32 @@ on_xfr(struct xfr_job *job)
 		    z->name, m->name);
 		set_state(z, ZONE_DONE);
 		break;
+	case XFR_LOCAL: {
+		/* Not the master's fault: queue it again and pause transfers. */
+		struct timeval tv = ms_tv(LOCAL_ERR_PAUSE_MS);
+		int64_t now = util_now_ms();
+		if (now - S.local_err_log >= ERRLOG_WINDOW_MS) {
+			log_warnx("zone %s: cannot open a transfer socket: %s; pausing",
+			    z->name, job->err);
+			S.local_err_log = now;
+		}
+		set_state(z, ZONE_XFR_WAIT);
+		TAILQ_INSERT_HEAD(&m->xfrwait, z, q);
+		xrunnable_add(m);
+		evtimer_add(S.xfr_pause, &tv);
+		break;
 	}
+	}
+}
+
+static void
+xfr_pause_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	xfr_dispatch();
+	check_finished();
 }
 
 static void
@@ -598,16 +661,6 @@ zone_set_masters(struct zone *z, const char *text)
 	return 0;
 }
 
-static uint32_t
-text_hash(const char *s)
-{
-	uint32_t	 h = 2166136261u;
-
-	for (; s != NULL && *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
-
 static void
 zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 {
@@ -618,7 +671,7 @@ zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 		zone_free(z);
 		return;
 	}
-	z->master_hash = text_hash(d->master);
+	z->master_hash = util_strhash(d->master);
 	if (d->soa != NULL) {
 		if (zone_parse_soa(d->soa, &z->serial, &z->refresh, &z->retry,
 		    &z->expire) == 0)
@@ -636,9 +689,7 @@ zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 			refresh = c->min_refresh;
 		if (refresh > c->max_refresh)
 			refresh = c->max_refresh;
-		z->last_ok = now_ms - age * 1000;
-		if (z->last_ok <= 0)
-			z->last_ok = 1;
+		z->last_ok = now_ms - age * 1000;	/* may be before boot: negative */
 		if (age < refresh)
 			z->due = now_ms + (refresh - age) * 1000;
 	}
@@ -691,9 +742,9 @@ merge_domains(struct db_domain *d, size_t n)
 			continue;
 		}
 		z->seen = true;
-		if (z->master_hash != text_hash(d[i].master) && z->state == ZONE_WAITING &&
+		if (z->master_hash != util_strhash(d[i].master) && z->state == ZONE_WAITING &&
 		    zone_set_masters(z, d[i].master) == 0) {
-			z->master_hash = text_hash(d[i].master);
+			z->master_hash = util_strhash(d[i].master);
 			changed++;
 			log_info("zone %s: masters changed to '%s'", z->name, d[i].master);
 		}
@@ -769,7 +820,8 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 					log_err("zone %s is not a SLAVE domain", S.only_zone);
 					S.once_failed++;
 				}
-				merge_domains(r->domains, r->ndomains);
+				if (!S.stopping)
+					merge_domains(r->domains, r->ndomains);
 				arm_reload(S.conf->domains_reload_s * 1000);
 				kick();
 			}
@@ -857,10 +909,12 @@ refresh_shutdown(const char *why)
 }
 
 void
-refresh_init(struct event_base *base, const struct conf *c, bool once, const char *zone)
+refresh_init(struct event_base *base, const struct conf *c, bool once, const char *zone,
+    int sock_cap)
 {
 	struct timeval	 tv;
 
+	S.sock_cap = sock_cap < 1 ? 1 : sock_cap;
 	S.base = base;
 	S.conf = c;
 	S.once = once || zone != NULL;
@@ -876,6 +930,7 @@ refresh_init(struct event_base *base, const struct conf *c, bool once, const cha
 	S.reload = evtimer_new(base, reload_cb, NULL);
 	S.flush = event_new(base, -1, EV_PERSIST, flush_cb, NULL);
 	S.stats = event_new(base, -1, EV_PERSIST, stats_cb, NULL);
+	S.xfr_pause = evtimer_new(base, xfr_pause_cb, NULL);
 	S.ev_xfr = event_new(base, xfr_fd(), EV_READ | EV_PERSIST, xfr_cb, NULL);
 	S.ev_db = event_new(base, dbthread_fd(), EV_READ | EV_PERSIST, db_cb, NULL);
 	event_add(S.ev_xfr, NULL);

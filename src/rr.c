@@ -381,16 +381,6 @@ rr_set_add(struct rr_set *s, const ldns_rr *rr, char *err, size_t errlen)
 }
 
 /* Names set (open addressing over row name pointers) for ENT computation. */
-static uint32_t
-str_hash(const char *p)
-{
-	uint32_t	 h = 2166136261u;
-
-	for (; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	return h;
-}
-
 static bool
 names_insert(struct rr_set *s, char *name)
 {
@@ -403,7 +393,7 @@ names_insert(struct rr_set *s, char *name)
 		for (size_t i = 0; i < s->names_cap; i++) {
 			if (old[i] == NULL)
 				continue;
-			size_t j = str_hash(old[i]) & (ncap - 1);
+			size_t j = util_strhash(old[i]) & (ncap - 1);
 			while (n[j] != NULL)
 				j = (j + 1) & (ncap - 1);
 			n[j] = old[i];
@@ -413,7 +403,7 @@ names_insert(struct rr_set *s, char *name)
 		s->names_cap = ncap;
 	}
 	tab = s->names;
-	size_t j = str_hash(name) & (s->names_cap - 1);
+	size_t j = util_strhash(name) & (s->names_cap - 1);
 	while (tab[j] != NULL) {
 		if (strcmp(tab[j], name) == 0)
 			return false;

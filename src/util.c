@@ -54,6 +54,16 @@ util_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+uint32_t
+util_strhash(const char *s)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; s != NULL && *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
 size_t
 util_strlcpy(char *dst, const char *src, size_t dst_size)
 {

@@ -282,6 +282,8 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	fd = socket(job->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			rc = -3;
 		goto out;
 	}
 	if (connect(fd, (struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
@@ -361,7 +363,7 @@ run_job(struct db *db, struct xfr_job *job)
 	rr_set_init(&set);
 	r = xfr_fetch(job, &set, &stopping);
 	if (r != 0) {
-		job->status = r == -2 ? XFR_ABORTED : XFR_FAILED;
+		job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
 		goto out;
 	}
 	if (job->have_serial && zone_serial_cmp(job->old_serial, job->serial) != -1) {

@@ -111,16 +111,6 @@ static struct zone	**by_id, **by_name;
 static size_t		  tsize, tcount;
 
 static uint32_t
-name_hash(const char *s)
-{
-	uint32_t	 h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
-
-static uint32_t
 id_hash(uint32_t id)
 {
 	return id * 2654435761u;
@@ -143,7 +133,7 @@ table_grow(void)
 		}
 		for (z = by_name[i]; z != NULL; z = next) {
 			next = z->name_next;
-			size_t b = name_hash(z->name) & (nsize - 1);
+			size_t b = util_strhash(z->name) & (nsize - 1);
 			z->name_next = nn[b];
 			nn[b] = z;
 		}
@@ -164,6 +154,7 @@ zone_new(uint32_t id, const char *name)
 	z->name = xstrdup(name);
 	zone_name_canon(z->name);
 	z->state = ZONE_WAITING;
+	z->last_ok = ZONE_NEVER;
 	return z;
 }
 
@@ -189,7 +180,7 @@ zone_table_add(struct zone *z)
 	b = id_hash(z->id) & (tsize - 1);
 	z->id_next = by_id[b];
 	by_id[b] = z;
-	b = name_hash(z->name) & (tsize - 1);
+	b = util_strhash(z->name) & (tsize - 1);
 	z->name_next = by_name[b];
 	by_name[b] = z;
 	tcount++;
@@ -203,7 +194,7 @@ zone_table_remove(struct zone *z)
 	for (pp = &by_id[id_hash(z->id) & (tsize - 1)]; *pp != z; pp = &(*pp)->id_next)
 		;
 	*pp = z->id_next;
-	for (pp = &by_name[name_hash(z->name) & (tsize - 1)]; *pp != z; pp = &(*pp)->name_next)
+	for (pp = &by_name[util_strhash(z->name) & (tsize - 1)]; *pp != z; pp = &(*pp)->name_next)
 		;
 	*pp = z->name_next;
 	tcount--;
@@ -229,7 +220,7 @@ zone_by_name(const char *name)
 
 	if (tsize == 0)
 		return NULL;
-	for (z = by_name[name_hash(name) & (tsize - 1)]; z != NULL; z = z->name_next)
+	for (z = by_name[util_strhash(name) & (tsize - 1)]; z != NULL; z = z->name_next)
 		if (strcmp(z->name, name) == 0)
 			return z;
 	return NULL;

@@ -78,4 +78,20 @@ check "AXFR refused: exits 1" [ $rc -eq 1 ]
 check "AXFR refused: no rows written" eq "$(zone_rows t02 noxfr.test)" ""
 check "AXFR refused: logged with zone, master and reason" \
     grep -Eq "zone noxfr.test: master 127.0.1.3:5300: transfer failed, rows kept: master answered (REFUSED|NOTAUTH)" "$DLOG"
+
+# A descriptor limit of 20: SOA queries are capped below it so transfers and
+# MySQL keep their sockets; nothing fails for it and no master is blamed.
+mkdir -p "$T/z4"
+many=$(for i in $(seq 1 100); do echo "fd$i.test"; done)
+for z in $many; do make_zone "$T/z4/$z.zone" "$z" 1; done
+nsd_start d 127.0.1.4 5300 "$T/z4" || exit 1
+sql t02 "DELETE FROM domains WHERE name = 'noxfr.test'"
+add_slaves t02 127.0.1.4:5300 $many
+: > "$DLOG"
+(ulimit -n 20; exec "$BIN" -c "$T/refresher.conf" --once >>"$DLOG" 2>&1); rc=$?
+check "fd limit: --once still ends with every zone fresh" [ $rc -eq 0 ]
+check "fd limit: all 100 zones transferred" \
+    eq "$(sql t02 "SELECT COUNT(*) FROM records WHERE type='SOA' AND name LIKE 'fd%'")" "100"
+check "fd limit: the cap is logged" grep -q "open files limited to 20; .* at most 1 SOA queries will be in flight" "$DLOG"
+check "fd limit: no socket error anywhere" bash -c "! grep -q 'Too many open files' '$DLOG'"
 finish

@@ -45,6 +45,14 @@ wait_for() {	# wait_for SECONDS command...: poll until the command succeeds
 }
 
 # ---- MariaDB ----
+mariadbd_run() {	# the server on $T/mysql, in the background
+	local d=$T/mysql
+	mariadbd --no-defaults --datadir="$d/data" --socket="$SOCK" --skip-networking \
+	    --pid-file="$d/mysqld.pid" --user="$(id -un)" --log-error="$d/error.log" \
+	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+	    --innodb-flush-log-at-trx-commit="${DB_FLUSH:-2}" --max-connections=500 \
+	    --skip-name-resolve >/dev/null 2>&1 &
+}
 db_start() {	# a private server in $T/mysql unless SOCK is already set
 	[ -n "$SOCK" ] && [ -S "$SOCK" ] && return 0
 	local d=$T/mysql
@@ -53,11 +61,7 @@ db_start() {	# a private server in $T/mysql unless SOCK is already set
 	    --auth-root-authentication-method=socket --skip-test-db >"$d/install.log" 2>&1 ||
 	    { cat "$d/install.log"; return 1; }
 	SOCK=$d/mysql.sock
-	mariadbd --no-defaults --datadir="$d/data" --socket="$SOCK" --skip-networking \
-	    --pid-file="$d/mysqld.pid" --user="$(id -un)" --log-error="$d/error.log" \
-	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
-	    --innodb-flush-log-at-trx-commit="${DB_FLUSH:-2}" --max-connections=500 \
-	    --skip-name-resolve >/dev/null 2>&1 &
+	mariadbd_run
 	DBPID=$!
 	PIDS="$PIDS $DBPID"
 	wait_for 60 mariadb --no-defaults -S "$SOCK" -uroot -e 'select 1' >/dev/null ||
@@ -67,12 +71,7 @@ db_start() {	# a private server in $T/mysql unless SOCK is already set
 
 db_stop() { kill "$DBPID"; wait "$DBPID" 2>/dev/null; }
 db_restart_same() {	# start the server again on the same datadir (after db_stop)
-	local d=$T/mysql
-	mariadbd --no-defaults --datadir="$d/data" --socket="$SOCK" --skip-networking \
-	    --pid-file="$d/mysqld.pid" --user="$(id -un)" --log-error="$d/error.log" \
-	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
-	    --innodb-flush-log-at-trx-commit="${DB_FLUSH:-2}" --max-connections=500 \
-	    --skip-name-resolve >/dev/null 2>&1 &
+	mariadbd_run
 	DBPID=$!
 	PIDS="$PIDS $DBPID"
 	wait_for 60 mariadb --no-defaults -S "$SOCK" -uroot -e 'select 1' >/dev/null
