@@ -48,6 +48,8 @@ int		 soa_make_query(const char *zone, uint16_t qtype, uint16_t id,
  */
 enum soa_status	 soa_check_reply(const uint8_t *pkt, size_t len, uint16_t id,
 		    const uint8_t *zone_wire, size_t zone_len, struct soa_result *res);
+/* RCODE mnemonic ("REFUSED"), or "RCODEn" written into buf. */
+const char	*soa_rcode_name(unsigned rcode, char *buf, size_t len);
 /* Zone name to lowercase wire form; returns length or -1. */
 int		 soa_name_wire(const char *zone, uint8_t *buf, size_t buflen);
 

@@ -103,8 +103,8 @@ dname_eq(const ldns_rdf *a, const uint8_t *w, size_t wlen)
 	return true;
 }
 
-static const char *
-rcode_name(unsigned rc, char *buf, size_t len)
+const char *
+soa_rcode_name(unsigned rc, char *buf, size_t len)
 {
 	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rc);
 
@@ -143,7 +143,7 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 	}
 	if ((p[3] & 0x0f) != LDNS_RCODE_NOERROR) {
 		snprintf(r->err, sizeof(r->err), "master answered %s",
-		    rcode_name(p[3] & 0x0f, rb, sizeof(rb)));
+		    soa_rcode_name(p[3] & 0x0f, rb, sizeof(rb)));
 		return SOA_BAD;
 	}
 	if (p[2] & 0x02)

@@ -158,8 +158,9 @@ axfr_feed(struct axfr *ax, const uint8_t *msg, size_t len, char *err, size_t err
 		return -1;
 	}
 	if ((msg[3] & 0x0f) != LDNS_RCODE_NOERROR) {
-		ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, msg[3] & 0x0f);
-		snprintf(err, errlen, "master answered %s", lt ? lt->name : "an error");
+		char rb[16];
+		snprintf(err, errlen, "master answered %s",
+		    soa_rcode_name(msg[3] & 0x0f, rb, sizeof(rb)));
 		return -1;
 	}
 	if (ldns_wire2pkt(&pkt, msg, len) != LDNS_STATUS_OK) {
