@@ -56,11 +56,15 @@ void		 db_domains_free(struct db_domain *, size_t);
 
 /*
  * Replace a zone's rows in one transaction and set last_check: lock the
- * domain row, delete, multi-row insert, update.  Retries deadlocks, lock
+ * domain row, delete, multi-row insert, the DNSSEC metadata pdns would
+ * change (meta, may be NULL), update.  Retries deadlocks, lock
  * waits and a lost connection; anything else rolls back.
  */
 enum db_rc	 db_write_zone(struct db *, uint32_t domain_id, const struct rr_set *,
-		    time_t last_check, char *err, size_t errlen);
+		    const struct rr_meta *, time_t last_check, char *err, size_t errlen);
+/* The domain's DNSSEC state as pdns keeps it (domainmetadata, cryptokeys). */
+int		 db_read_dnssec(struct db *, uint32_t domain_id, struct rr_had *,
+		    char *err, size_t errlen);
 /* Set last_check for many domains: ids[i] checked at times[i]. */
 int		 db_last_check(struct db *, const uint32_t *ids, const int64_t *times,
 		    size_t n, char *err, size_t errlen);

@@ -19,25 +19,70 @@ struct rr_row {
 
 struct rr_arena;
 
+#define RR_MAX_ENTS	100000		/* pdns's max-ent-entries default */
+
+/* A string set with a value per key (pointers into the arena). */
+struct rr_strset {
+	const char	**keys;
+	size_t		 *vals;
+	size_t		  n, cap;
+};
+
+struct rr_nsec3 {
+	uint8_t		 alg, flags, saltlen;
+	uint16_t	 iterations;
+	uint8_t		 salt[255];
+};
+
+/* What the transfer says about DNSSEC (pdns's ZoneStatus). */
+struct rr_zs {
+	bool		 dnssec_zone, presigned, is_nsec3, optout, seen_nsec3;
+	struct rr_nsec3	 nsec3;
+};
+
+/* What the domain had before (domainmetadata and cryptokeys; dnssec mode). */
+struct rr_had {
+	bool		 presigned, nsec3, narrow;
+	int		 keys, active_keys;
+	struct rr_nsec3	 param;
+};
+
+/* Metadata to change with the rows: 1 set, -1 remove, 0 leave. */
+struct rr_meta {
+	int		 presigned;
+	int		 nsec3param;
+	bool		 narrow;
+	char		 nsec3param_text[600];
+};
+
 /* The rows of one zone; strings live in an arena freed with the set. */
 struct rr_set {
+	char		 apex[1100];	/* lowercase presentation */
 	struct rr_row	*rows;
 	size_t		 n, cap;
 	size_t		 bytes;		/* string bytes held, for limits */
+	size_t		 ents_dropped;	/* more ENTs than RR_MAX_ENTS: none written */
 	struct rr_arena	*arena;
-	void		*names;		/* owner name set, for ENTs */
-	size_t		 names_n, names_cap;
+	struct rr_zs	 zs;
+	struct rr_strset qnames, nsset, secured;
 };
 
-void	rr_set_init(struct rr_set *);
+void	rr_set_init(struct rr_set *, const char *apex);
 void	rr_set_free(struct rr_set *);
 /*
- * Convert one record and append it.  Returns 0, or -1 with a reason in err
- * (the record is then not added).
+ * Convert one record and append it (NSEC, NSEC3, NSEC3PARAM only set the
+ * zone's DNSSEC status, as in pdns).  Returns 0, or -1 with a reason in err.
  */
 int	rr_set_add(struct rr_set *, const ldns_rr *, char *err, size_t errlen);
-/* Append an empty non-terminal row for every name between an owner and apex. */
-void	rr_set_add_ents(struct rr_set *, const char *apex);
+/*
+ * After the last record: drop what pdns drops, set auth and ordername, add
+ * the empty non-terminals, and say which metadata changes (dnssec mode).
+ * had may be NULL (nothing stored before).  Returns 0, or -1 with err.
+ */
+int	rr_set_finish(struct rr_set *, const struct rr_had *had, bool dnssec_mode,
+	    struct rr_meta *meta, char *err, size_t errlen);
+/* NSEC3PARAM as pdns stores it in domainmetadata ("1 0 12 aabbccdd"). */
+void	rr_nsec3_text(const struct rr_nsec3 *, char *buf, size_t len);
 
 /* A name as PowerDNS prints it: \. \\ \DDD escapes, no trailing dot ("." for root). */
 int	rr_dname_str(const uint8_t *wire, size_t len, bool lower, char *buf, size_t buflen);

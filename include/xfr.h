@@ -39,12 +39,13 @@ struct xfr_job {
 	bool			 have_serial;
 	uint32_t		 old_serial;
 	struct xfr_limits	 lim;
+	bool			 dnssec;	/* gmysql-dnssec semantics */
 	void			*arg;		/* the caller's, untouched */
 	/* out */
 	enum xfr_status		 status;
 	char			 err[256];
 	uint32_t		 serial, refresh, retry, expire;
-	size_t			 records, rows, dropped, bytes;
+	size_t			 records, rows, dropped, bytes, ents_dropped;
 	char			 dropped_example[128];
 	int64_t			 ms;
 };

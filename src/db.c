@@ -25,7 +25,7 @@ struct db {
 	struct db_params	 p;
 	MYSQL			*my;
 	MYSQL_STMT		*ins[INS_LEVELS];
-	MYSQL_STMT		*lock, *del, *upd;
+	MYSQL_STMT		*lock, *del, *upd, *mdel, *mins;
 	MYSQL_BIND		 b[INS_MAX * INS_COLS];
 	unsigned long		 len[INS_MAX * INS_COLS];
 	my_bool			 isnull[INS_MAX * INS_COLS];
@@ -86,10 +86,12 @@ db_disconnect(struct db *db)
 			mysql_stmt_close(db->ins[i]);
 			db->ins[i] = NULL;
 		}
-	if (db->lock) mysql_stmt_close(db->lock);
-	if (db->del) mysql_stmt_close(db->del);
-	if (db->upd) mysql_stmt_close(db->upd);
-	db->lock = db->del = db->upd = NULL;
+	MYSQL_STMT **stmts[] = { &db->lock, &db->del, &db->upd, &db->mdel, &db->mins };
+	for (size_t i = 0; i < NITEMS(stmts); i++)
+		if (*stmts[i] != NULL) {
+			mysql_stmt_close(*stmts[i]);
+			*stmts[i] = NULL;
+		}
 	if (db->my != NULL) {
 		mysql_close(db->my);
 		db->my = NULL;
@@ -382,9 +384,53 @@ last_errno(struct db *db, MYSQL_STMT *st, char *err, size_t errlen)
 	return 0;
 }
 
+/* Replace (or with value NULL remove) one kind of domainmetadata. */
+static MYSQL_STMT *
+meta_set(struct db *db, uint32_t domain_id, const char *kind, const char *value)
+{
+	MYSQL_BIND	 b[3];
+	my_bool		 nn[3] = { 0, 0, 0 };
+	unsigned long	 len[3];
+	uint32_t	 id = domain_id;
+	MYSQL_STMT	*st;
+
+	st = stmt(db, &db->mdel, "DELETE FROM domainmetadata WHERE domain_id = ? AND kind = ?");
+	bind_long(&b[0], &nn[0], &id, false, true);
+	bind_str(&b[1], &len[1], &nn[1], kind);
+	if (st == NULL || mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+		return st ? st : (MYSQL_STMT *)(uintptr_t)1;
+	if (value == NULL)
+		return NULL;
+	st = stmt(db, &db->mins, "INSERT INTO domainmetadata (domain_id, kind, content) VALUES (?, ?, ?)");
+	bind_str(&b[2], &len[2], &nn[2], value);
+	if (st == NULL || mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+		return st ? st : (MYSQL_STMT *)(uintptr_t)1;
+	return NULL;
+}
+
+/* pdns's setPresigned/unsetPresigned and setNSEC3PARAM/unsetNSEC3PARAM. */
+static MYSQL_STMT *
+write_meta(struct db *db, uint32_t domain_id, const struct rr_meta *m)
+{
+	MYSQL_STMT	*st = NULL;
+
+	if (m == NULL)
+		return NULL;
+	if (m->presigned != 0 &&
+	    (st = meta_set(db, domain_id, "PRESIGNED", m->presigned > 0 ? "1" : NULL)) != NULL)
+		return st;
+	if (m->nsec3param != 0) {
+		bool set = m->nsec3param > 0;
+		if ((st = meta_set(db, domain_id, "NSEC3PARAM", set ? m->nsec3param_text : NULL)) != NULL ||
+		    (st = meta_set(db, domain_id, "NSEC3NARROW", set && m->narrow ? "1" : NULL)) != NULL)
+			return st;
+	}
+	return NULL;
+}
+
 static enum db_rc
 write_once(struct db *db, uint32_t domain_id, const struct rr_set *set,
-    time_t last_check, unsigned *eno, char *err, size_t errlen)
+    const struct rr_meta *meta, time_t last_check, unsigned *eno, char *err, size_t errlen)
 {
 	MYSQL_BIND	 b[2];
 	my_bool		 nn[2] = { 0, 0 };
@@ -422,6 +468,11 @@ write_once(struct db *db, uint32_t domain_id, const struct rr_set *set,
 		}
 		done += (size_t)1 << level;
 	}
+	if ((st = write_meta(db, domain_id, meta)) != NULL) {
+		if (st == (MYSQL_STMT *)(uintptr_t)1)
+			st = NULL;
+		goto fail;
+	}
 	st = stmt(db, &db->upd, "UPDATE domains SET last_check = ? WHERE id = ?");
 	bind_long(&b[0], &nn[0], &lc, false, false);
 	bind_long(&b[1], &nn[1], &id, false, true);
@@ -440,7 +491,7 @@ fail:
 
 enum db_rc
 db_write_zone(struct db *db, uint32_t domain_id, const struct rr_set *set,
-    time_t last_check, char *err, size_t errlen)
+    const struct rr_meta *meta, time_t last_check, char *err, size_t errlen)
 {
 	enum db_rc	 rc = DB_ERR;
 	unsigned	 eno = 0;
@@ -450,7 +501,7 @@ db_write_zone(struct db *db, uint32_t domain_id, const struct rr_set *set,
 			usleep((useconds_t)(50000u << attempt) + arc4random_uniform(50000));
 		if (db_connect(db, err, errlen) == -1)
 			continue;
-		rc = write_once(db, domain_id, set, last_check, &eno, err, errlen);
+		rc = write_once(db, domain_id, set, meta, last_check, &eno, err, errlen);
 		if (rc != DB_ERR)
 			return rc;
 		if (err_is_conn(eno)) {
@@ -462,6 +513,81 @@ db_write_zone(struct db *db, uint32_t domain_id, const struct rr_set *set,
 			return DB_ERR;
 	}
 	return rc;
+}
+
+/* Parse "alg flags iterations salt" (salt in hex or "-"). */
+static bool
+parse_nsec3param(const char *s, struct rr_nsec3 *p)
+{
+	unsigned	 a, f, it;
+	char		 salt[520];
+	size_t		 n;
+
+	memset(p, 0, sizeof(*p));
+	if (sscanf(s, "%u %u %u %519s", &a, &f, &it, salt) != 4 || a > 255 || f > 255 ||
+	    it > 65535)
+		return false;
+	p->alg = (uint8_t)a;
+	p->flags = (uint8_t)f;
+	p->iterations = (uint16_t)it;
+	if (strcmp(salt, "-") == 0)
+		return true;
+	n = strlen(salt);
+	if (n % 2 || n / 2 > sizeof(p->salt))
+		return false;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(salt + 2 * i, "%2x", &v) != 1)
+			return false;
+		p->salt[i] = (uint8_t)v;
+	}
+	p->saltlen = (uint8_t)(n / 2);
+	return true;
+}
+
+int
+db_read_dnssec(struct db *db, uint32_t domain_id, struct rr_had *had, char *err,
+    size_t errlen)
+{
+	char		 sql[256];
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+
+	memset(had, 0, sizeof(*had));
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (db_connect(db, err, errlen) == -1)
+			return -1;
+		/* domain_id is ours, an integer: no master data in this statement */
+		snprintf(sql, sizeof(sql), "SELECT kind, content FROM domainmetadata WHERE "
+		    "domain_id = %u AND kind IN ('PRESIGNED','NSEC3PARAM','NSEC3NARROW') "
+		    "UNION ALL SELECT 'KEY', active FROM cryptokeys WHERE domain_id = %u",
+		    domain_id, domain_id);
+		if (mysql_query(db->my, sql) == 0 && (res = mysql_store_result(db->my)) != NULL)
+			break;
+		snprintf(err, errlen, "reading DNSSEC metadata: %s", mysql_error(db->my));
+		if (!err_is_conn(mysql_errno(db->my)))
+			return -1;
+		db_disconnect(db);
+		res = NULL;
+	}
+	if (res == NULL)
+		return -1;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		const char *k = row[0], *v = row[1] ? row[1] : "";
+		if (strcmp(k, "PRESIGNED") == 0)
+			had->presigned = strcmp(v, "1") == 0;
+		else if (strcmp(k, "NSEC3NARROW") == 0)
+			had->narrow = strcmp(v, "1") == 0;
+		else if (strcmp(k, "NSEC3PARAM") == 0)
+			had->nsec3 = parse_nsec3param(v, &had->param);
+		else if (strcmp(k, "KEY") == 0) {
+			had->keys++;
+			if (strcmp(v, "1") == 0)
+				had->active_keys++;
+		}
+	}
+	mysql_free_result(res);
+	return 0;
 }
 
 int

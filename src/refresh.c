@@ -502,6 +502,7 @@ start_xfr(struct zone *z, struct master *m)
 	job->lim.total_ms = c->xfr_total_s * 1000;
 	job->lim.max_records = c->xfr_max_records;
 	job->lim.max_bytes = c->xfr_max_bytes;
+	job->dnssec = c->dnssec != 0;
 	job->arg = z;
 	set_state(z, ZONE_TRANSFERRING);
 	m->xfr_inflight++;
@@ -556,6 +557,10 @@ on_xfr(struct xfr_job *job)
 			log_info("zone %s: first transfer, serial %u from %s: %zu records, "
 			    "%zu rows written in %" PRId64 " ms", z->name, job->serial,
 			    m->name, job->records, job->rows, job->ms);
+		if (job->ents_dropped > 0)
+			log_warnx("zone %s: %zu empty non-terminals, more than pdns's "
+			    "max-ent-entries (%d): none written, as pdns does", z->name,
+			    job->ents_dropped, RR_MAX_ENTS);
 		if (job->dropped > 0)
 			log_warnx("zone %s: master %s sent %zu records outside the zone "
 			    "(first: %s); dropped", z->name, m->name, job->dropped,

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,145 +143,660 @@ out_hex(struct out *o, const uint8_t *p, size_t n)
 	}
 }
 
-/* One rdata field in pdns presentation. */
 static void
-out_rdf(struct out *o, const ldns_rdf *rdf)
+out_b64(struct out *o, const uint8_t *p, size_t n)
 {
-	const uint8_t	*d = ldns_rdf_data(rdf);
-	size_t		 n = ldns_rdf_size(rdf);
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-	out_sep(o);
-	switch (ldns_rdf_get_type(rdf)) {
-	case LDNS_RDF_TYPE_DNAME:
-		out_dname(o, d, n, false);
-		return;
-	case LDNS_RDF_TYPE_INT8:
-	case LDNS_RDF_TYPE_ALG:
-	case LDNS_RDF_TYPE_CERT_ALG:
-		if (n != 1)
-			break;
-		out_fmt(o, "%u", d[0]);
-		return;
-	case LDNS_RDF_TYPE_INT16:
-		if (n != 2)
-			break;
-		out_fmt(o, "%u", (unsigned)(d[0] << 8 | d[1]));
-		return;
-	case LDNS_RDF_TYPE_INT32:
-	case LDNS_RDF_TYPE_PERIOD:
-		if (n != 4)
-			break;
-		out_fmt(o, "%u", (unsigned)((uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
-		    (uint32_t)d[2] << 8 | d[3]));
-		return;
-	case LDNS_RDF_TYPE_A: {
-		char b[INET_ADDRSTRLEN];
-		if (n != 4 || inet_ntop(AF_INET, d, b, sizeof(b)) == NULL)
-			break;
-		out_str(o, b);
-		return;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < n) v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n) v |= p[i + 2];
+		char b[4] = { b64[v >> 18 & 63], b64[v >> 12 & 63],
+		    i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '=' };
+		out_mem(o, b, 4);
 	}
-	case LDNS_RDF_TYPE_AAAA: {
-		char b[INET6_ADDRSTRLEN];
-		if (n != 16 || inet_ntop(AF_INET6, d, b, sizeof(b)) == NULL)
-			break;
-		out_str(o, b);
-		return;
-	}
-	case LDNS_RDF_TYPE_STR:
-		if (n < 1 || (size_t)d[0] + 1 != n)
-			break;
-		out_text(o, d + 1, d[0]);
-		return;
-	case LDNS_RDF_TYPE_HEX:
-		out_hex(o, d, n);
-		return;
-	default: {
-		char *s = ldns_rdf2str(rdf);
-		if (s == NULL)
-			break;
-		out_str(o, s);
-		free(s);
-		return;
-	}
-	}
-	o->over = true;		/* malformed field */
 }
 
-/* Types whose fields ldns and pdns print the same way, field by field. */
+/*
+ * Reading rdata: a cursor over the record's wire rdata.  Any read past the
+ * end marks it bad; the caller checks once at the end, so a malformed
+ * record fails the transfer as it does in pdns.
+ */
+struct rd {
+	const uint8_t	*p;
+	size_t		 len, off;
+	bool		 bad;
+};
+
+static const uint8_t *
+rd_take(struct rd *r, size_t n)
+{
+	const uint8_t	*p;
+
+	if (r->bad || r->len - r->off < n) {
+		r->bad = true;
+		return NULL;
+	}
+	p = r->p + r->off;
+	r->off += n;
+	return p;
+}
+
+static unsigned
+rd_u8(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 1);
+	return p ? p[0] : 0;
+}
+
+static unsigned
+rd_u16(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 2);
+	return p ? (unsigned)(p[0] << 8 | p[1]) : 0;
+}
+
+static uint32_t
+rd_u32(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 4);
+	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
+}
+
+static size_t
+rd_left(const struct rd *r)
+{
+	return r->bad ? 0 : r->len - r->off;
+}
+
+/* An uncompressed name (ldns expanded any compression) in pdns form. */
+static void
+rd_name(struct rd *r, struct out *o)
+{
+	size_t	 start = r->off;
+
+	for (;;) {
+		unsigned ll = rd_u8(r);
+		if (r->bad)
+			return;
+		if (ll == 0)
+			break;
+		if (ll > 63 || rd_take(r, ll) == NULL || r->off - start > 255) {
+			r->bad = true;
+			return;
+		}
+	}
+	out_sep(o);
+	out_dname(o, r->p + start, r->off - start, false);
+}
+
+/* A <character-string>, quoted and escaped as pdns does. */
+static void
+rd_text(struct rd *r, struct out *o)
+{
+	unsigned	 n = rd_u8(r);
+	const uint8_t	*p = rd_take(r, n);
+
+	if (p == NULL)
+		return;
+	out_sep(o);
+	out_text(o, p, n);
+}
+
+static void
+rd_num(struct rd *r, struct out *o, int bytes)
+{
+	uint32_t v = bytes == 1 ? rd_u8(r) : bytes == 2 ? rd_u16(r) : rd_u32(r);
+
+	out_sep(o);
+	out_fmt(o, "%u", v);
+}
+
+static void
+rd_ip(struct rd *r, struct out *o, int af)
+{
+	const uint8_t	*p = rd_take(r, af == AF_INET ? 4 : 16);
+	char		 b[INET6_ADDRSTRLEN];
+
+	if (p == NULL || inet_ntop(af, p, b, sizeof(b)) == NULL)
+		return;
+	out_sep(o);
+	out_str(o, b);
+}
+
+/* The rest of the rdata as lowercase hex or base64 (an empty rest still adds the space). */
+static void
+rd_rest(struct rd *r, struct out *o, bool b64)
+{
+	size_t		 n = rd_left(r);
+	const uint8_t	*p = rd_take(r, n);
+
+	out_sep(o);	/* even before an empty blob, as pdns does */
+	if (p != NULL)
+		b64 ? out_b64(o, p, n) : out_hex(o, p, n);
+}
+
+static void
+rd_time(struct rd *r, struct out *o)
+{
+	time_t		 t = (time_t)rd_u32(r);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	out_sep(o);
+	out_fmt(o, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* A type bitmap (RFC 4034 4.1.2) as mnemonics. */
+static void
+rd_bitmap(struct rd *r, struct out *o)
+{
+	char	 tb[16];
+	int	 last = -1;
+
+	while (rd_left(r) > 0) {
+		unsigned win = rd_u8(r), n = rd_u8(r);
+		const uint8_t *p = rd_take(r, n);
+		if (p == NULL || n == 0 || n > 32 || (int)win <= last) {
+			r->bad = true;
+			return;
+		}
+		last = (int)win;
+		for (unsigned i = 0; i < n * 8; i++)
+			if (p[i / 8] & (0x80 >> (i % 8))) {
+				out_sep(o);
+				out_str(o, rr_type_name((uint16_t)(win * 256 + i), tb, sizeof(tb)));
+			}
+	}
+}
+
+/* LOC (RFC 1876) exactly as pdns's LOCRecordContent prints it. */
+static double
+loc_size(unsigned v)
+{
+	double	 d = 0.01 * ((v >> 4) & 0xf);
+
+	for (unsigned c = v & 0xf; c > 0; c--)
+		d *= 10;
+	return d;
+}
+
+static void
+rd_loc(struct rd *r, struct out *o)
+{
+	unsigned	 version = rd_u8(r), size = rd_u8(r), hp = rd_u8(r), vp = rd_u8(r);
+	uint32_t	 la = rd_u32(r), lo = rd_u32(r), al = rd_u32(r);
+	double		 lat, lon, alt, remlat, remlon;
+
+	if (r->bad || version != 0 || rd_left(r) != 0) {
+		r->bad = true;
+		return;
+	}
+	lat = (int32_t)(la - (1U << 31)) / 3600000.0;
+	lon = (int32_t)(lo - (1U << 31)) / 3600000.0;
+	alt = (int32_t)al / 100.0 - 100000;
+	remlat = 60.0 * (lat - (int)lat);
+	remlon = 60.0 * (lon - (int)lon);
+	out_fmt(o, "%d %d %2.03f %c %d %d %2.03f %c %.2fm %.2fm %.2fm %.2fm",
+	    abs((int)lat), abs((int)((lat - (int)lat) * 60)),
+	    fabs(remlat - (int)remlat) * 60, lat > 0 ? 'N' : 'S',
+	    abs((int)lon), abs((int)((lon - (int)lon) * 60)),
+	    fabs(remlon - (int)remlon) * 60, lon > 0 ? 'E' : 'W',
+	    alt, loc_size(size), loc_size(hp), loc_size(vp));
+}
+
+/* 64-bit locators (NID, L64): four groups of four uppercase hex digits. */
+static void
+rd_locator64(struct rd *r, struct out *o)
+{
+	const uint8_t	*p = rd_take(r, 8);
+
+	if (p == NULL)
+		return;
+	out_sep(o);
+	out_fmt(o, "%02X%02X:%02X%02X:%02X%02X:%02X%02X", p[0], p[1], p[2], p[3],
+	    p[4], p[5], p[6], p[7]);
+}
+
+static void
+rd_eui(struct rd *r, struct out *o, size_t n)
+{
+	const uint8_t	*p = rd_take(r, n);
+
+	if (p == NULL || rd_left(r) != 0) {
+		r->bad = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out_fmt(o, i ? "-%02x" : "%02x", p[i]);
+}
+
+static void
+rd_apl(struct rd *r, struct out *o)
+{
+	while (rd_left(r) > 0) {
+		unsigned	 fam = rd_u16(r), prefix = rd_u8(r), nl = rd_u8(r);
+		size_t		 alen = nl & 0x7f;
+		const uint8_t	*p = rd_take(r, alen);
+		uint8_t		 a[16] = { 0 };
+		char		 b[INET6_ADDRSTRLEN];
+
+		if (p == NULL || (fam != 1 && fam != 2) || alen > (fam == 1 ? 4u : 16u)) {
+			r->bad = true;
+			return;
+		}
+		memcpy(a, p, alen);
+		inet_ntop(fam == 1 ? AF_INET : AF_INET6, a, b, sizeof(b));
+		out_sep(o);
+		out_fmt(o, "%s%u:%s/%u", (nl & 0x80) ? "!" : "", fam, b, prefix);
+	}
+}
+
+static void
+rd_ipseckey(struct rd *r, struct out *o)
+{
+	unsigned	 prec = rd_u8(r), gwtype = rd_u8(r), alg = rd_u8(r);
+
+	out_fmt(o, "%u %u %u", prec, gwtype, alg);
+	switch (gwtype) {
+	case 0:
+		break;		/* pdns prints no gateway field */
+	case 1:
+		rd_ip(r, o, AF_INET);
+		break;
+	case 2:
+		rd_ip(r, o, AF_INET6);
+		break;
+	case 3:
+		rd_name(r, o);
+		break;
+	default:
+		r->bad = true;
+		return;
+	}
+	rd_rest(r, o, true);
+}
+
+/* SVCB/HTTPS SvcParams (RFC 9460) in key order, as pdns 4.7 prints them. */
+static const char *const svc_keys[] = { "mandatory", "alpn", "no-default-alpn",
+    "port", "ipv4hint", "ech", "ipv6hint" };
+
+static void
+svc_key(struct out *o, unsigned k)
+{
+	if (k < NITEMS(svc_keys))
+		out_str(o, svc_keys[k]);
+	else
+		out_fmt(o, "key%u", k);
+}
+
+/* One value byte inside a comma-separated list (alpn): escape , and \. */
+static void
+svc_list_text(struct out *o, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (c == ',' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			out_mem(o, e, 2);
+		} else if (c < 0x20 || c > 0x7e)
+			out_fmt(o, "\\%03u", c);
+		else
+			out_mem(o, &c, 1);
+	}
+}
+
+static void
+rd_svcparams(struct rd *r, struct out *o)
+{
+	int	 last = -1;
+
+	while (rd_left(r) > 0) {
+		unsigned	 key = rd_u16(r), n = rd_u16(r);
+		const uint8_t	*v = rd_take(r, n);
+		struct rd	 vr = { v, n, 0, v == NULL };
+
+		if (r->bad || (int)key <= last) {
+			r->bad = true;		/* keys must be strictly increasing */
+			return;
+		}
+		last = (int)key;
+		out_sep(o);
+		svc_key(o, key);
+		switch (key) {
+		case 0:			/* mandatory */
+			if (n == 0 || n % 2) { r->bad = true; return; }
+			out_mem(o, "=", 1);
+			for (unsigned i = 0; i < n; i += 2) {
+				if (i) out_mem(o, ",", 1);
+				svc_key(o, (unsigned)(v[i] << 8 | v[i + 1]));
+			}
+			break;
+		case 1:			/* alpn */
+			out_mem(o, "=", 1);
+			for (bool first = true; rd_left(&vr) > 0; first = false) {
+				unsigned l = rd_u8(&vr);
+				const uint8_t *a = rd_take(&vr, l);
+				if (a == NULL || l == 0) { r->bad = true; return; }
+				if (!first) out_mem(o, ",", 1);
+				svc_list_text(o, a, l);
+			}
+			break;
+		case 2:			/* no-default-alpn */
+			if (n != 0) { r->bad = true; return; }
+			break;
+		case 3:			/* port */
+			if (n != 2) { r->bad = true; return; }
+			out_fmt(o, "=%u", rd_u16(&vr));
+			break;
+		case 4:			/* ipv4hint */
+		case 6: {		/* ipv6hint */
+			size_t al = key == 4 ? 4 : 16;
+			char b[INET6_ADDRSTRLEN];
+			if (n == 0 || n % al) { r->bad = true; return; }
+			out_mem(o, "=", 1);
+			for (size_t i = 0; i < n; i += al) {
+				inet_ntop(key == 4 ? AF_INET : AF_INET6, v + i, b, sizeof(b));
+				out_fmt(o, "%s%s", i ? "," : "", b);
+			}
+			break;
+		}
+		case 5:			/* ech: base64, quoted */
+			out_mem(o, "=\"", 2);
+			out_b64(o, v, n);
+			out_mem(o, "\"", 1);
+			break;
+		default:		/* keyNNNNN="value" */
+			out_mem(o, "=", 1);
+			out_text(o, v, n);
+			break;
+		}
+	}
+}
+
+/* pdns's type table (qtype.cc): mnemonics it knows by name. */
+static const struct { uint16_t type; const char *name; bool parsed; } types[] = {
+	{ 1, "A", true }, { 2, "NS", true }, { 5, "CNAME", true }, { 6, "SOA", true },
+	{ 7, "MB", true }, { 8, "MG", true }, { 9, "MR", true }, { 12, "PTR", true },
+	{ 13, "HINFO", true }, { 14, "MINFO", true }, { 15, "MX", true },
+	{ 16, "TXT", true }, { 17, "RP", true }, { 18, "AFSDB", true },
+	{ 24, "SIG", false }, { 25, "KEY", true }, { 28, "AAAA", true },
+	{ 29, "LOC", true }, { 33, "SRV", true }, { 35, "NAPTR", true },
+	{ 36, "KX", true }, { 37, "CERT", true }, { 38, "A6", false },
+	{ 39, "DNAME", true }, { 41, "OPT", false }, { 42, "APL", true },
+	{ 43, "DS", true }, { 44, "SSHFP", true }, { 45, "IPSECKEY", true },
+	{ 46, "RRSIG", true }, { 47, "NSEC", true }, { 48, "DNSKEY", true },
+	{ 49, "DHCID", true }, { 50, "NSEC3", true }, { 51, "NSEC3PARAM", true },
+	{ 52, "TLSA", true }, { 53, "SMIMEA", true }, { 57, "RKEY", true },
+	{ 59, "CDS", true }, { 60, "CDNSKEY", true }, { 61, "OPENPGPKEY", true },
+	{ 62, "CSYNC", true }, { 63, "ZONEMD", true }, { 64, "SVCB", true },
+	{ 65, "HTTPS", true }, { 99, "SPF", true }, { 104, "NID", true },
+	{ 105, "L32", true }, { 106, "L64", true }, { 107, "LP", true },
+	{ 108, "EUI48", true }, { 109, "EUI64", true }, { 249, "TKEY", false },
+	{ 251, "IXFR", false }, { 252, "AXFR", false }, { 253, "MAILB", false },
+	{ 254, "MAILA", false }, { 255, "ANY", false }, { 256, "URI", true },
+	{ 257, "CAA", true }, { 32769, "DLV", true }, { 65400, "ADDR", false },
+	{ 65401, "ALIAS", true },
+};
+
+static int
+type_index(uint16_t t)
+{
+	for (size_t i = 0; i < NITEMS(types); i++)
+		if (types[i].type == t)
+			return (int)i;
+	return -1;
+}
+
+/* Render rdata of a type pdns parses; false if pdns has no parser for it. */
 static bool
-type_fieldwise(uint16_t t)
+render(uint16_t t, struct rd *r, struct out *o, int32_t *prio)
 {
 	switch (t) {
-	case LDNS_RR_TYPE_A: case LDNS_RR_TYPE_AAAA: case LDNS_RR_TYPE_NS:
-	case LDNS_RR_TYPE_CNAME: case LDNS_RR_TYPE_DNAME: case LDNS_RR_TYPE_PTR:
-	case LDNS_RR_TYPE_SOA: case LDNS_RR_TYPE_MX: case LDNS_RR_TYPE_SRV:
-	case LDNS_RR_TYPE_TXT: case LDNS_RR_TYPE_SPF: case LDNS_RR_TYPE_HINFO:
-	case LDNS_RR_TYPE_NAPTR: case LDNS_RR_TYPE_SSHFP: case LDNS_RR_TYPE_TLSA:
-	case LDNS_RR_TYPE_DS: case LDNS_RR_TYPE_RP: case LDNS_RR_TYPE_AFSDB:
-	case LDNS_RR_TYPE_KX: case LDNS_RR_TYPE_MINFO: case LDNS_RR_TYPE_MR:
-	case LDNS_RR_TYPE_MB: case LDNS_RR_TYPE_MG:
-		return true;
+	case 1: rd_ip(r, o, AF_INET); break;
+	case 28: rd_ip(r, o, AF_INET6); break;
+	case 2: case 5: case 7: case 8: case 9: case 12: case 39: case 65401:
+		rd_name(r, o);
+		break;
+	case 14: case 17:			/* MINFO, RP */
+		rd_name(r, o);
+		rd_name(r, o);
+		break;
+	case 6:
+		rd_name(r, o);
+		rd_name(r, o);
+		for (int i = 0; i < 5; i++)
+			rd_num(r, o, 4);
+		break;
+	case 15:				/* MX: preference in prio */
+		*prio = (int32_t)rd_u16(r);
+		rd_name(r, o);
+		break;
+	case 33:				/* SRV: priority in prio */
+		*prio = (int32_t)rd_u16(r);
+		rd_num(r, o, 2);
+		rd_num(r, o, 2);
+		rd_name(r, o);
+		break;
+	case 18: case 36: case 107:		/* AFSDB, KX, LP */
+		rd_num(r, o, 2);
+		rd_name(r, o);
+		break;
+	case 16: case 99:			/* TXT, SPF */
+		if (rd_left(r) == 0)
+			r->bad = true;
+		while (rd_left(r) > 0)
+			rd_text(r, o);
+		break;
+	case 13:				/* HINFO */
+		rd_text(r, o);
+		rd_text(r, o);
+		break;
+	case 35:				/* NAPTR */
+		rd_num(r, o, 2);
+		rd_num(r, o, 2);
+		rd_text(r, o);
+		rd_text(r, o);
+		rd_text(r, o);
+		rd_name(r, o);
+		break;
+	case 37:				/* CERT */
+		rd_num(r, o, 2);
+		rd_num(r, o, 2);
+		rd_num(r, o, 1);
+		rd_rest(r, o, true);
+		break;
+	case 29: rd_loc(r, o); break;
+	case 44:				/* SSHFP */
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_rest(r, o, false);
+		break;
+	case 52: case 53:			/* TLSA, SMIMEA */
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_rest(r, o, false);
+		break;
+	case 43: case 59: case 32769:		/* DS, CDS, DLV */
+		rd_num(r, o, 2);
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_rest(r, o, false);
+		break;
+	case 25: case 48: case 57: case 60:	/* KEY, DNSKEY, RKEY, CDNSKEY */
+		rd_num(r, o, 2);
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_rest(r, o, true);
+		break;
+	case 46: {				/* RRSIG */
+		char tb[16];
+		out_str(o, rr_type_name((uint16_t)rd_u16(r), tb, sizeof(tb)));
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_num(r, o, 4);
+		rd_time(r, o);
+		rd_time(r, o);
+		rd_num(r, o, 2);
+		rd_name(r, o);
+		rd_rest(r, o, true);
+		break;
+	}
+	case 47:				/* NSEC */
+		rd_name(r, o);
+		rd_bitmap(r, o);
+		break;
+	case 50: {				/* NSEC3 */
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_num(r, o, 2);
+		unsigned sl = rd_u8(r);
+		const uint8_t *salt = rd_take(r, sl);
+		out_sep(o);
+		if (sl == 0)
+			out_mem(o, "-", 1);
+		else if (salt != NULL)
+			out_hex(o, salt, sl);
+		unsigned hl = rd_u8(r);
+		const uint8_t *h = rd_take(r, hl);
+		char b32[64];
+		size_t bl = 0;
+		if (h != NULL) {
+			static const char a[] = "0123456789abcdefghijklmnopqrstuv";
+			uint32_t acc = 0;
+			int bits = 0;
+			for (unsigned i = 0; i < hl && bl < sizeof(b32) - 2; i++) {
+				acc = acc << 8 | h[i];
+				for (bits += 8; bits >= 5 && bl < sizeof(b32) - 2; bits -= 5)
+					b32[bl++] = a[(acc >> (bits - 5)) & 31];
+			}
+			if (bits > 0)
+				b32[bl++] = a[(acc << (5 - bits)) & 31];
+		}
+		b32[bl] = '\0';
+		out_sep(o);
+		out_str(o, b32);
+		rd_bitmap(r, o);
+		break;
+	}
+	case 51: {				/* NSEC3PARAM */
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_num(r, o, 2);
+		unsigned sl = rd_u8(r);
+		const uint8_t *salt = rd_take(r, sl);
+		out_sep(o);
+		if (sl == 0)
+			out_mem(o, "-", 1);
+		else if (salt != NULL)
+			out_hex(o, salt, sl);
+		break;
+	}
+	case 49: case 61:			/* DHCID, OPENPGPKEY */
+		rd_rest(r, o, true);
+		break;
+	case 45: rd_ipseckey(r, o); break;
+	case 42: rd_apl(r, o); break;
+	case 62:				/* CSYNC */
+		rd_num(r, o, 4);
+		rd_num(r, o, 2);
+		rd_bitmap(r, o);
+		break;
+	case 63:				/* ZONEMD */
+		rd_num(r, o, 4);
+		rd_num(r, o, 1);
+		rd_num(r, o, 1);
+		rd_rest(r, o, false);
+		break;
+	case 108: rd_eui(r, o, 6); break;
+	case 109: rd_eui(r, o, 8); break;
+	case 104: case 106:			/* NID, L64 */
+		rd_num(r, o, 2);
+		rd_locator64(r, o);
+		break;
+	case 105:				/* L32 */
+		rd_num(r, o, 2);
+		rd_ip(r, o, AF_INET);
+		break;
+	case 256: {				/* URI */
+		rd_num(r, o, 2);
+		rd_num(r, o, 2);
+		size_t n = rd_left(r);
+		const uint8_t *p = rd_take(r, n);
+		out_sep(o);
+		if (p != NULL)
+			out_text(o, p, n);
+		break;
+	}
+	case 257: {				/* CAA */
+		rd_num(r, o, 1);
+		unsigned tl = rd_u8(r);
+		const uint8_t *tag = rd_take(r, tl);
+		if (tag == NULL || tl == 0) {
+			r->bad = true;
+			break;
+		}
+		out_sep(o);
+		out_mem(o, tag, tl);
+		size_t n = rd_left(r);
+		const uint8_t *v = rd_take(r, n);
+		out_sep(o);
+		out_text(o, v ? v : (const uint8_t *)"", n);
+		break;
+	}
+	case 64: case 65:			/* SVCB, HTTPS */
+		rd_num(r, o, 2);
+		rd_name(r, o);
+		rd_svcparams(r, o);
+		break;
 	default:
 		return false;
 	}
+	return true;
 }
 
 int
 rr_content(const ldns_rr *rr, char *buf, size_t buflen, int32_t *prio)
 {
-	struct out	 o = { buf, 0, buflen, false };
-	uint16_t	 t = ldns_rr_get_type(rr);
-	size_t		 nf = ldns_rr_rd_count(rr);
-	size_t		 first = 0;
+	static __thread uint8_t	 wire[65536];
+	struct out		 o = { buf, 0, buflen, false };
+	uint16_t		 t = ldns_rr_get_type(rr);
+	size_t			 n = 0;
+	struct rd		 r;
 
 	buf[0] = '\0';
 	*prio = 0;
-	if (t == LDNS_RR_TYPE_CAA) {
-		/* pdns: flags, the tag bare, the value quoted like TXT */
-		const ldns_rdf *f = ldns_rr_rdf(rr, 0), *tag = ldns_rr_rdf(rr, 1),
-		    *val = ldns_rr_rdf(rr, 2);
-		if (nf != 3 || ldns_rdf_size(f) != 1 || ldns_rdf_size(tag) < 1 ||
-		    (size_t)ldns_rdf_data(tag)[0] + 1 != ldns_rdf_size(tag))
+	/* ldns split the rdata into fields and expanded compression: join them. */
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		if (n + ldns_rdf_size(f) > sizeof(wire))
 			return -1;
-		out_fmt(&o, "%u ", ldns_rdf_data(f)[0]);
-		out_mem(&o, ldns_rdf_data(tag) + 1, ldns_rdf_size(tag) - 1);
-		out_mem(&o, " ", 1);
-		out_text(&o, ldns_rdf_data(val), ldns_rdf_size(val));
+		memcpy(wire + n, ldns_rdf_data(f), ldns_rdf_size(f));
+		n += ldns_rdf_size(f);
+	}
+	r = (struct rd){ wire, n, 0, false };
+	if (render(t, &r, &o, prio)) {
+		if (r.bad || rd_left(&r) != 0)
+			return -1;	/* pdns refuses such a record, and so do we */
 		return o.over ? -1 : 0;
 	}
-	if (type_fieldwise(t)) {
-		if ((t == LDNS_RR_TYPE_MX || t == LDNS_RR_TYPE_SRV) && nf > 0) {
-			/* pdns cuts the leading number into prio */
-			const ldns_rdf *p = ldns_rr_rdf(rr, 0);
-			if (ldns_rdf_size(p) != 2)
-				return -1;
-			*prio = ldns_rdf2native_int16(p);
-			first = 1;
-		}
-		for (size_t i = first; i < nf; i++)
-			out_rdf(&o, ldns_rr_rdf(rr, i));
-		return o.over ? -1 : 0;
-	}
-	/* RFC 3597 form for what we do not render natively (yet). */
-	size_t	 total = 0;
-	for (size_t i = 0; i < nf; i++)
-		total += ldns_rdf_size(ldns_rr_rdf(rr, i));
-	out_fmt(&o, "\\# %zu ", total);
-	for (size_t i = 0; i < nf; i++)
-		out_hex(&o, ldns_rdf_data(ldns_rr_rdf(rr, i)), ldns_rdf_size(ldns_rr_rdf(rr, i)));
+	/* RFC 3597 form for what pdns does not parse */
+	out_fmt(&o, "\\# %zu ", n);
+	out_hex(&o, wire, n);
 	return o.over ? -1 : 0;
 }
 
 const char *
 rr_type_name(uint16_t type, char *buf, size_t buflen)
 {
-	const ldns_rr_descriptor *d;
+	int	 i = type_index(type);
 
-	if ((type_fieldwise(type) || type == LDNS_RR_TYPE_CAA) &&
-	    (d = ldns_rr_descript(type)) != NULL &&
-	    d->_name != NULL)
-		return d->_name;
+	if (i >= 0)
+		return types[i].name;
 	snprintf(buf, buflen, "TYPE%u", type);
 	return buf;
 }
@@ -313,10 +829,86 @@ arena_strdup(struct rr_set *s, const char *str, size_t n)
 	return p;
 }
 
+static void
+lower(char *p)
+{
+	for (; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+}
+
+/* A set of strings (pointers into the arena) with one value each. */
+static size_t
+strset_find(const struct rr_strset *t, const char *k)
+{
+	size_t	 j;
+
+	if (t->cap == 0)
+		return SIZE_MAX;
+	for (j = util_strhash(k) & (t->cap - 1); t->keys[j] != NULL; j = (j + 1) & (t->cap - 1))
+		if (strcmp(t->keys[j], k) == 0)
+			return j;
+	return SIZE_MAX;
+}
+
+static bool
+strset_has(const struct rr_strset *t, const char *k)
+{
+	return strset_find(t, k) != SIZE_MAX;
+}
+
+/* Insert k (kept by pointer); returns its slot, *added says whether it is new. */
+static size_t
+strset_put(struct rr_strset *t, const char *k, bool *added)
+{
+	size_t	 j;
+
+	if ((j = strset_find(t, k)) != SIZE_MAX) {
+		*added = false;
+		return j;
+	}
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t		 ncap = t->cap ? t->cap * 2 : 256;
+		const char	**nk = xcalloc(ncap, sizeof(*nk));
+		size_t		*nv = xcalloc(ncap, sizeof(*nv));
+		for (size_t i = 0; i < t->cap; i++) {
+			if (t->keys[i] == NULL)
+				continue;
+			size_t m = util_strhash(t->keys[i]) & (ncap - 1);
+			while (nk[m] != NULL)
+				m = (m + 1) & (ncap - 1);
+			nk[m] = t->keys[i];
+			nv[m] = t->vals[i];
+		}
+		free(t->keys);
+		free(t->vals);
+		t->keys = nk;
+		t->vals = nv;
+		t->cap = ncap;
+	}
+	for (j = util_strhash(k) & (t->cap - 1); t->keys[j] != NULL; j = (j + 1) & (t->cap - 1))
+		;
+	t->keys[j] = k;
+	t->vals[j] = 0;
+	t->n++;
+	*added = true;
+	return j;
+}
+
+static void
+strset_free(struct rr_strset *t)
+{
+	free(t->keys);
+	free(t->vals);
+	memset(t, 0, sizeof(*t));
+}
+
 void
-rr_set_init(struct rr_set *s)
+rr_set_init(struct rr_set *s, const char *apex)
 {
 	memset(s, 0, sizeof(*s));
+	util_strlcpy(s->apex, apex, sizeof(s->apex));
+	lower(s->apex);
 }
 
 void
@@ -329,7 +921,9 @@ rr_set_free(struct rr_set *s)
 		free(a);
 	}
 	free(s->rows);
-	free(s->names);
+	strset_free(&s->qnames);
+	strset_free(&s->nsset);
+	strset_free(&s->secured);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -344,6 +938,102 @@ row_append(struct rr_set *s)
 	return &s->rows[s->n++];
 }
 
+/* The name relative to the apex ("" at the apex); NULL when outside it. */
+static const char *
+name_relative(const char *name, const char *apex, size_t *len)
+{
+	size_t	 n = strlen(name), a = strlen(apex);
+
+	if (strcmp(name, apex) == 0) {
+		*len = 0;
+		return name;
+	}
+	if (n <= a + 1 || name[n - a - 1] != '.' || strcmp(name + n - a, apex) != 0)
+		return NULL;
+	*len = n - a - 1;
+	return name;
+}
+
+/*
+ * What pdns's processRecordForZS does with a record: NSEC, NSEC3 and
+ * NSEC3PARAM set the zone's DNSSEC status and are not stored; everything
+ * else is, and its owner joins the names (and NS owners below the apex the
+ * delegations).
+ */
+static int
+zone_status(struct rr_set *s, const ldns_rr *rr, const char *name, char *err,
+    size_t errlen)
+{
+	const uint8_t	*d;
+	size_t		 n = 0, rl;
+	uint8_t		 wire[2048];
+
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		if (n + ldns_rdf_size(f) > sizeof(wire))
+			return 0;
+		memcpy(wire + n, ldns_rdf_data(f), ldns_rdf_size(f));
+		n += ldns_rdf_size(f);
+	}
+	d = wire;
+	switch (ldns_rr_get_type(rr)) {
+	case LDNS_RR_TYPE_NSEC3PARAM:
+		if (n < 5 || (size_t)d[4] + 5 != n) {
+			snprintf(err, errlen, "%s: malformed NSEC3PARAM", name);
+			return -1;
+		}
+		s->zs.nsec3.alg = d[0];
+		s->zs.nsec3.flags = d[1];
+		s->zs.nsec3.iterations = (uint16_t)(d[2] << 8 | d[3]);
+		s->zs.nsec3.saltlen = d[4];
+		memcpy(s->zs.nsec3.salt, d + 5, d[4]);
+		s->zs.dnssec_zone = s->zs.is_nsec3 = true;
+		return 1;
+	case LDNS_RR_TYPE_NSEC3: {
+		bool optout, added;
+		if (n < 6) {
+			snprintf(err, errlen, "%s: malformed NSEC3", name);
+			return -1;
+		}
+		optout = d[1] & 1;
+		if (!s->zs.seen_nsec3) {
+			s->zs.dnssec_zone = s->zs.presigned = true;
+			s->zs.seen_nsec3 = true;
+		} else if (s->zs.optout != optout) {
+			snprintf(err, errlen, "a mixture of opt-out and non-opt-out NSEC3 "
+			    "records (pdns refuses such zones)");
+			return -1;
+		}
+		s->zs.optout = optout;
+		/* Is the NS bit set in the type bitmap? */
+		size_t off = 5 + (size_t)d[4];
+		if (off >= n || off + 1 + d[off] > n) {
+			snprintf(err, errlen, "%s: malformed NSEC3", name);
+			return -1;
+		}
+		off += 1 + d[off];
+		bool ns = false;
+		while (off + 2 <= n) {
+			unsigned win = d[off], bl = d[off + 1];
+			if (off + 2 + bl > n)
+				break;
+			if (win == 0 && bl >= 1 && (d[off + 2] & 0x20))
+				ns = true;
+			off += 2 + bl;
+		}
+		const char *rel = name_relative(name, s->apex, &rl);
+		if (ns && rel != NULL && rl > 0)
+			strset_put(&s->secured, arena_strdup(s, rel, rl), &added);
+		return 1;
+	}
+	case LDNS_RR_TYPE_NSEC:
+		s->zs.dnssec_zone = s->zs.presigned = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int
 rr_set_add(struct rr_set *s, const ldns_rr *rr, char *err, size_t errlen)
 {
@@ -353,6 +1043,8 @@ rr_set_add(struct rr_set *s, const ldns_rr *rr, char *err, size_t errlen)
 	struct rr_row		*row;
 	int32_t			 prio;
 	const char		*type;
+	int			 st;
+	bool			 added;
 
 	if (rr_dname_str(ldns_rdf_data(owner), ldns_rdf_size(owner), true,
 	    name, sizeof(name)) == -1) {
@@ -360,10 +1052,12 @@ rr_set_add(struct rr_set *s, const ldns_rr *rr, char *err, size_t errlen)
 		return -1;
 	}
 	if (rr_content(rr, content, sizeof(content), &prio) == -1) {
-		snprintf(err, errlen, "%s: rdata of type %u does not convert", name,
-		    ldns_rr_get_type(rr));
+		snprintf(err, errlen, "%s: malformed rdata for type %s", name,
+		    rr_type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf)));
 		return -1;
 	}
+	if ((st = zone_status(s, rr, name, err, errlen)) != 0)
+		return st < 0 ? -1 : 0;
 	if (strlen(content) > 64000) {
 		snprintf(err, errlen, "%s: content longer than the column", name);
 		return -1;
@@ -371,47 +1065,16 @@ rr_set_add(struct rr_set *s, const ldns_rr *rr, char *err, size_t errlen)
 	type = rr_type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf));
 	row = row_append(s);
 	row->name = arena_strdup(s, name, strlen(name));
-	/* ldns's descriptor names are static; only TYPEnnn needs a copy */
+	/* pdns's type names are static; only TYPEnnn needs a copy */
 	row->type = type == tbuf ? arena_strdup(s, tbuf, strlen(tbuf)) : type;
 	row->content = arena_strdup(s, content, strlen(content));
 	row->ttl = ldns_rr_ttl(rr);
 	row->prio = prio;
 	row->auth = 1;
+	strset_put(&s->qnames, row->name, &added);
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS && strcmp(row->name, s->apex) != 0)
+		strset_put(&s->nsset, row->name, &added);
 	return 0;
-}
-
-/* Names set (open addressing over row name pointers) for ENT computation. */
-static bool
-names_insert(struct rr_set *s, char *name)
-{
-	char	**tab;
-
-	if ((s->names_n + 1) * 2 > s->names_cap) {
-		size_t	 ncap = s->names_cap ? s->names_cap * 2 : 256;
-		char	**old = s->names;
-		char	**n = xcalloc(ncap, sizeof(*n));
-		for (size_t i = 0; i < s->names_cap; i++) {
-			if (old[i] == NULL)
-				continue;
-			size_t j = util_strhash(old[i]) & (ncap - 1);
-			while (n[j] != NULL)
-				j = (j + 1) & (ncap - 1);
-			n[j] = old[i];
-		}
-		free(old);
-		s->names = n;
-		s->names_cap = ncap;
-	}
-	tab = s->names;
-	size_t j = util_strhash(name) & (s->names_cap - 1);
-	while (tab[j] != NULL) {
-		if (strcmp(tab[j], name) == 0)
-			return false;
-		j = (j + 1) & (s->names_cap - 1);
-	}
-	tab[j] = name;
-	s->names_n++;
-	return true;
 }
 
 /* The parent of a presentation name: past the first unescaped dot. */
@@ -432,27 +1095,213 @@ name_parent(const char *n)
 	return NULL;
 }
 
-void
-rr_set_add_ents(struct rr_set *s, const char *apex)
+/* NSEC ordername: labels relative to the apex, reversed, joined by spaces. */
+static char *
+ordername_nsec(struct rr_set *s, const char *name)
 {
-	size_t	 nreal = s->n;
-	size_t	 alen = strlen(apex);
+	char		 buf[1100];
+	const char	*labels[128];
+	size_t		 rl, nl = 0, len = 0;
+	const char	*rel = name_relative(name, s->apex, &rl);
 
-	for (size_t i = 0; i < nreal; i++)
-		names_insert(s, s->rows[i].name);
-	for (size_t i = 0; i < nreal; i++) {
-		const char *n = s->rows[i].name;
-		const char *p;
+	if (rel == NULL)
+		return NULL;
+	for (const char *p = rel; p < rel + rl && nl < NITEMS(labels);) {
+		labels[nl++] = p;
+		const char *q = name_parent(p);
+		p = (q == NULL || q > rel + rl) ? rel + rl + 1 : q;
+	}
+	for (size_t i = nl; i-- > 0;) {
+		const char *end = i + 1 < nl ? labels[i + 1] - 1 : rel + rl;
+		size_t l = (size_t)(end - labels[i]);
+		if (len + l + 2 > sizeof(buf))
+			return NULL;
+		if (len > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, labels[i], l);
+		len += l;
+	}
+	return arena_strdup(s, buf, len);
+}
 
-		/* Walk up while strictly below the apex. */
-		for (p = name_parent(n); p != NULL && strlen(p) > alen;
-		    p = name_parent(p)) {
-			char *cand = arena_strdup(s, p, strlen(p));
-			if (!names_insert(s, cand))
+/* NSEC3 ordername: the base32hex hash of the owner (RFC 5155). */
+static char *
+ordername_nsec3(struct rr_set *s, const struct rr_nsec3 *p, const char *name)
+{
+	ldns_rdf	*dn = NULL, *h;
+	char		*str, *dot;
+	char		*ret = NULL;
+
+	if (ldns_str2rdf_dname(&dn, name) != LDNS_STATUS_OK)
+		return NULL;
+	h = ldns_nsec3_hash_name(dn, p->alg, p->iterations, p->saltlen, p->salt);
+	ldns_rdf_deep_free(dn);
+	if (h == NULL)
+		return NULL;
+	if ((str = ldns_rdf2str(h)) != NULL) {
+		if ((dot = strchr(str, '.')) != NULL)
+			*dot = '\0';
+		lower(str);
+		ret = arena_strdup(s, str, strlen(str));
+		free(str);
+	}
+	ldns_rdf_deep_free(h);
+	return ret;
+}
+
+static bool
+nsec3_eq(const struct rr_nsec3 *a, const struct rr_nsec3 *b)
+{
+	return a->alg == b->alg && a->flags == b->flags && a->iterations == b->iterations &&
+	    a->saltlen == b->saltlen && memcmp(a->salt, b->salt, a->saltlen) == 0;
+}
+
+void
+rr_nsec3_text(const struct rr_nsec3 *p, char *buf, size_t len)
+{
+	int	 n = snprintf(buf, len, "%u %u %u ", p->alg, p->flags, p->iterations);
+
+	if (p->saltlen == 0)
+		snprintf(buf + n, len - (size_t)n, "-");
+	for (unsigned i = 0; i < p->saltlen && (size_t)n + 3 < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%02x", p->salt[i]);
+}
+
+/* The DNSSEC metadata pdns changes after this transfer (dnssec mode only). */
+static void
+decide_meta(const struct rr_set *s, const struct rr_had *had, bool dz, bool presigned,
+    bool nsec3, const struct rr_nsec3 *p, bool narrow, struct rr_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (dz) {
+		if (presigned && !had->presigned)
+			m->presigned = 1;
+		else if (had->presigned && !presigned)
+			m->presigned = -1;
+		if (nsec3) {
+			if (!had->nsec3 || had->narrow != narrow || !nsec3_eq(p, &had->param)) {
+				m->nsec3param = 1;
+				m->narrow = narrow;
+				rr_nsec3_text(p, m->nsec3param_text, sizeof(m->nsec3param_text));
+			}
+		} else if (had->nsec3)
+			m->nsec3param = -1;
+	} else if (had->presigned || had->active_keys > 0) {
+		if (had->presigned)
+			m->presigned = -1;
+		if (had->nsec3)
+			m->nsec3param = -1;
+	}
+	(void)s;
+}
+
+int
+rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
+    struct rr_meta *meta, char *err, size_t errlen)
+{
+	static const struct rr_had	 none;
+	bool				 dz = s->zs.dnssec_zone, presigned = s->zs.presigned;
+	bool				 nsec3 = s->zs.is_nsec3, optout = s->zs.optout;
+	bool				 narrow = false, added;
+	struct rr_nsec3			 p = s->zs.nsec3;
+	struct rr_strset		 ents = { 0 };
+	size_t				 nreal, out = 0;
+
+	if (!dnssec_mode || had == NULL)
+		had = &none;
+	if (nsec3)
+		p.flags = optout ? 1 : 0;
+	if (!presigned && had->keys > 0) {	/* pdns signs it live from its keys */
+		dz = true;
+		nsec3 = had->nsec3;
+		p = had->param;
+		optout = had->param.flags & 1;
+		narrow = had->narrow;
+	}
+	if (nsec3 && p.alg != 1 && dnssec_mode) {
+		snprintf(err, errlen, "NSEC3PARAM algorithm %u (pdns takes only 1)", p.alg);
+		return -1;
+	}
+	decide_meta(s, had, dz, presigned, nsec3, &p, narrow, meta);
+	if (!dnssec_mode)
+		memset(meta, 0, sizeof(*meta));
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct rr_row	*r = &s->rows[i];
+		bool		 is_rrsig = strcmp(r->type, "RRSIG") == 0;
+		bool		 is_ns = strcmp(r->type, "NS") == 0;
+		bool		 is_ds = strcmp(r->type, "DS") == 0;
+		bool		 auth = true;
+		char		*hash = NULL;
+
+		if (!presigned && (is_rrsig || (dz && strcmp(r->type, "DNSKEY") == 0)))
+			continue;	/* pdns drops these */
+		/* Below (or at) a delegation everything but DS is not authoritative. */
+		for (const char *n = r->name; n != NULL; n = name_parent(n)) {
+			if (!is_ds && strset_has(&s->nsset, n))
+				auth = false;
+			if (strcmp(n, s->apex) == 0)
+				break;
+		}
+		/* Empty non-terminals between the owner and the apex. */
+		bool ent_auth = auth;
+		if (!auth && is_ns) {
+			if (nsec3 && hash == NULL)
+				hash = ordername_nsec3(s, &p, r->name);
+			ent_auth = !nsec3 || !optout || (hash && strset_has(&s->secured, hash));
+		}
+		for (const char *n = name_parent(r->name); n != NULL &&
+		    strcmp(n, s->apex) != 0 && strlen(n) > strlen(s->apex); n = name_parent(n)) {
+			if (strset_has(&s->qnames, n))
+				continue;
+			size_t slot = strset_put(&ents, arena_strdup(s, n, strlen(n)), &added);
+			if (added)
+				ents.vals[slot] = ent_auth;
+			else if (ent_auth)
+				ents.vals[slot] = 1;
+		}
+		if (is_rrsig)
+			auth = true;
+		r->ordername = NULL;
+		if (dz && !is_rrsig) {
+			if (nsec3) {
+				if (hash == NULL)
+					hash = ordername_nsec3(s, &p, r->name);
+				if (!narrow && (auth || (is_ns && (!optout ||
+				    (hash && strset_has(&s->secured, hash))))))
+					r->ordername = hash;
+			} else if (auth || is_ns)
+				r->ordername = ordername_nsec(s, r->name);
+		}
+		r->auth = dnssec_mode ? auth : 1;
+		s->rows[out++] = *r;
+	}
+	s->n = out;
+	nreal = out;
+
+	/* pdns's max-ent-entries: past it, no empty non-terminal at all. */
+	if (ents.n > RR_MAX_ENTS) {
+		s->ents_dropped = ents.n;
+		strset_free(&ents);
+		return 0;
+	}
+	/* NSEC3 zones get ENTs only from a DNSSEC-enabled backend (feedEnts3). */
+	if (!nsec3 || dnssec_mode) {
+		for (size_t i = 0; i < ents.cap; i++) {
+			if (ents.keys[i] == NULL)
 				continue;
 			struct rr_row *row = row_append(s);
-			row->name = cand;
-			row->auth = 1;
+			bool a = ents.vals[i] != 0;
+			row->name = (char *)(uintptr_t)ents.keys[i];
+			if (nsec3) {
+				row->auth = a;
+				if (!narrow && a)
+					row->ordername = ordername_nsec3(s, &p, row->name);
+			} else
+				row->auth = a || !dnssec_mode;
 		}
 	}
+	(void)nreal;
+	strset_free(&ents);
+	return 0;
 }

@@ -358,10 +358,12 @@ static void
 run_job(struct db *db, struct xfr_job *job)
 {
 	struct rr_set	 set;
+	struct rr_had	 had;
+	struct rr_meta	 meta;
 	int64_t		 start = util_now_ms();
 	int		 r;
 
-	rr_set_init(&set);
+	rr_set_init(&set, job->zone);
 	r = xfr_fetch(job, &set, &stopping);
 	if (r != 0) {
 		job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
@@ -374,9 +376,19 @@ run_job(struct db *db, struct xfr_job *job)
 		    job->old_serial);
 		goto out;
 	}
-	rr_set_add_ents(&set, job->zone);
+	if (job->dnssec && db_read_dnssec(db, job->domain_id, &had, job->err,
+	    sizeof(job->err)) == -1) {
+		job->status = XFR_DBFAILED;
+		goto out;
+	}
+	if (rr_set_finish(&set, job->dnssec ? &had : NULL, job->dnssec, &meta,
+	    job->err, sizeof(job->err)) == -1) {
+		job->status = XFR_FAILED;
+		goto out;
+	}
 	job->rows = set.n;
-	switch (db_write_zone(db, job->domain_id, &set, time(NULL), job->err,
+	job->ents_dropped = set.ents_dropped;
+	switch (db_write_zone(db, job->domain_id, &set, &meta, time(NULL), job->err,
 	    sizeof(job->err))) {
 	case DB_OK:
 		job->status = XFR_OK;

@@ -17,7 +17,7 @@ conv(const char *text, int32_t *prio, const char **type, char *owner, size_t ole
 
 	if (ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL) != LDNS_STATUS_OK)
 		return "PARSE";
-	rr_set_init(&s);
+	rr_set_init(&s, "example");
 	if (rr_set_add(&s, rr, err, sizeof(err)) == -1) {
 		ldns_rr_free(rr);
 		rr_set_free(&s);
@@ -137,14 +137,17 @@ test_ents(void)
 	struct rr_set	 s;
 	size_t		 ents = 0;
 
-	rr_set_init(&s);
+	struct rr_meta	 meta;
+	char		 err[100];
+
+	rr_set_init(&s, "example");
 	add(&s, "example. 60 IN SOA ns. h. 1 2 3 4 5");
 	add(&s, "_sip._tcp.example. 60 IN SRV 1 1 1 x.");
 	add(&s, "_xmpp._tcp.example. 60 IN SRV 1 1 1 x.");
 	add(&s, "a.b.c.d.example. 60 IN A 192.0.2.1");
 	add(&s, "c.d.example. 60 IN TXT \"x\"");
 	add(&s, "x\\.y.z.example. 60 IN A 192.0.2.1");
-	rr_set_add_ents(&s, "example");
+	CHECK(rr_set_finish(&s, NULL, false, &meta, err, sizeof(err)) == 0, "finish");
 	for (size_t i = 0; i < s.n; i++)
 		if (s.rows[i].type == NULL) {
 			ents++;

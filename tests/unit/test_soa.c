@@ -134,7 +134,7 @@ feed(struct rr_set *s, long maxrec, const char *const *const *msgs, char *err, s
 	struct axfr	 ax;
 	int		 rc = 0;
 
-	rr_set_init(s);
+	rr_set_init(s, "example");
 	axfr_init(&ax, "example", 7, maxrec, s);
 	for (int i = 0; msgs[i] != NULL && rc == 0; i++) {
 		uint8_t *w = NULL;
@@ -192,7 +192,7 @@ test_axfr(void)
 	struct axfr ax;
 	uint8_t *w = NULL;
 	size_t n = axfr_msg(&w, 8, good1, 1);
-	rr_set_init(&s);
+	rr_set_init(&s, "example");
 	axfr_init(&ax, "example", 7, 100, &s);
 	CHECK(axfr_feed(&ax, w, n, err, sizeof(err)) == -1, "AXFR message with another ID refused");
 	w[1] = 7;

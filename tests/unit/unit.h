@@ -8,14 +8,11 @@
 static int unit_failed;
 
 #define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		printf("ok - ");					\
-	} else {							\
-		printf("not ok - ");					\
-		unit_failed++;						\
-	}								\
+	int ok_ = (cond) ? 1 : 0;	/* evaluated once */		\
+	printf(ok_ ? "ok - " : "not ok - ");				\
+	unit_failed += !ok_;						\
 	printf(__VA_ARGS__);						\
-	if (!(cond))							\
+	if (!ok_)							\
 		printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond);	\
 	printf("\n");							\
 } while (0)
