@@ -329,6 +329,6 @@ pdns_stop() { eval "local p=\${PDNS_PID_$1:-}"; kill "$p" 2>/dev/null; wait "$p"
 
 # axfr_norm ADDR PORT ZONE: the zone as dig prints it, normalized for comparison.
 axfr_norm() {
-	dig +noall +answer +nocmd +time=5 -p "$2" "@$1" "$3" AXFR |
+	dig +noall +answer +nocmd +time=5 -p "$2" "@$1" "$3" AXFR | grep -v '^;' |
 	    awk '{ $1 = tolower($1); print }' | tr -s ' \t' ' ' | sort -u
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "rr.h"
+#include "util.h"
 #include "unit.h"
 
 static char content[70000];
@@ -106,6 +107,42 @@ test_content(void)
 	CHECK_STR(owner, "*.example", "wildcard owner");
 	CHECK_STR(C("a.example. 60 IN CNAME Mixed\\.Case.Example."), "Mixed\\.Case.Example",
 	    "rdata names keep case and escapes");
+	CHECK_STR(C("a.example. 60 IN LOC 51 59 0.000 N 5 55 0.000 E 4.00m 1.00m 10000.00m 10.00m"),
+	    "51 59 0.000 N 5 55 0.000 E 4.00m 1.00m 10000.00m 10.00m", "LOC as pdns prints it");
+	CHECK_STR(C("a.example. 60 IN LOC 0 0 0 S 0 0 0 W 0m"),
+	    "0 0 0.000 S 0 0 0.000 W 0.00m 1.00m 10000.00m 10.00m", "LOC on the equator: S, default sizes");
+	CHECK_STR(C("a.example. 60 IN SVCB 1 . mandatory=alpn,port alpn=h2,h3 port=8443 ipv4hint=192.0.2.1"),
+	    "1 . mandatory=alpn,port alpn=h2,h3 port=8443 ipv4hint=192.0.2.1", "SVCB params in key order");
+	CHECK_STR(C("a.example. 60 IN HTTPS 0 cdn.example.net."), "0 cdn.example.net", "HTTPS alias form");
+	CHECK_STR(C("a.example. 60 IN EUI48 00-00-5e-00-53-2a"), "00-00-5e-00-53-2a", "EUI48");
+	CHECK_STR(C("a.example. 60 IN NID 10 0014:4fff:ff20:ee64"), "10 0014:4FFF:FF20:EE64", "NID uppercase groups");
+	CHECK_STR(C("a.example. 60 IN APL 1:192.168.32.0/21 !1:192.168.38.0/28"),
+	    "1:192.168.32.0/21 !1:192.168.38.0/28", "APL");
+	CHECK_STR(C("a.example. 60 IN IPSECKEY 10 0 2 . AQNRU3mG"), "10 0 2 AQNRU3mG",
+	    "IPSECKEY without gateway prints no gateway field");
+	CHECK_STR(C("a.example. 60 IN RRSIG A 8 3 3600 20240101000000 20231201000000 12345 Example. c2ln"),
+	    "A 8 3 3600 20240101000000 20231201000000 12345 Example c2ln", "RRSIG");
+	CHECK_STR(C("a.example. 60 IN DNSKEY 256 3 8 AwEAAQ=="), "256 3 8 AwEAAQ==", "DNSKEY");
+	CHECK_STR(C("a.example. 60 IN URI 10 1 \"ftp://x/\""), "10 1 \"ftp://x/\"", "URI");
+	CHECK_STR(conv("a.example. 60 IN TYPE38 \\# 1 00", NULL, &type, NULL, 0), "\\# 1 00",
+	    "A6: pdns knows the name, not the rdata");
+	CHECK_STR(type, "A6", "A6 keeps its mnemonic");
+	/* A malformed record as a master could send it: rdata of the wrong length. */
+	static const uint8_t three[] = { 1, 2, 3 }, mx[] = { 0, 10, 4, 'm', 'a', 'i' };
+	const struct { uint16_t t; const uint8_t *d; size_t n; const char *what; } bad[] = {
+		{ LDNS_RR_TYPE_A, three, sizeof(three), "A of 3 bytes" },
+		{ LDNS_RR_TYPE_MX, mx, sizeof(mx), "MX with a truncated name" },
+		{ LDNS_RR_TYPE_TXT, mx + 2, 4, "TXT string longer than the rdata" },
+		{ LDNS_RR_TYPE_LOC, three, sizeof(three), "LOC of 3 bytes" },
+	};
+	for (size_t i = 0; i < NITEMS(bad); i++) {
+		ldns_rr *rr = ldns_rr_new();
+		int32_t p;
+		ldns_rr_set_type(rr, bad[i].t);
+		ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, bad[i].n, bad[i].d));
+		CHECK(rr_content(rr, content, sizeof(content), &p) == -1, "malformed %s refused", bad[i].what);
+		ldns_rr_free(rr);
+	}
 }
 
 static int
@@ -165,10 +202,84 @@ test_ents(void)
 	rr_set_free(&s);
 }
 
+static const struct rr_row *
+find(const struct rr_set *s, const char *name, const char *type)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->rows[i].name, name) == 0 &&
+		    ((type == NULL && s->rows[i].type == NULL) ||
+		    (type && s->rows[i].type && strcmp(s->rows[i].type, type) == 0)))
+			return &s->rows[i];
+	return NULL;
+}
+
+static void
+test_dnssec(void)
+{
+	struct rr_set		 s;
+	struct rr_meta		 meta;
+	const struct rr_row	*r;
+	char			 err[100];
+
+	rr_set_init(&s, "example");
+	add(&s, "example. 60 IN SOA ns. h. 1 2 3 4 5");
+	add(&s, "example. 60 IN NS ns.example.");
+	add(&s, "www.uk.example. 60 IN A 192.0.2.1");
+	add(&s, "child.example. 60 IN NS ns.child.example.");
+	add(&s, "child.example. 60 IN DS 1 8 2 abcd");
+	add(&s, "ns.child.example. 60 IN A 192.0.2.2");
+	add(&s, "deep.x.child.example. 60 IN A 192.0.2.3");
+	add(&s, "child.example. 60 IN RRSIG DS 8 2 60 20240101000000 20231201000000 1 example. c2ln");
+	add(&s, "example. 60 IN NSEC child.example. SOA NS RRSIG NSEC");
+	CHECK(s.zs.presigned && s.zs.dnssec_zone && !s.zs.is_nsec3, "NSEC makes the zone presigned");
+	CHECK(find(&s, "example", "NSEC") == NULL, "NSEC is not stored");
+	CHECK(rr_set_finish(&s, NULL, true, &meta, err, sizeof(err)) == 0, "finish (dnssec)");
+	CHECK((r = find(&s, "example", "SOA")) && r->auth == 1 && r->ordername && !strcmp(r->ordername, ""),
+	    "apex: auth 1, ordername empty string");
+	CHECK((r = find(&s, "www.uk.example", "A")) && r->ordername && !strcmp(r->ordername, "uk www"),
+	    "NSEC ordername: relative labels reversed");
+	CHECK((r = find(&s, "child.example", "NS")) && r->auth == 0 && r->ordername,
+	    "delegation NS: auth 0, ordername kept");
+	CHECK((r = find(&s, "child.example", "DS")) && r->auth == 1, "DS at the cut: auth 1");
+	CHECK((r = find(&s, "ns.child.example", "A")) && r->auth == 0 && r->ordername == NULL,
+	    "glue: auth 0, ordername NULL");
+	CHECK((r = find(&s, "child.example", "RRSIG")) && r->auth == 1 && r->ordername == NULL,
+	    "RRSIG: auth 1, no ordername");
+	CHECK((r = find(&s, "x.child.example", NULL)) && r->auth == 0 && r->ordername == NULL,
+	    "ENT below a cut: auth 0");
+	CHECK((r = find(&s, "uk.example", NULL)) && r->auth == 1 && r->ordername == NULL,
+	    "ENT in an NSEC zone: auth 1, ordername NULL");
+	CHECK(meta.presigned == 1 && meta.nsec3param == 0, "metadata: PRESIGNED set, NSEC3PARAM untouched");
+	rr_set_free(&s);
+
+	struct rr_had had = { .presigned = true };
+	rr_set_init(&s, "example");
+	add(&s, "example. 60 IN SOA ns. h. 1 2 3 4 5");
+	add(&s, "example. 60 IN DNSKEY 256 3 8 AwEAAQ==");
+	add(&s, "example. 60 IN RRSIG SOA 8 1 60 20240101000000 20231201000000 1 example. c2ln");
+	CHECK(rr_set_finish(&s, &had, true, &meta, err, sizeof(err)) == 0, "finish (unsigned now)");
+	CHECK(meta.presigned == -1, "metadata: PRESIGNED removed when the zone is no longer signed");
+	CHECK(find(&s, "example", "RRSIG") == NULL, "RRSIG dropped from a zone that is not presigned");
+	CHECK(find(&s, "example", "DNSKEY") != NULL, "DNSKEY kept in a zone that is not DNSSEC");
+	rr_set_free(&s);
+
+	rr_set_init(&s, "example");
+	add(&s, "example. 60 IN SOA ns. h. 1 2 3 4 5");
+	add(&s, "a.b.example. 60 IN A 192.0.2.1");
+	add(&s, "example. 60 IN NSEC3PARAM 1 0 1 ab");
+	CHECK(rr_set_finish(&s, NULL, false, &meta, err, sizeof(err)) == 0, "finish (NSEC3, no dnssec)");
+	CHECK((r = find(&s, "a.b.example", "A")) && r->ordername && strlen(r->ordername) == 32,
+	    "NSEC3 ordername is a 32-character hash even without dnssec mode");
+	CHECK(find(&s, "b.example", NULL) == NULL, "NSEC3 zone without dnssec mode: no ENT rows (as pdns)");
+	CHECK(meta.presigned == 0 && meta.nsec3param == 0, "no metadata without dnssec mode");
+	rr_set_free(&s);
+}
+
 int
 main(void)
 {
 	test_content();
+	test_dnssec();
 	test_ents();
 	UNIT_DONE();
 }

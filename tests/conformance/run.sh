@@ -1,0 +1,174 @@
+#!/bin/bash
+# The conformance harness: pdns-refresher must store every zone exactly as
+# pdns_server 4.7's own secondary does, and pdns serving our rows must
+# answer as the master does.
+#
+#   tests/conformance/run.sh [BIG_RECORDS]     (default 50000)
+#
+# 1. Writes the corpus (corpus.sh) and serves it from NSD.
+# 2. For gmysql-dnssec=no and =yes: pdns_server (secondary) transfers every
+#    zone into ref_MODE, pdns-refresher --once (dnssec = MODE) into
+#    ours_MODE; every records row and the domainmetadata we touch are
+#    compared.  Some domains start with cryptokeys (pdns signs them live)
+#    or stale DNSSEC metadata, as a hoster's database may have.
+# 3. Round two: zones change their signing on the master (NSEC -> NSEC3,
+#    NSEC3 -> unsigned, opt-out -> plain NSEC3); pdns re-transfers them
+#    (pdns_control retrieve) and so do we; compared again.
+# 4. pdns_server (secondary=no, gmysql-dnssec=yes) serves ours_yes and, as
+#    a witness, ref_yes: AXFR of every zone and a query for every name and
+#    type are compared with the master.  A difference that pdns shows on its
+#    own rows too is pdns's behaviour: printed and counted, not failed.
+#
+# Prints every difference and a summary; "ok"/"not ok" lines for the test
+# runner; exits 1 on any difference between our rows or answers and pdns's.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BIG=${1:-50000}
+. tests/lib/env.sh
+db_start || exit 1
+Z=$T/z
+tests/conformance/corpus.sh "$Z" "$BIG" || { nok "corpus"; exit 1; }
+# Two extra copies of the delegation zone that pdns signs live from cryptokeys.
+for z in live.test live3.test; do
+	sed "s/deleg\.test/$z/g" "$Z/deleg.test.zone" > "$Z/$z.zone"
+done
+nsd_start m 127.0.3.1 5300 "$Z" || exit 1
+zones=$(ls "$Z" | sed -n 's/\.zone$//p' | sort)
+nzones=$(echo $zones | wc -w)
+echo "# corpus: $nzones zones, $(cat "$Z"/*.zone | grep -c .) lines"
+
+rows() {	# rows DB: every records row, by zone
+	RAW=1 sql "$1" "SELECT d.name, r.name, IFNULL(r.type,'NULL'), IFNULL(r.content,'NULL'),
+	    IFNULL(r.ttl,'NULL'), IFNULL(r.prio,'NULL'), r.disabled, IFNULL(r.ordername,'NULL'), r.auth
+	    FROM records r JOIN domains d ON d.id = r.domain_id ORDER BY 1, 2, 3, 4, 5, 6, 8"
+}
+meta() {	# meta DB: the metadata pdns's secondary may change
+	RAW=1 sql "$1" "SELECT d.name, m.kind, IFNULL(m.content,'NULL') FROM domainmetadata m
+	    JOIN domains d ON d.id = m.domain_id ORDER BY 1, 2, 3"
+}
+# A real private key (pdns keeps the BIND private-key format that ldns-keygen writes).
+key=$(cd "$T" && ldns-keygen -a ECDSAP256SHA256 -k live.test 2>/dev/null)
+KEY=$(cat "$T/$key.private")
+seed() {	# seed DB: domains, and the state a hoster's database may hold
+	add_slaves "$1" 127.0.3.1:5300 $zones
+	sql "$1" "INSERT INTO cryptokeys (domain_id, flags, active, published, content)
+	    SELECT id, 257, 1, 1, '$KEY' FROM domains WHERE name IN ('live.test','live3.test')"
+	sql "$1" "INSERT INTO domainmetadata (domain_id, kind, content)
+	    SELECT id, 'NSEC3PARAM', '1 0 1 ab' FROM domains WHERE name = 'live3.test'
+	    UNION ALL SELECT id, 'PRESIGNED', '1' FROM domains WHERE name = 'deleg.test'
+	    UNION ALL SELECT id, 'NSEC3PARAM', '1 0 5 -' FROM domains WHERE name = 'odd.test'"
+}
+compare() {	# compare MODE LABEL: rows and metadata of ours_MODE against ref_MODE
+	local mode=$1 label=$2 d
+	rows "ref_$mode" > "$T/ref.rows"; rows "ours_$mode" > "$T/ours.rows"
+	meta "ref_$mode" > "$T/ref.meta"; meta "ours_$mode" > "$T/ours.meta"
+	diff "$T/ref.rows" "$T/ours.rows" > "$T/rows.diff"
+	d=$(grep -c '^[<>]' "$T/rows.diff")
+	ROWDIFF=$((ROWDIFF + d))
+	echo "# $label: rows pdns $(wc -l < "$T/ref.rows"), ours $(wc -l < "$T/ours.rows"), differing $d"
+	[ "$d" -eq 0 ] || sed 's/^/#   /' "$T/rows.diff" | head -40
+	check "$label: every records row as pdns 4.7 writes it" [ "$d" -eq 0 ]
+	diff "$T/ref.meta" "$T/ours.meta" > "$T/meta.diff"
+	d=$(grep -c '^[<>]' "$T/meta.diff")
+	ROWDIFF=$((ROWDIFF + d))
+	[ "$d" -eq 0 ] || sed 's/^/#   /' "$T/meta.diff"
+	check "$label: domainmetadata as pdns leaves it ($(wc -l < "$T/ref.meta") rows)" [ "$d" -eq 0 ]
+	cut -f3 "$T/ours.rows" >> "$T/types.seen"
+}
+soa_count() { sql "$1" "SELECT COUNT(*) FROM records WHERE type='SOA'"; }
+
+ROWDIFF=0
+: > "$T/types.seen"
+for mode in no yes; do
+	db_create "ref_$mode"; db_create "ours_$mode"
+	seed "ref_$mode"; seed "ours_$mode"
+	PDNS_DNSSEC=$mode pdns_start "ref$mode" "ref_$mode" "127.0.3.$([ $mode = no ] && echo 11 || echo 14):5301" secondary || exit 1
+	wait_for 600 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B ref_$mode -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = $nzones ]" ||
+	    echo "# pdns stored only $(soa_count "ref_$mode") of $nzones zones"
+	write_conf "ours_$mode" "dnssec = $([ $mode = yes ] && echo true || echo false)"
+	run_once || echo "# --once exited $?"
+	check "gmysql-dnssec=$mode: pdns and pdns-refresher stored all $nzones zones" \
+	    [ "$(soa_count "ref_$mode")" = "$nzones" -a "$(soa_count "ours_$mode")" = "$nzones" ]
+	compare "$mode" "gmysql-dnssec=$mode"
+done
+
+# Round two: the signing changes on the master.
+work=$(mktemp -d); PIDS_TMP=$work
+(
+	cd "$work"
+	resign() {	# resign ZONE SERIAL FLAGS...: the deleg body, signed anew
+		local z=$1 s=$2; shift 2
+		sed -n '1,/^sip/p' "$Z/deleg.test.zone" | sed "s/deleg\.test/$z/g; s/ 1 3600 600/ $s 3600 600/" > "$z.in"
+		if [ $# -eq 1 ] && [ "$1" = unsigned ]; then cp "$z.in" "$Z/$z.zone"; return; fi
+		k=$(ldns-keygen -a ECDSAP256SHA256 -k "$z" 2>/dev/null); s2=$(ldns-keygen -a ECDSAP256SHA256 "$z" 2>/dev/null)
+		cat "$k.key" "$s2.key" >> "$z.in"
+		ldns-signzone -e 20400101000000 -i 20240101000000 "$@" -f "$Z/$z.zone" "$z.in" "$k" "$s2"
+	}
+	resign nsec.test 2 -n -s 0102 -t 2
+	resign nsec3.test 2 unsigned
+	resign optout.test 2 -n -s 00ff -t 1
+)
+rm -rf "$work"
+nsd_reload m
+for mode in no yes; do
+	dir=$T/pdns-ref$mode
+	for z in nsec.test nsec3.test optout.test; do
+		pdns_control --config-dir="$dir" --socket-dir="$dir" retrieve "$z" >/dev/null
+	done
+	wait_for 60 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B ref_$mode -e \"SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 600 %'\")\" = 3 ]" ||
+	    echo "# pdns did not re-transfer all three changed zones"
+	write_conf "ours_$mode" "dnssec = $([ $mode = yes ] && echo true || echo false)"
+	for z in nsec.test nsec3.test optout.test; do run_once --zone "$z"; done
+	compare "$mode" "round two, gmysql-dnssec=$mode"
+done
+pdns_stop refno; pdns_stop refyes
+
+# Served answers.
+PDNS_DNSSEC=yes pdns_start srvours ours_yes 127.0.3.12:5302 serve || exit 1
+PDNS_DNSSEC=yes pdns_start srvref ref_yes 127.0.3.13:5303 serve || exit 1
+ANSDIFF=0; PDNSDEV=0; QUERIES=0
+# Lowercase owners, one space; RRSIGs without the signature itself, which
+# pdns makes anew (ECDSA is randomized) when it signs a zone live.
+norm() {
+	grep -v '^;' | grep . | awk '{ $1 = tolower($1);
+	    if ($4 == "RRSIG") { NF = 12 } print }' | tr -s ' \t' ' ' | sort
+}
+for z in $zones; do
+	# AXFR
+	axfr_norm 127.0.3.1 5300 "$z" | norm > "$T/m.axfr"
+	axfr_norm 127.0.3.12 5302 "$z" | norm > "$T/o.axfr"
+	axfr_norm 127.0.3.13 5303 "$z" | norm > "$T/r.axfr"
+	if ! cmp -s "$T/o.axfr" "$T/r.axfr"; then
+		ANSDIFF=$((ANSDIFF + 1)); echo "# $z: AXFR from our rows differs from pdns's own rows"
+		diff "$T/r.axfr" "$T/o.axfr" | head -10 | sed 's/^/#   /'
+	elif ! cmp -s "$T/m.axfr" "$T/o.axfr"; then
+		PDNSDEV=$((PDNSDEV + 1))
+		echo "# $z: pdns's AXFR differs from the master's (same from pdns's own rows: pdns behaviour)"
+		diff "$T/m.axfr" "$T/o.axfr" | grep '^[<>]' | head -4 | sed 's/^/#   /'
+	fi
+	# A query for every name and type the master has (a sample of the big zone).
+	awk '$4 != "RRSIG" && $4 != "NSEC" && $4 != "NSEC3" { print $1, $4 }' "$T/m.axfr" | sort -u |
+	    { [ "$z" = big.test ] && awk 'NR % 250 == 1' || cat; } > "$T/q"
+	printf '%s\n' "nonexistent.$z A" "x.wild.odd.test MX" "anything.odd.test A" \
+	    "host.child.deleg.test A" "deep.below.child.$z A" >> "$T/q"
+	QUERIES=$((QUERIES + $(wc -l < "$T/q")))
+	sed 's/$/ +norec +noall +answer +authority/' "$T/q" > "$T/qf"
+	dig -p 5300 @127.0.3.1 -f "$T/qf" 2>/dev/null | norm > "$T/m.ans"
+	dig -p 5302 @127.0.3.12 -f "$T/qf" 2>/dev/null | norm > "$T/o.ans"
+	dig -p 5303 @127.0.3.13 -f "$T/qf" 2>/dev/null | norm > "$T/r.ans"
+	if ! cmp -s "$T/o.ans" "$T/r.ans"; then
+		ANSDIFF=$((ANSDIFF + 1)); echo "# $z: answers from our rows differ from pdns's own rows"
+		diff "$T/r.ans" "$T/o.ans" | head -10 | sed 's/^/#   /'
+	elif ! cmp -s "$T/m.ans" "$T/o.ans"; then
+		PDNSDEV=$((PDNSDEV + 1))
+		echo "# $z: pdns answers differently from the master (same from pdns's own rows: pdns behaviour)"
+		diff "$T/m.ans" "$T/o.ans" | grep '^[<>]' | head -4 | sed 's/^/#   /'
+	fi
+done
+check "pdns serving our rows answers exactly as pdns serving its own rows ($QUERIES queries, $nzones AXFRs)" [ $ANSDIFF -eq 0 ]
+TYPES=$(grep -v '^NULL$' "$T/types.seen" | sort -u | wc -l)
+echo "# summary: $nzones zones, $(wc -l < "$T/ours.rows") rows (last round), $TYPES record types stored," \
+    "row and metadata differences $ROWDIFF, answer differences $ANSDIFF," \
+    "answers where pdns itself differs from the master $PDNSDEV"
+echo "# types: $(grep -v '^NULL$' "$T/types.seen" | sort -u | tr '\n' ' ')"
+finish
