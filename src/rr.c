@@ -313,6 +313,22 @@ rd_bitmap(struct rd *r, struct out *o)
 	}
 }
 
+/* NSEC3 and NSEC3PARAM: algorithm, flags, iterations, salt ("-" if empty). */
+static void
+rd_nsec3_params(struct rd *r, struct out *o)
+{
+	rd_num(r, o, 1);
+	rd_num(r, o, 1);
+	rd_num(r, o, 2);
+	unsigned sl = rd_u8(r);
+	const uint8_t *salt = rd_take(r, sl);
+	out_sep(o);
+	if (sl == 0)
+		out_mem(o, "-", 1);
+	else if (salt != NULL)
+		out_hex(o, salt, sl);
+}
+
 /* LOC (RFC 1876) exactly as pdns's LOCRecordContent prints it. */
 static double
 loc_size(unsigned v)
@@ -651,21 +667,12 @@ render(uint16_t t, struct rd *r, struct out *o, int32_t *prio)
 		rd_bitmap(r, o);
 		break;
 	case 50: {				/* NSEC3 */
-		rd_num(r, o, 1);
-		rd_num(r, o, 1);
-		rd_num(r, o, 2);
-		unsigned sl = rd_u8(r);
-		const uint8_t *salt = rd_take(r, sl);
-		out_sep(o);
-		if (sl == 0)
-			out_mem(o, "-", 1);
-		else if (salt != NULL)
-			out_hex(o, salt, sl);
+		rd_nsec3_params(r, o);
 		unsigned hl = rd_u8(r);
 		const uint8_t *h = rd_take(r, hl);
 		char b32[64];
 		size_t bl = 0;
-		if (h != NULL) {
+		if (h != NULL) {		/* base32hex, RFC 4648 */
 			static const char a[] = "0123456789abcdefghijklmnopqrstuv";
 			uint32_t acc = 0;
 			int bits = 0;
@@ -683,19 +690,9 @@ render(uint16_t t, struct rd *r, struct out *o, int32_t *prio)
 		rd_bitmap(r, o);
 		break;
 	}
-	case 51: {				/* NSEC3PARAM */
-		rd_num(r, o, 1);
-		rd_num(r, o, 1);
-		rd_num(r, o, 2);
-		unsigned sl = rd_u8(r);
-		const uint8_t *salt = rd_take(r, sl);
-		out_sep(o);
-		if (sl == 0)
-			out_mem(o, "-", 1);
-		else if (salt != NULL)
-			out_hex(o, salt, sl);
+	case 51:				/* NSEC3PARAM */
+		rd_nsec3_params(r, o);
 		break;
-	}
 	case 49: case 61:			/* DHCID, OPENPGPKEY */
 		rd_rest(r, o, true);
 		break;
@@ -1169,7 +1166,7 @@ rr_nsec3_text(const struct rr_nsec3 *p, char *buf, size_t len)
 
 /* The DNSSEC metadata pdns changes after this transfer (dnssec mode only). */
 static void
-decide_meta(const struct rr_set *s, const struct rr_had *had, bool dz, bool presigned,
+decide_meta(const struct rr_had *had, bool dz, bool presigned,
     bool nsec3, const struct rr_nsec3 *p, bool narrow, struct rr_meta *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -1192,7 +1189,6 @@ decide_meta(const struct rr_set *s, const struct rr_had *had, bool dz, bool pres
 		if (had->nsec3)
 			m->nsec3param = -1;
 	}
-	(void)s;
 }
 
 int
@@ -1205,7 +1201,7 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 	bool				 narrow = false, added;
 	struct rr_nsec3			 p = s->zs.nsec3;
 	struct rr_strset		 ents = { 0 };
-	size_t				 nreal, out = 0;
+	size_t				 out = 0;
 
 	if (!dnssec_mode || had == NULL)
 		had = &none;
@@ -1222,7 +1218,7 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		snprintf(err, errlen, "NSEC3PARAM algorithm %u (pdns takes only 1)", p.alg);
 		return -1;
 	}
-	decide_meta(s, had, dz, presigned, nsec3, &p, narrow, meta);
+	decide_meta(had, dz, presigned, nsec3, &p, narrow, meta);
 	if (!dnssec_mode)
 		memset(meta, 0, sizeof(*meta));
 
@@ -1277,7 +1273,6 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		s->rows[out++] = *r;
 	}
 	s->n = out;
-	nreal = out;
 
 	/* pdns's max-ent-entries: past it, no empty non-terminal at all. */
 	if (ents.n > RR_MAX_ENTS) {
@@ -1301,7 +1296,6 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 				row->auth = a || !dnssec_mode;
 		}
 	}
-	(void)nreal;
 	strset_free(&ents);
 	return 0;
 }
