@@ -27,6 +27,8 @@ struct conf {
 	int	 master_qps;
 	int	 master_inflight;
 	int	 master_xfrs;		/* concurrent transfers from one master */
+	int	 master_down_s;		/* first pause after a master stops answering */
+	int	 master_down_max_s;	/* cap of the doubling pause */
 
 	/* transfer {} */
 	int	 xfr_idle_s;		/* seconds without a byte from the master */

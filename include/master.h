@@ -36,9 +36,13 @@ struct master {
 	TAILQ_ENTRY(master)	 xrun;
 	struct event		*wake;		/* token refill timer */
 
-	/* Health: consecutive failures, for logging once. */
+	/* Health: failures for logging once, and down-ness as a whole. */
 	unsigned		 fails;
 	int64_t			 last_err_log;
+	bool			 down;		/* no answer: no query until the probe */
+	bool			 probing;	/* down time over: one query tests it */
+	int64_t			 down_since, down_ms;	/* current pause, doubling */
+	unsigned		 skipped;	/* zones moved on or failed while down */
 };
 TAILQ_HEAD(master_list, master);
 

@@ -36,6 +36,8 @@ static const struct intkey intkeys[] = {
 	I("master", "queries-per-second", 50, 1, 1000000, master_qps),
 	I("master", "in-flight", 20, 1, 60000, master_inflight),
 	I("master", "transfers", 2, 1, 256, master_xfrs),
+	I("master", "down-backoff", 30, 1, 86400, master_down_s),
+	I("master", "max-down-backoff", 3600, 1, 86400 * 7, master_down_max_s),
 	I("transfer", "idle-timeout", 30, 1, 3600, xfr_idle_s),
 	I("transfer", "timeout", 600, 1, 86400, xfr_total_s),
 	L("transfer", "max-records", 1000000, 1, 100000000, xfr_max_records),
@@ -217,6 +219,8 @@ conf_check(struct conf *c, const char *path, char *err, size_t errlen)
 		why = "master.in-flight is above soa.in-flight";
 	else if (c->master_qps > c->soa_qps)
 		why = "master.queries-per-second is above soa.queries-per-second";
+	else if (c->master_down_s > c->master_down_max_s)
+		why = "master.down-backoff is above master.max-down-backoff";
 	else if (c->xfr_idle_s > c->xfr_total_s)
 		why = "transfer.idle-timeout is above transfer.timeout";
 	else if ((long)c->soa_timeout_ms * c->soa_tries > 120000)

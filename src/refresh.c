@@ -103,7 +103,7 @@ cur_master(const struct zone *z)
 static void
 runnable_add(struct master *m)
 {
-	if (m->in_runnable || m->sleeping || TAILQ_EMPTY(&m->ready))
+	if (m->in_runnable || m->sleeping || m->down || TAILQ_EMPTY(&m->ready))
 		return;
 	TAILQ_INSERT_TAIL(&S.runnable, m, run);
 	m->in_runnable = true;
@@ -156,6 +156,11 @@ wake_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	m->sleeping = false;
+	if (m->down) {		/* its pause is over: one query will test it */
+		m->down = false;
+		m->probing = true;
+		log_debug("master %s: probing after %" PRId64 " s", m->name, m->down_ms / 1000);
+	}
 	runnable_add(m);
 	kick();
 }
@@ -270,8 +275,80 @@ zone_ready(struct zone *z)
 {
 	struct master	*m = cur_master(z);
 
+	/* A master paused as a whole: go on to the next one, or wait for it. */
+	while (m->down && z->cur + 1 < z->nmasters) {
+		m->skipped++;
+		z->cur++;
+		m = cur_master(z);
+	}
+	if (m->down && S.once) {
+		m->skipped++;
+		zone_fail(z, "master does not answer (paused)", false);
+		return;
+	}
 	set_state(z, ZONE_READY);
 	TAILQ_INSERT_TAIL(&m->ready, z, q);
+	runnable_add(m);
+}
+
+/*
+ * The master did not answer at all (timeout, refused, unreachable): pause it
+ * as a whole so its zones cost one timeout, not one each.  Queued zones move
+ * to their next master (or, with --once, end); the rest wait for the probe.
+ */
+static void
+master_down(struct master *m, const char *why)
+{
+	const struct conf	*c = S.conf;
+	struct zone		*z, *next;
+	struct timeval		 tv;
+	size_t			 waiting = 0;
+
+	if (m->down)
+		return;
+	if (m->probing)
+		m->down_ms = m->down_ms * 2 > (int64_t)c->master_down_max_s * 1000 ?
+		    (int64_t)c->master_down_max_s * 1000 : m->down_ms * 2;
+	else {
+		m->down_ms = (int64_t)c->master_down_s * 1000;
+		m->down_since = util_now_ms();
+		m->skipped = 0;
+	}
+	m->down = true;
+	m->probing = false;
+	runnable_del(m);
+	if (m->wake == NULL)
+		m->wake = evtimer_new(S.base, wake_cb, m);
+	m->sleeping = false;
+	tv = ms_tv(m->down_ms);
+	evtimer_add(m->wake, &tv);
+	for (z = TAILQ_FIRST(&m->ready); z != NULL; z = next) {
+		next = TAILQ_NEXT(z, q);
+		if (z->cur + 1 < z->nmasters || S.once) {
+			TAILQ_REMOVE(&m->ready, z, q);
+			set_state(z, ZONE_WAITING);
+			m->skipped++;
+			zone_fail(z, why, true);
+		} else
+			waiting++;
+	}
+	log_warnx("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
+	    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
+}
+
+/* Any reply, even a refusal, shows the master is there. */
+static void
+master_up(struct master *m)
+{
+	if (!m->down && !m->probing)
+		return;
+	log_info("master %s answers again after %" PRId64 " s (%u zone checks skipped "
+	    "or moved meanwhile)", m->name, (util_now_ms() - m->down_since) / 1000,
+	    m->skipped);
+	if (m->down && m->wake != NULL)
+		evtimer_del(m->wake);
+	m->down = m->probing = false;
+	m->down_ms = 0;
 	runnable_add(m);
 }
 
@@ -312,6 +389,10 @@ on_soa(void *arg, const struct soa_result *res)
 		set_state(z, ZONE_DONE);
 		return;
 	}
+	if (res->status == SOA_TIMEOUT || res->status == SOA_NETERR)
+		master_down(m, res->err);
+	else
+		master_up(m);
 	if (res->status != SOA_OK) {
 		master_error(m, z, "SOA check failed", res->err);
 		zone_fail(z, res->err, true);
@@ -446,7 +527,8 @@ dispatch(void)
 	    S.soa_inflight < c->soa_inflight && S.soa_inflight < S.sock_cap &&
 	    S.tokens >= 1) {
 		runnable_del(m);
-		if (TAILQ_EMPTY(&m->ready) || m->soa_inflight >= c->master_inflight)
+		if (TAILQ_EMPTY(&m->ready) || m->soa_inflight >= c->master_inflight ||
+		    (m->probing && m->soa_inflight > 0))
 			continue;	/* back in when a query of its own ends */
 		refill(&m->tokens, &m->tokens_at, c->master_qps, now);
 		if (m->tokens < 1) {

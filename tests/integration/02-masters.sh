@@ -30,8 +30,13 @@ check "master down: one warning per master, the rest at debug" \
 # The daemon retries (RETRY, backoff) and picks the change up once the master is back.
 : > "$DLOG"
 daemon_start
-check "master down: daemon retries the zones" \
-    wait_for 15 sh -c "[ \$(grep -c 'zone m1.test: ready -> querying' $DLOG) -ge 2 ]"
+check "master down: the daemon pauses the master as a whole" \
+    wait_for 15 grep -q "master 127.0.1.1:5300: no answer (Connection refused); no queries to it for 1 s" "$DLOG"
+check "master down: then probes it with one query" \
+    wait_for 15 sh -c "[ \$(grep -c 'master 127.0.1.1:5300: probing' $DLOG) -ge 2 ]"
+sleep 2
+q=$(grep -c 'ready -> querying' "$DLOG")
+check "master down: probes, not a query per zone per retry ($q queries for 20 zones in ~5 s)" [ "$q" -le 30 ]
 check "master down: rows still untouched while it retries" eq "$(all_rows t02)" "$before"
 nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
 check "master back: every zone gets the new serial" \
@@ -94,4 +99,47 @@ check "fd limit: all 100 zones transferred" \
     eq "$(sql t02 "SELECT COUNT(*) FROM records WHERE type='SOA' AND name LIKE 'fd%'")" "100"
 check "fd limit: the cap is logged" grep -q "open files limited to 20; .* at most 1 SOA queries will be in flight" "$DLOG"
 check "fd limit: no socket error anywhere" bash -c "! grep -q 'Too many open files' '$DLOG'"
+
+# A silent master costs one timeout, not one per zone: 40 zones list it first
+# and a live master second; 40 more list only it.
+mkdir -p "$T/z5"
+both=$(for i in $(seq 1 40); do echo "bh$i.test"; done)
+only=$(for i in $(seq 1 40); do echo "bo$i.test"; done)
+for z in $both; do make_zone "$T/z5/$z.zone" "$z" 1; done
+nsd_start e 127.0.1.5 5300 "$T/z5" || exit 1
+blackhole_start 127.0.1.10 5300 "$T/bh.count"
+sql t02 "DELETE FROM domains WHERE name LIKE 'fd%'"
+add_slaves t02 "127.0.1.10:5300 127.0.1.5:5300" $both
+: > "$DLOG"
+start=$(date +%s%N)
+run_once; rc=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+n=$(cat "$T/bh.count" 2>/dev/null || echo 0)
+check "silent first master: --once ends with every zone fresh" [ $rc -eq 0 ]
+check "silent first master: all 40 zones from the second master" \
+    eq "$(sql t02 "SELECT COUNT(*) FROM records WHERE type='SOA' AND name LIKE 'bh%'")" "40"
+check "silent first master: paused once, logged once" \
+    eq "$(grep -c 'master 127.0.1.10:5300: no answer' "$DLOG")" "1"
+check "silent first master: at most one round of queries reached it ($n datagrams: 20 in flight x 2 tries)" \
+    [ "$n" -le 40 ]
+check "silent first master: one timeout, not one per zone (${took} ms)" [ "$took" -lt 2500 ]
+
+# Daemon: zones whose only master is silent wait for probes.
+add_slaves t02 127.0.1.10:5300 $only
+write_conf t02 "master {
+    queries-per-second = 1000
+    down-backoff = 2
+    max-down-backoff = 4
+}"
+n0=$(cat "$T/bh.count" 2>/dev/null || echo 0)	# the black hole counts since it started
+: > "$DLOG"
+daemon_start
+sleep 9
+daemon_stop
+n=$(( $(cat "$T/bh.count" 2>/dev/null || echo 0) - n0 ))
+check "silent only master: paused with its zones waiting" \
+    grep -q "master 127.0.1.10:5300: no answer (no reply after 2 tries of 500 ms); no queries to it for 2 s, [0-9]* zones waiting" "$DLOG"
+check "silent only master: probed with capped doubling (2 s, then 4 s)" \
+    grep -q "master 127.0.1.10:5300: no answer .* no queries to it for 4 s" "$DLOG"
+check "silent only master: $n datagrams in 9 s for 40 zones (one round, then probes)" [ "$n" -le 50 ]
 finish

@@ -127,6 +127,8 @@ soa {
 }
 master {
     queries-per-second = 1000
+    down-backoff = 1
+    max-down-backoff = 2
 }
 timers {
     min-refresh = 1
@@ -232,12 +234,18 @@ nsd_reload() { eval "local p=\$NSD_PID_$1"; kill -HUP "$p"; sleep 0.5; }
 # What the master serves now, for comparisons with dig.
 master_serial() { dig +short +time=1 +tries=2 -p "$2" "@$1" "$3" SOA | awk '{print $3}'; }
 
-# blackhole_start ADDR PORT: a UDP and TCP port that takes packets and never answers
+# blackhole_start ADDR PORT [COUNTFILE]: a UDP and TCP port that takes
+# packets and never answers; with COUNTFILE, the datagrams received so far.
 blackhole_start() {
 	perl -MIO::Socket::INET -e '
 	    my $u = IO::Socket::INET->new(LocalAddr => $ARGV[0], LocalPort => $ARGV[1], Proto => "udp") or die "udp: $!";
 	    my $t = IO::Socket::INET->new(LocalAddr => $ARGV[0], LocalPort => $ARGV[1], Proto => "tcp", Listen => 5, ReuseAddr => 1) or die "tcp: $!";
-	    sleep 600;' "$1" "$2" &
+	    my ($n, $buf, $end) = (0, "", time + 600);
+	    while (time < $end) {
+	        next unless defined $u->recv($buf, 4096);
+	        $n++;
+	        if ($ARGV[2]) { open(my $f, ">", "$ARGV[2].tmp"); print $f "$n\n"; close $f; rename "$ARGV[2].tmp", $ARGV[2]; }
+	    }' "$1" "$2" "${3:-}" &
 	local pid=$!
 	PIDS="$PIDS $pid"
 	BLACKHOLE_PID=$pid
