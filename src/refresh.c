@@ -24,6 +24,9 @@
 
 #define ERRLOG_WINDOW_MS	60000	/* one warning per master per window */
 #define RELOAD_RETRY_MS		5000
+#define PROGRESS_MS		10000	/* progress line while a backlog drains */
+#define PROGRESS_MIN_BACKLOG	100	/* ... of at least this many zones */
+#define STATS_MS		600000	/* counters line */
 #define LOCAL_ERR_PAUSE_MS	200	/* out of sockets: wait before the next query */
 
 static const char *const state_names[] = {
@@ -39,6 +42,8 @@ static struct {
 	struct master_list	 runnable, xrunnable;
 	double			 tokens;
 	int64_t			 tokens_at, started, local_err_log;
+	int64_t			 prog_at, stats_at;
+	uint64_t		 prog_checks;
 	int			 sock_cap;	/* SOA sockets the fd limit leaves us */
 	struct event		*xfr_pause;
 	int			 soa_inflight, xfr_inflight, db_inflight;
@@ -922,14 +927,33 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 	check_finished();
 }
 
+/*
+ * Every PROGRESS_MS while a backlog drains (a start with everything due, a
+ * master back after a pause): done, left, rate and time left.  Quiet when
+ * there is nothing to catch up on; the counters every STATS_MS anyway.
+ */
 static void
 stats_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	int64_t		 now = util_now_ms();
+	uint64_t	 done = S.checks - S.prog_checks;
+	double		 secs = (double)(now - S.prog_at) / 1000.0;
+	double		 rate = secs > 0 ? (double)done / secs : 0;
+
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (S.pending > 0 || S.xfr_inflight > 0)
-		refresh_log_stats("progress");
+	if (S.pending >= PROGRESS_MIN_BACKLOG)
+		log_info("progress: %" PRIu64 " checks done since start, %zu zones due or "
+		    "in progress, %.0f checks/s over the last %.0f s, %s%.0f s left",
+		    S.checks, S.pending, rate, secs, rate > 0 ? "about " : "",
+		    rate > 0 ? (double)S.pending / rate : -1.0);
+	S.prog_checks = S.checks;
+	S.prog_at = now;
+	if (now - S.stats_at >= STATS_MS) {
+		refresh_log_stats("counters");
+		S.stats_at = now;
+	}
 }
 
 void
@@ -1024,7 +1048,8 @@ refresh_init(struct event_base *base, const struct conf *c, bool once, const cha
 	event_add(S.ev_db, NULL);
 	tv = ms_tv(c->last_check_flush_ms);
 	event_add(S.flush, &tv);
-	tv = ms_tv(30000);
+	S.prog_at = S.stats_at = S.started;
+	tv = ms_tv(PROGRESS_MS);
 	event_add(S.stats, &tv);
 }
 
