@@ -53,6 +53,12 @@ int		 db_check_schema(struct db *, char *err, size_t errlen);
 int		 db_load_domains(struct db *, const char *only_name,
 		    struct db_domain **out, size_t *n, char *err, size_t errlen);
 void		 db_domains_free(struct db_domain *, size_t);
+/*
+ * A fingerprint of the SLAVE domain list (count, highest id, XOR of CRC32
+ * over id, name and master): a re-read is skipped when it did not change.
+ */
+int		 db_domains_signature(struct db *, char *sig, size_t siglen,
+		    char *err, size_t errlen);
 
 /*
  * Replace a zone's rows in one transaction and set last_check: lock the

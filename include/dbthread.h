@@ -15,6 +15,8 @@ struct dbreq {
 	enum dbreq_type		 type;
 	/* DBREQ_LOAD */
 	char			*only_name;	/* NULL: every SLAVE domain */
+	char			 sig[96];	/* in: last signature; out: this one */
+	bool			 unchanged;	/* out: same signature, nothing loaded */
 	struct db_domain	*domains;	/* result, owned by the request */
 	size_t			 ndomains;
 	/* DBREQ_LAST_CHECK */

@@ -267,6 +267,37 @@ db_load_domains(struct db *db, const char *only_name, struct db_domain **out,
 	return 0;
 }
 
+int
+db_domains_signature(struct db *db, char *sig, size_t siglen, char *err, size_t errlen)
+{
+	static const char q[] = "SELECT COUNT(*), IFNULL(MAX(id), 0), "
+	    "IFNULL(BIT_XOR(CRC32(CONCAT_WS(',', id, name, IFNULL(master, '')))), 0) "
+	    "FROM domains WHERE type = 'SLAVE'";
+	MYSQL_RES	*res = NULL;
+	MYSQL_ROW	 row;
+
+	for (int attempt = 0; attempt < 2 && res == NULL; attempt++) {
+		if (db_connect(db, err, errlen) == -1)
+			return -1;
+		if (mysql_query(db->my, q) == 0 && (res = mysql_store_result(db->my)) != NULL)
+			break;
+		snprintf(err, errlen, "domain list signature: %s", mysql_error(db->my));
+		if (!err_is_conn(mysql_errno(db->my)))
+			return -1;
+		db_disconnect(db);
+	}
+	if (res == NULL)
+		return -1;
+	if ((row = mysql_fetch_row(res)) == NULL || row[0] == NULL) {
+		mysql_free_result(res);
+		snprintf(err, errlen, "domain list signature: no row");
+		return -1;
+	}
+	snprintf(sig, siglen, "%s/%s/%s", row[0], row[1] ? row[1] : "", row[2] ? row[2] : "");
+	mysql_free_result(res);
+	return 0;
+}
+
 /* Prepare a statement once per connection. */
 static MYSQL_STMT *
 stmt(struct db *db, MYSQL_STMT **sp, const char *sql)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dbthread.h"
 #include "log.h"
@@ -27,10 +28,23 @@ dbthread_main(void *arg)
 		int64_t		 start = util_now_ms();
 
 		switch (r->type) {
-		case DBREQ_LOAD:
-			r->rc = db_load_domains(db, r->only_name, &r->domains,
-			    &r->ndomains, r->err, sizeof(r->err));
+		case DBREQ_LOAD: {
+			char sig[sizeof(r->sig)];
+			/* --zone loads one row; otherwise skip the load if nothing changed */
+			r->rc = r->only_name ? 0 :
+			    db_domains_signature(db, sig, sizeof(sig), r->err, sizeof(r->err));
+			if (r->rc == 0 && r->only_name == NULL && r->sig[0] != '\0' &&
+			    strcmp(sig, r->sig) == 0) {
+				r->unchanged = true;
+				break;
+			}
+			if (r->rc == 0)
+				r->rc = db_load_domains(db, r->only_name, &r->domains,
+				    &r->ndomains, r->err, sizeof(r->err));
+			if (r->rc == 0 && r->only_name == NULL)
+				memcpy(r->sig, sig, sizeof(r->sig));
 			break;
+		}
 		case DBREQ_LAST_CHECK:
 			r->rc = db_last_check(db, r->ids, r->times, r->n, r->err,
 			    sizeof(r->err));

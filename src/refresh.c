@@ -48,6 +48,7 @@ static struct {
 	struct event		*xfr_pause;
 	int			 soa_inflight, xfr_inflight, db_inflight;
 	bool			 load_inflight;
+	char			 domains_sig[96];	/* of the last list loaded */
 	size_t			 pending;	/* zones ready .. transferring */
 	uint32_t		*lc_ids;
 	int64_t			*lc_times;
@@ -862,6 +863,7 @@ request_load(void)
 	r->type = DBREQ_LOAD;
 	if (S.only_zone != NULL)
 		r->only_name = xstrdup(S.only_zone);
+	memcpy(r->sig, S.domains_sig, sizeof(r->sig));
 	S.load_inflight = true;
 	S.db_inflight++;
 	dbthread_submit(r);
@@ -905,9 +907,13 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 				} else
 					arm_reload(S.loaded ? S.conf->domains_reload_s * 1000 :
 					    RELOAD_RETRY_MS);
+			} else if (r->unchanged) {
+				log_debug("domain list unchanged (%s), %" PRId64 " ms", r->sig, r->ms);
+				arm_reload(S.conf->domains_reload_s * 1000);
 			} else {
 				log_debug("domain list: %zu rows in %" PRId64 " ms",
 				    r->ndomains, r->ms);
+				memcpy(S.domains_sig, r->sig, sizeof(S.domains_sig));
 				if (S.only_zone != NULL && r->ndomains == 0) {
 					log_err("zone %s is not a SLAVE domain", S.only_zone);
 					S.once_failed++;

@@ -117,6 +117,13 @@ check "daemon: a domain added to the DB is transferred after the re-read" \
 sql t01 "DELETE FROM domains WHERE name='z9.test'"
 check "daemon: a domain deleted from the DB is dropped" \
     wait_for 20 grep -q "zone z9.test: no longer a SLAVE domain; dropped" "$DLOG"
+sql t01 "UPDATE domains SET master = '127.0.1.2:5300, 127.0.1.1:5300' WHERE name = 'z8.test'"
+check "daemon: a changed domains.master is picked up" \
+    wait_for 20 grep -q "zone z8.test: masters changed to '127.0.1.2:5300, 127.0.1.1:5300'" "$DLOG"
+n=$(grep -c "domain list: .* rows in" "$DLOG")
+sleep 6
+check "daemon: an idle re-read loads nothing (the list's signature is unchanged)" \
+    bash -c "grep -q 'domain list unchanged' '$DLOG' && [ \$(grep -c 'domain list: .* rows in' '$DLOG') -eq $n ]"
 daemon_stop; rc=$?
 check "daemon: SIGTERM exits 0" [ $rc -eq 0 ]
 check "daemon: shutdown line with counts" grep -q "stopped: .* zones" "$DLOG"
