@@ -88,3 +88,4 @@ bench:
 	@tests/lib/deps.sh build test
 	@$(MAKE) --no-print-directory $(BIN)
 	@tests/bench/once.sh
+	@tests/bench/memory.sh

@@ -25,9 +25,9 @@ enum zone_state {
 
 struct zone {
 	uint32_t		 id;		/* domains.id */
-	char			*name;		/* lowercase, no trailing dot */
 	uint32_t		 master_hash;	/* of domains.master, to see changes */
-	struct master		**masters;
+	struct master		**masters;	/* &master1 when there is one */
+	struct master		*master1;
 	uint8_t			 nmasters;
 	uint8_t			 cur;		/* master being tried */
 	uint8_t			 state;		/* enum zone_state */
@@ -44,6 +44,7 @@ struct zone {
 	struct soa_query	*sq;		/* while querying */
 	struct zone		*id_next, *name_next;
 	TAILQ_ENTRY(zone)	 q;		/* master ready or xfrwait queue */
+	char			 name[];	/* lowercase, no trailing dot */
 };
 
 /* RFC 1982 comparison: -1 a<b, 0 equal, 1 a>b, 2 undefined (distance 2^31). */
@@ -63,6 +64,9 @@ int64_t		 zone_backoff_ms(uint32_t retry, unsigned fails, int lo, int hi, int ca
 
 /* Lowercase a presentation zone name and drop a trailing dot, in place. */
 void		 zone_name_canon(char *);
+
+/* Room for n master references (the zone holds one itself); drops the old ones. */
+struct master	**zone_masters_room(struct zone *, int n);
 
 /* The table: by id and by name.  The table owns its zones. */
 struct zone	*zone_new(uint32_t id, const char *name);

@@ -186,15 +186,45 @@ db_check_schema(struct db *db, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The list lives in two blocks, the rows and one string buffer (kept in a
+ * sentinel row after the last), so that freeing 170,000 rows returns the
+ * memory to the system instead of leaving the loading thread's arena
+ * fragmented.  String fields hold offset + 1 (0 = NULL) until the end.
+ */
 void
 db_domains_free(struct db_domain *d, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(d[i].name);
-		free(d[i].master);
-		free(d[i].soa);
-	}
+	if (d == NULL)
+		return;
+	free(d[n].name);
 	free(d);
+}
+
+static uintptr_t
+strbuf_add(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t	 l;
+
+	if (s == NULL)
+		return 0;
+	l = strlen(s) + 1;
+	if (*len + l > *cap) {
+		while (*len + l > *cap)
+			*cap = *cap ? *cap * 2 : 1 << 20;
+		*buf = xreallocarray(*buf, *cap, 1);
+	}
+	memcpy(*buf + *len, s, l);
+	*len += l;
+	return (uintptr_t)(*len - l + 1);
+}
+
+static char *
+strbuf_ptr(char *buf, char *off)
+{
+	uintptr_t	 o = (uintptr_t)off;
+
+	return o == 0 ? NULL : buf + o - 1;
 }
 
 int
@@ -206,11 +236,11 @@ db_load_domains(struct db *db, const char *only_name, struct db_domain **out,
 	    "(SELECT r.content FROM records r WHERE r.domain_id = d.id AND "
 	    "r.type = 'SOA' AND r.disabled = 0 LIMIT 1) "
 	    "FROM domains d WHERE d.type = 'SLAVE'";
-	char			*sql;
+	char			*sql, *sb = NULL;
 	MYSQL_RES		*res = NULL;
 	MYSQL_ROW		 row;
 	struct db_domain	*d = NULL;
-	size_t			 n = 0, cap = 0;
+	size_t			 n = 0, cap = 0, sblen = 0, sbcap = 0;
 	int			 attempt;
 
 	*out = NULL;
@@ -242,26 +272,36 @@ db_load_domains(struct db *db, const char *only_name, struct db_domain **out,
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		if (row[0] == NULL || row[1] == NULL)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 4096;
 			d = xreallocarray(d, cap, sizeof(*d));
 		}
 		d[n].id = (uint32_t)strtoul(row[0], NULL, 10);
-		d[n].name = xstrdup(row[1]);
-		d[n].master = row[2] ? xstrdup(row[2]) : NULL;
+		d[n].name = (char *)strbuf_add(&sb, &sblen, &sbcap, row[1]);
+		d[n].master = (char *)strbuf_add(&sb, &sblen, &sbcap, row[2]);
 		d[n].last_check = row[3] ? strtoll(row[3], NULL, 10) : -1;
-		d[n].soa = row[4] ? xstrdup(row[4]) : NULL;
+		d[n].soa = (char *)strbuf_add(&sb, &sblen, &sbcap, row[4]);
 		n++;
 	}
 	if (mysql_errno(db->my) != 0) {
 		snprintf(err, errlen, "loading domains: %s", mysql_error(db->my));
 		mysql_free_result(res);
-		db_domains_free(d, n);
+		free(d);
+		free(sb);
 		if (err_is_conn(mysql_errno(db->my)))
 			db_disconnect(db);
 		return -1;
 	}
 	mysql_free_result(res);
+	if (d == NULL)
+		d = xcalloc(1, sizeof(*d));
+	for (size_t i = 0; i < n; i++) {
+		d[i].name = strbuf_ptr(sb, d[i].name);
+		d[i].master = strbuf_ptr(sb, d[i].master);
+		d[i].soa = strbuf_ptr(sb, d[i].soa);
+	}
+	memset(&d[n], 0, sizeof(d[n]));
+	d[n].name = sb;			/* the sentinel owns the strings */
 	*out = d;
 	*nout = n;
 	return 0;

@@ -7,6 +7,7 @@
  * Only this thread touches zones, masters and timers.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -743,12 +744,9 @@ zone_set_masters(struct zone *z, const char *text)
 		    z->name, text ? text : "", err);
 		return -1;
 	}
-	for (int i = 0; i < z->nmasters; i++)
-		master_put(z->masters[i]);
-	free(z->masters);
-	z->masters = xcalloc((size_t)n, sizeof(*z->masters));
+	struct master **list = zone_masters_room(z, n);
 	for (int i = 0; i < n; i++)
-		z->masters[i] = master_get(&ma[i]);
+		list[i] = master_get(&ma[i]);
 	z->nmasters = (uint8_t)n;
 	z->cur = 0;
 	return 0;
@@ -920,6 +918,11 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 				}
 				if (!S.stopping)
 					merge_domains(r->domains, r->ndomains);
+				/* the list was built in the db thread's malloc arena:
+				 * give those pages back, not keep them for the next load */
+				dbreq_free(r);
+				r = NULL;
+				malloc_trim(0);
 				arm_reload(S.conf->domains_reload_s * 1000);
 				kick();
 			}

@@ -148,10 +148,11 @@ table_grow(void)
 struct zone *
 zone_new(uint32_t id, const char *name)
 {
-	struct zone	*z = xcalloc(1, sizeof(*z));
+	size_t		 len = strlen(name);
+	struct zone	*z = xcalloc(1, sizeof(*z) + len + 1);
 
 	z->id = id;
-	z->name = xstrdup(name);
+	memcpy(z->name, name, len + 1);
 	zone_name_canon(z->name);
 	z->state = ZONE_WAITING;
 	z->last_ok = ZONE_NEVER;
@@ -163,11 +164,21 @@ zone_free(struct zone *z)
 {
 	if (z == NULL)
 		return;
+	zone_masters_room(z, 0);
+	free(z);
+}
+
+struct master **
+zone_masters_room(struct zone *z, int n)
+{
 	for (int i = 0; i < z->nmasters; i++)
 		master_put(z->masters[i]);
-	free(z->masters);
-	free(z->name);
-	free(z);
+	if (z->masters != &z->master1)
+		free(z->masters);
+	z->nmasters = 0;
+	z->masters = n == 0 ? NULL : n == 1 ? &z->master1 :
+	    xcalloc((size_t)n, sizeof(*z->masters));
+	return z->masters;
 }
 
 void
