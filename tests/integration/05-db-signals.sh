@@ -5,12 +5,7 @@
 set -u
 SOCK=""		# a private server: this test stops and starts it
 db_start || exit 1
-mkdir -p "$T/z"
-zones=$(for i in $(seq 1 10); do echo "d$i.test"; done)
-for z in $zones; do make_zone "$T/z/$z.zone" "$z" 1; done
-nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
-db_create t05
-add_slaves t05 127.0.1.1:5300 $zones
+simple_setup t05 10 d || exit 1
 write_conf t05
 run_once
 check "setup: 10 zones" eq "$(sql t05 "SELECT COUNT(*) FROM records WHERE type='SOA'")" "10"

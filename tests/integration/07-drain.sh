@@ -3,13 +3,8 @@
 # and the log shows progress: done, left, rate, time left.
 . tests/lib/env.sh
 set -u
-mkdir -p "$T/z"
 N=1500
-zones=$(for i in $(seq 1 $N); do echo "r$i.test"; done)
-for z in $zones; do make_zone "$T/z/$z.zone" "$z" 1; done
-nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
-db_create t07
-add_slaves t07 127.0.1.1:5300 $zones
+simple_setup t07 $N r || exit 1
 write_conf t07
 sed -i 's/^    tries = 2$/    tries = 2\n    queries-per-second = 120/; s/queries-per-second = 1000/queries-per-second = 100/' "$T/refresher.conf"
 "$BIN" -c "$T/refresher.conf" -n >/dev/null 2>&1; [ $? -le 1 ] || exit 1

@@ -181,6 +181,19 @@ ${4:-}
 EOZ
 }
 
+# simple_setup DB N PREFIX [ADDR]: N small zones PREFIX1.test.. served by NSD
+# "a" on ADDR:5300 (127.0.1.1), listed as SLAVE domains in a fresh DB;
+# sets $zones.
+simple_setup() {
+	local db=$1 n=$2 prefix=$3 addr=${4:-127.0.1.1}
+	mkdir -p "$T/z"
+	zones=$(for i in $(seq 1 "$n"); do echo "$prefix$i.test"; done)
+	for z in $zones; do make_zone "$T/z/$z.zone" "$z" 1; done
+	nsd_start a "$addr" 5300 "$T/z" || return 1
+	db_create "$db"
+	add_slaves "$db" "$addr:5300" $zones
+}
+
 # nsd_start NAME ADDR PORT ZONEDIR: serve every ZONEDIR/*.zone (file name = zone)
 nsd_start() {
 	local name=$1 addr=$2 port=$3 dir=$4 conf=$T/nsd-$1.conf
