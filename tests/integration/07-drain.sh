@@ -4,7 +4,8 @@
 . tests/lib/env.sh
 set -u
 N=1500
-simple_setup t07 $N r || exit 1
+# NSD logs its counters every second: the master's side of the rate.
+NSD_EXTRA="statistics: 1" simple_setup t07 $N r || exit 1
 write_conf t07
 sed -i 's/^    tries = 2$/    tries = 2\n    queries-per-second = 120/; s/queries-per-second = 1000/queries-per-second = 100/' "$T/refresher.conf"
 "$BIN" -c "$T/refresher.conf" -n >/dev/null 2>&1; [ $? -le 1 ] || exit 1
@@ -21,4 +22,39 @@ echo "# busiest second: $peak queries (one master: 100/s, burst 10; global 120/s
 check "drain: no second above the master's rate plus its burst ($peak)" [ "${peak:-999}" -le 112 ]
 secs=$(grep 'ready -> querying' "$DLOG" | cut -c1-8 | sort -u | wc -l)
 check "drain: spread over about N/rate seconds ($secs s for $N zones at 100/s)" [ "$secs" -ge 14 ]
+# SOA queries per second as the master counted them (NSTATS is cumulative).
+mpeak=$(grep -o 'NSTATS [0-9]* [0-9]* .*' "$T/nsd-a.log" | awk '{
+    soa = 0; for (i = 4; i <= NF; i++) if ($i ~ /^SOA=/) soa = substr($i, 5)
+    if (NR > 1 && soa - last > peak) peak = soa - last; last = soa } END { print peak + 0 }')
+echo "# busiest second at the master (NSD's own counters): $mpeak SOA queries"
+check "drain: the master never saw more than its rate plus burst ($mpeak SOA/s)" \
+    [ "$mpeak" -gt 0 -a "$mpeak" -le 112 ]
+
+# Three masters of 400 zones each; per master 100/s, all together 150/s.
+soa_per_second() {	# NSD log -> "epoch count" lines of SOA queries in that second
+	grep -o 'NSTATS [0-9]* [0-9]* .*' "$1" | awk '{
+	    soa = 0; for (i = 4; i <= NF; i++) if ($i ~ /^SOA=/) soa = substr($i, 5)
+	    if (NR > 1) print $2, soa - last; last = soa }'
+}
+db_create t07b
+for m in 1 2 3; do
+	mkdir -p "$T/zm$m"
+	mz=$(for i in $(seq 1 400); do echo "m$m-$i.test"; done)
+	for z in $mz; do make_zone "$T/zm$m/$z.zone" "$z" 1; done
+	NSD_EXTRA="statistics: 1" nsd_start "m$m" "127.0.2.$((30 + m))" 5300 "$T/zm$m" || exit 1
+	add_slaves t07b "127.0.2.$((30 + m)):5300" $mz
+done
+write_conf t07b
+sed -i 's/^    tries = 2$/    tries = 2\n    queries-per-second = 150/; s/queries-per-second = 1000/queries-per-second = 100/' "$T/refresher.conf"
+: > "$DLOG"
+daemon_start
+check "three masters: all 1200 zones transferred" \
+    wait_for 40 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t07b -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = 1200 ]"
+daemon_stop
+for m in 1 2 3; do soa_per_second "$T/nsd-m$m.log"; done > "$T/persec"
+each=$(sort -k2 -n "$T/persec" | tail -1 | awk '{print $2}')
+total=$(awk '{ s[$1] += $2 } END { for (t in s) if (s[t] > p) p = s[t]; print p + 0 }' "$T/persec")
+echo "# busiest second: one master $each, all three $total SOA queries (limits 100 and 150, bursts 10 and 15)"
+check "three masters: no master above its own rate ($each/s)" [ "${each:-999}" -le 110 ]
+check "three masters: the total held the global rate ($total/s)" [ "$total" -gt 0 -a "$total" -le 165 ]
 finish
