@@ -60,7 +60,6 @@ struct rr_set {
 	char		 apex[1100];	/* lowercase presentation */
 	struct rr_row	*rows;
 	size_t		 n, cap;
-	size_t		 bytes;		/* string bytes held, for limits */
 	size_t		 ents_dropped;	/* more ENTs than RR_MAX_ENTS: none written */
 	struct rr_arena	*arena;
 	struct rr_zs	 zs;

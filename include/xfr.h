@@ -35,7 +35,6 @@ struct xfr_job {
 	uint32_t		 domain_id;
 	char			*zone;
 	struct master_addr	 ma;
-	char			 master[64];
 	bool			 have_serial;
 	uint32_t		 old_serial;
 	struct xfr_limits	 lim;

@@ -34,7 +34,6 @@ struct zone {
 	bool			 has_soa;	/* a SOA row exists in the DB */
 	bool			 removed;	/* gone from domains; free when idle */
 	bool			 expired;	/* logged as expired */
-	bool			 failed;	/* last attempt failed */
 	bool			 seen;		/* reload generation mark */
 	uint16_t		 fails;		/* consecutive failed attempts */
 	uint32_t		 serial, refresh, retry, expire;

@@ -366,7 +366,6 @@ zone_ok(struct zone *z)
 	const struct conf *c = S.conf;
 
 	z->fails = 0;
-	z->failed = false;
 	z->cur = 0;
 	z->last_ok = util_now_ms();
 	if (z->expired)
@@ -490,7 +489,6 @@ zone_fail(struct zone *z, const char *why, bool next_master)
 		return;
 	}
 	z->fails++;
-	z->failed = true;
 	z->cur = 0;
 	S.failures++;
 	if (z->has_soa && z->last_ok != ZONE_NEVER && !z->expired) {
@@ -584,7 +582,6 @@ start_xfr(struct zone *z, struct master *m)
 	job->domain_id = z->id;
 	job->zone = xstrdup(z->name);
 	job->ma = m->addr;
-	util_strlcpy(job->master, m->name, sizeof(job->master));
 	job->have_serial = z->has_soa;
 	job->old_serial = z->serial;
 	job->lim.idle_ms = c->xfr_idle_s * 1000;
