@@ -756,6 +756,25 @@ render(uint16_t t, struct rd *r, struct out *o, int32_t *prio)
 	return true;
 }
 
+/*
+ * The record's rdata as on the wire: ldns split it into fields and expanded
+ * any name compression; join the fields.  SIZE_MAX if it does not fit.
+ */
+static size_t
+rdata_wire(const ldns_rr *rr, uint8_t *wire, size_t len)
+{
+	size_t	 n = 0;
+
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		if (n + ldns_rdf_size(f) > len)
+			return SIZE_MAX;
+		memcpy(wire + n, ldns_rdf_data(f), ldns_rdf_size(f));
+		n += ldns_rdf_size(f);
+	}
+	return n;
+}
+
 int
 rr_content(const ldns_rr *rr, char *buf, size_t buflen, int32_t *prio)
 {
@@ -767,14 +786,8 @@ rr_content(const ldns_rr *rr, char *buf, size_t buflen, int32_t *prio)
 
 	buf[0] = '\0';
 	*prio = 0;
-	/* ldns split the rdata into fields and expanded compression: join them. */
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		if (n + ldns_rdf_size(f) > sizeof(wire))
-			return -1;
-		memcpy(wire + n, ldns_rdf_data(f), ldns_rdf_size(f));
-		n += ldns_rdf_size(f);
-	}
+	if ((n = rdata_wire(rr, wire, sizeof(wire))) == SIZE_MAX)
+		return -1;
 	r = (struct rd){ wire, n, 0, false };
 	if (render(t, &r, &o, prio)) {
 		if (r.bad || rd_left(&r) != 0)
@@ -822,7 +835,6 @@ arena_strdup(struct rr_set *s, const char *str, size_t n)
 	memcpy(p, str, n);
 	p[n] = '\0';
 	a->used += n + 1;
-	s->bytes += n + 1;
 	return p;
 }
 
@@ -965,13 +977,8 @@ zone_status(struct rr_set *s, const ldns_rr *rr, const char *name, char *err,
 	size_t		 n = 0, rl;
 	uint8_t		 wire[2048];
 
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		if (n + ldns_rdf_size(f) > sizeof(wire))
-			return 0;
-		memcpy(wire + n, ldns_rdf_data(f), ldns_rdf_size(f));
-		n += ldns_rdf_size(f);
-	}
+	if ((n = rdata_wire(rr, wire, sizeof(wire))) == SIZE_MAX)
+		return 0;
 	d = wire;
 	switch (ldns_rr_get_type(rr)) {
 	case LDNS_RR_TYPE_NSEC3PARAM:
