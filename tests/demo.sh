@@ -37,7 +37,7 @@ tail -n +1 -F "$DLOG" --pid=$$ 2>/dev/null | awk '
     { print "  | " $0; fflush() }' &
 TAILPID=$!
 PIDS="$PIDS $TAILPID"
-if ! wait_for 300 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B pdns -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = $N ]"; then
+if ! wait_for 300 sql_is pdns "SELECT COUNT(*) FROM records WHERE type='SOA'" $N; then
 	echo "not every zone arrived; see the log above"; exit 1
 fi
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -53,7 +53,7 @@ for i in 1 2 3 4 5; do
 	make_zone "$T/zones/demo$i.example.zone" "demo$i.example" 2026010101 "changed IN A 192.0.2.$i"
 done
 nsd_reload demo
-if wait_for 60 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B pdns -e \"SELECT COUNT(*) FROM records WHERE name LIKE 'changed.demo%'\")\" = 5 ]"; then
+if wait_for 60 sql_is pdns "SELECT COUNT(*) FROM records WHERE name LIKE 'changed.demo%'" 5; then
 	say "the daemon picked the changes up:"
 	grep "serial 2026010100 -> 2026010101" "$DLOG" | sed 's/^/    /'
 	sql pdns "SELECT name, type, content FROM records WHERE name LIKE 'changed.%' ORDER BY name" | sed 's/^/    /'

@@ -41,7 +41,7 @@ workers = 8"
 	grep -q "($N unchanged)" "$T/same-$N.log" || echo "# no-change pass: not every zone unchanged (see $T/same-$N.log)"
 	start=$(date +%s%N)
 	pdns_start bench$N theirs 127.0.2.1:5301 secondary >/dev/null || exit 1
-	wait_for 1800 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B theirs -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = $N ]"
+	wait_for 1800 sql_is theirs "SELECT COUNT(*) FROM records WHERE type='SOA'" $N
 	theirs=$(( ($(date +%s%N) - start) / 1000000 ))
 	pdns_stop bench$N
 	rows=$(sql ours "SELECT COUNT(*) FROM records")

@@ -83,7 +83,7 @@ for mode in no yes; do
 	db_create "ref_$mode"; db_create "ours_$mode"
 	seed "ref_$mode"; seed "ours_$mode"
 	PDNS_DNSSEC=$mode pdns_start "ref$mode" "ref_$mode" "127.0.3.$([ $mode = no ] && echo 11 || echo 14):5301" secondary || exit 1
-	wait_for 600 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B ref_$mode -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = $nzones ]" ||
+	wait_for 600 sql_is ref_$mode "SELECT COUNT(*) FROM records WHERE type='SOA'" $nzones ||
 	    echo "# pdns stored only $(soa_count "ref_$mode") of $nzones zones"
 	write_conf "ours_$mode" "dnssec = $([ $mode = yes ] && echo true || echo false)"
 	run_once || echo "# --once exited $?"
@@ -115,7 +115,7 @@ for mode in no yes; do
 	for z in nsec.test nsec3.test optout.test; do
 		pdns_control --config-dir="$dir" --socket-dir="$dir" retrieve "$z" >/dev/null
 	done
-	wait_for 60 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B ref_$mode -e \"SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 600 %'\")\" = 3 ]" ||
+	wait_for 60 sql_is ref_$mode "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 600 %'" 3 ||
 	    echo "# pdns did not re-transfer all three changed zones"
 	write_conf "ours_$mode" "dnssec = $([ $mode = yes ] && echo true || echo false)"
 	for z in nsec.test nsec3.test optout.test; do run_once --zone "$z"; done

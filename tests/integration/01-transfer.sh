@@ -113,7 +113,7 @@ daemon_start
 sleep 1
 add_slaves t01 127.0.1.2:5300 late.test
 check "daemon: a domain added to the DB is transferred after the re-read" \
-    wait_for 20 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t01 -e \"SELECT COUNT(*) FROM records r JOIN domains d ON d.id=r.domain_id WHERE d.name='late.test' AND r.type='SOA'\")\" = 1 ]"
+    wait_for 20 sql_is t01 "SELECT COUNT(*) FROM records r JOIN domains d ON d.id=r.domain_id WHERE d.name='late.test' AND r.type='SOA'" 1
 sql t01 "DELETE FROM domains WHERE name='z9.test'"
 check "daemon: a domain deleted from the DB is dropped" \
     wait_for 20 grep -q "zone z9.test: no longer a SLAVE domain; dropped" "$DLOG"

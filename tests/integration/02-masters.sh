@@ -40,7 +40,7 @@ check "master down: probes, not a query per zone per retry ($q queries for 20 zo
 check "master down: rows still untouched while it retries" eq "$(all_rows t02)" "$before"
 nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
 check "master back: every zone gets the new serial" \
-    wait_for 30 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t02 -e \"SELECT COUNT(*) FROM records WHERE type='A' AND name LIKE 'changed.%'\")\" = 20 ]"
+    wait_for 30 sql_is t02 "SELECT COUNT(*) FROM records WHERE type='A' AND name LIKE 'changed.%'" 20
 daemon_stop
 
 # First master dead (refused), second alive.

@@ -16,7 +16,7 @@ add_slaves t04pdns 127.0.1.1:5300 $zones
 # pdns's own secondary into t04pdns.
 start=$(date +%s%N)
 pdns_start sec t04pdns 127.0.2.1:5301 secondary || exit 1
-wait_for 300 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t04pdns -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = $N ]"
+wait_for 300 sql_is t04pdns "SELECT COUNT(*) FROM records WHERE type='SOA'" $N
 pdns_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 pdns_stop sec
 check "pdns secondary transferred all $N zones (${pdns_ms} ms)" \

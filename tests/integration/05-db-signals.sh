@@ -62,7 +62,7 @@ nsd_reload a
 sql() { mariadb --no-defaults -S "$SOCK" -uroot -N -B "$1" -e "$2"; }
 db_restart_same || { nok "MariaDB did not come back"; finish; exit 1; }
 check "database restart: the daemon reconnects and writes the new zones" \
-    wait_for 40 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t05 -e \"SELECT COUNT(*) FROM records WHERE name LIKE 'after.%'\")\" = 3 ]"
+    wait_for 40 sql_is t05 "SELECT COUNT(*) FROM records WHERE name LIKE 'after.%'" 3
 
 # SIGHUP: a broken file is refused and the old configuration stays.
 cp "$T/refresher.conf" "$T/good.conf"
@@ -78,7 +78,7 @@ check "SIGHUP with a good file: reloaded" wait_for 5 grep -q "SIGHUP: configurat
 make_zone "$T/z/d6.test.zone" d6.test 2 "afterhup IN A 192.0.2.6"
 nsd_reload a
 check "SIGHUP: work goes on with the new configuration" \
-    wait_for 20 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t05 -e \"SELECT COUNT(*) FROM records WHERE name = 'afterhup.d6.test'\")\" = 1 ]"
+    wait_for 20 sql_is t05 "SELECT COUNT(*) FROM records WHERE name = 'afterhup.d6.test'" 1
 daemon_stop
 check "SIGTERM after all that: exit 0" [ $? -eq 0 ]
 

@@ -12,7 +12,7 @@ sed -i 's/^    tries = 2$/    tries = 2\n    queries-per-second = 120/; s/querie
 : > "$DLOG"
 daemon_start
 check "drain: every zone transferred" \
-    wait_for 40 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t07 -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = $N ]"
+    wait_for 40 sql_is t07 "SELECT COUNT(*) FROM records WHERE type='SOA'" $N
 daemon_stop
 check "drain: a progress line with done, left, rate and time left" \
     grep -Eq "progress: [0-9]+ checks done since start, [0-9]+ zones due or in progress, [0-9]+ checks/s over the last 10 s, about [0-9]+ s left" "$DLOG"
@@ -49,7 +49,7 @@ sed -i 's/^    tries = 2$/    tries = 2\n    queries-per-second = 150/; s/querie
 : > "$DLOG"
 daemon_start
 check "three masters: all 1200 zones transferred" \
-    wait_for 40 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t07b -e \"SELECT COUNT(*) FROM records WHERE type='SOA'\")\" = 1200 ]"
+    wait_for 40 sql_is t07b "SELECT COUNT(*) FROM records WHERE type='SOA'" 1200
 daemon_stop
 for m in 1 2 3; do soa_per_second "$T/nsd-m$m.log"; done > "$T/persec"
 each=$(sort -k2 -n "$T/persec" | tail -1 | awk '{print $2}')

@@ -81,6 +81,10 @@ sql() {		# sql DB "statement": tab-separated rows, no header
 	mariadb --no-defaults -S "$SOCK" -uroot -N -B ${RAW:+-r} "$1" -e "$2"
 }
 
+sql_is() {	# sql_is DB "query" VALUE: true when the query's result is VALUE
+	[ "$(sql "$1" "$2")" = "$3" ]
+}
+
 db_create() {	# db_create NAME: a fresh database with the PowerDNS schema
 	mariadb --no-defaults -S "$SOCK" -uroot -e "DROP DATABASE IF EXISTS \`$1\`; CREATE DATABASE \`$1\`"
 	mariadb --no-defaults -S "$SOCK" -uroot "$1" < "$SCHEMA"
