@@ -161,6 +161,35 @@ err_is_retry(unsigned e)
 	return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT;
 }
 
+enum qres { QRES_NONE, QRES_USE, QRES_STORE };
+
+/*
+ * Run one statement, connecting first and once more if the server went
+ * away; with a result mode, also fetch the result.  err gets "what: why".
+ */
+static int
+query_retry(struct db *db, const char *sql, enum qres mode, MYSQL_RES **res,
+    const char *what, char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (db_connect(db, err, errlen) == -1)
+			return -1;
+		if (mysql_query(db->my, sql) == 0) {
+			if (mode == QRES_NONE)
+				return 0;
+			*res = mode == QRES_USE ? mysql_use_result(db->my) :
+			    mysql_store_result(db->my);
+			if (*res != NULL)
+				return 0;
+		}
+		snprintf(err, errlen, "%s: %s", what, mysql_error(db->my));
+		if (!err_is_conn(mysql_errno(db->my)))
+			return -1;
+		db_disconnect(db);
+	}
+	return -1;
+}
+
 int
 db_check_schema(struct db *db, char *err, size_t errlen)
 {
@@ -241,33 +270,24 @@ db_load_domains(struct db *db, const char *only_name, struct db_domain **out,
 	MYSQL_ROW		 row;
 	struct db_domain	*d = NULL;
 	size_t			 n = 0, cap = 0, sblen = 0, sbcap = 0;
-	int			 attempt;
+	int			 rc;
 
 	*out = NULL;
 	*nout = 0;
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_connect(db, err, errlen) == -1)
-			return -1;
-		if (only_name != NULL) {
-			size_t	 len = strlen(only_name);
-			char	*esc = xmalloc(len * 2 + 1);
-			mysql_real_escape_string(db->my, esc, only_name, (unsigned long)len);
-			sql = xmalloc(sizeof(base) + len * 2 + 32);
-			sprintf(sql, "%s AND d.name = '%s'", base, esc);
-			free(esc);
-		} else
-			sql = xstrdup(base);
-		if (mysql_query(db->my, sql) == 0 && (res = mysql_use_result(db->my)) != NULL) {
-			free(sql);
-			break;
-		}
-		free(sql);
-		snprintf(err, errlen, "loading domains: %s", mysql_error(db->my));
-		if (!err_is_conn(mysql_errno(db->my)))
-			return -1;
-		db_disconnect(db);
-	}
-	if (res == NULL)
+	if (db_connect(db, err, errlen) == -1)
+		return -1;
+	if (only_name != NULL) {
+		size_t	 len = strlen(only_name);
+		char	*esc = xmalloc(len * 2 + 1);
+		mysql_real_escape_string(db->my, esc, only_name, (unsigned long)len);
+		sql = xmalloc(sizeof(base) + len * 2 + 32);
+		sprintf(sql, "%s AND d.name = '%s'", base, esc);
+		free(esc);
+	} else
+		sql = xstrdup(base);
+	rc = query_retry(db, sql, QRES_USE, &res, "loading domains", err, errlen);
+	free(sql);
+	if (rc == -1)
 		return -1;
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		if (row[0] == NULL || row[1] == NULL)
@@ -316,17 +336,7 @@ db_domains_signature(struct db *db, char *sig, size_t siglen, char *err, size_t 
 	MYSQL_RES	*res = NULL;
 	MYSQL_ROW	 row;
 
-	for (int attempt = 0; attempt < 2 && res == NULL; attempt++) {
-		if (db_connect(db, err, errlen) == -1)
-			return -1;
-		if (mysql_query(db->my, q) == 0 && (res = mysql_store_result(db->my)) != NULL)
-			break;
-		snprintf(err, errlen, "domain list signature: %s", mysql_error(db->my));
-		if (!err_is_conn(mysql_errno(db->my)))
-			return -1;
-		db_disconnect(db);
-	}
-	if (res == NULL)
+	if (query_retry(db, q, QRES_STORE, &res, "domain list signature", err, errlen) == -1)
 		return -1;
 	if ((row = mysql_fetch_row(res)) == NULL || row[0] == NULL) {
 		mysql_free_result(res);
@@ -625,23 +635,12 @@ db_read_dnssec(struct db *db, uint32_t domain_id, struct rr_had *had, char *err,
 	MYSQL_ROW	 row;
 
 	memset(had, 0, sizeof(*had));
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (db_connect(db, err, errlen) == -1)
-			return -1;
-		/* domain_id is ours, an integer: no master data in this statement */
-		snprintf(sql, sizeof(sql), "SELECT kind, content FROM domainmetadata WHERE "
-		    "domain_id = %u AND kind IN ('PRESIGNED','NSEC3PARAM','NSEC3NARROW') "
-		    "UNION ALL SELECT 'KEY', active FROM cryptokeys WHERE domain_id = %u",
-		    domain_id, domain_id);
-		if (mysql_query(db->my, sql) == 0 && (res = mysql_store_result(db->my)) != NULL)
-			break;
-		snprintf(err, errlen, "reading DNSSEC metadata: %s", mysql_error(db->my));
-		if (!err_is_conn(mysql_errno(db->my)))
-			return -1;
-		db_disconnect(db);
-		res = NULL;
-	}
-	if (res == NULL)
+	/* domain_id is ours, an integer: no master data in this statement */
+	snprintf(sql, sizeof(sql), "SELECT kind, content FROM domainmetadata WHERE "
+	    "domain_id = %u AND kind IN ('PRESIGNED','NSEC3PARAM','NSEC3NARROW') "
+	    "UNION ALL SELECT 'KEY', active FROM cryptokeys WHERE domain_id = %u",
+	    domain_id, domain_id);
+	if (query_retry(db, sql, QRES_STORE, &res, "reading DNSSEC metadata", err, errlen) == -1)
 		return -1;
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		const char *k = row[0], *v = row[1] ? row[1] : "";
@@ -678,21 +677,7 @@ db_last_check(struct db *db, const uint32_t *ids, const int64_t *times,
 		for (; i < n && k < 256 && times[i] == t; i++, k++)
 			p += sprintf(p, "%s%u", k ? "," : "", ids[i]);
 		strcpy(p, ")");
-		for (int attempt = 0; attempt < 2; attempt++) {
-			if (db_connect(db, err, errlen) == -1) {
-				rc = -1;
-				break;
-			}
-			if (mysql_query(db->my, sql) == 0) {
-				rc = 0;
-				break;
-			}
-			snprintf(err, errlen, "last_check update: %s", mysql_error(db->my));
-			rc = -1;
-			if (!err_is_conn(mysql_errno(db->my)))
-				break;
-			db_disconnect(db);
-		}
+		rc = query_retry(db, sql, QRES_NONE, NULL, "last_check update", err, errlen);
 		if (rc == -1)
 			break;
 	}
