@@ -49,6 +49,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/unit.h | $(BUILD)
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
 
+$(BUILD)/axfr-floor: tests/bench/axfr-floor.c | $(BUILD)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $<
+
 $(BUILD):
 	@mkdir -p $(BUILD)
 

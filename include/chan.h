@@ -18,6 +18,8 @@ void			 chan_free(struct chan *);
 void			 chan_put(struct chan *, struct chan_node *);
 /* Take the oldest node; wait blocks until one arrives or the chan is closed. */
 struct chan_node	*chan_get(struct chan *, bool wait);
+/* Take the oldest node, waiting up to ms (-1: without end, 0: not at all). */
+struct chan_node	*chan_get_timed(struct chan *, int ms);
 /* No more puts; blocked getters return NULL once the queue is empty. */
 void			 chan_close(struct chan *);
 /* The eventfd (-1 without one) and a call that clears it before draining. */

@@ -68,6 +68,25 @@ int		 db_domains_signature(struct db *, char *sig, size_t siglen,
  */
 enum db_rc	 db_write_zone(struct db *, uint32_t domain_id, const struct rr_set *,
 		    const struct rr_meta *, time_t last_check, char *err, size_t errlen);
+/* One zone of a group write. */
+struct db_write {
+	uint32_t		 domain_id;
+	const struct rr_set	*set;
+	const struct rr_meta	*meta;		/* may be NULL */
+	enum db_rc		 rc;		/* out */
+	char			*err;		/* out: why, when rc != DB_OK */
+	size_t			 errlen;
+	size_t			 written;	/* out: rows inserted; the rest were
+						 * stored exactly so and kept */
+};
+
+/*
+ * db_write_zone for n zones in one transaction (one commit for all), each
+ * zone still all or nothing: if one zone's rows are refused, the group is
+ * rolled back and every zone written alone, so only that zone fails.
+ */
+void		 db_write_zones(struct db *, struct db_write *, size_t n,
+		    time_t last_check);
 /* The domain's DNSSEC state as pdns keeps it (domainmetadata, cryptokeys). */
 int		 db_read_dnssec(struct db *, uint32_t domain_id, struct rr_had *,
 		    char *err, size_t errlen);

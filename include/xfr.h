@@ -29,8 +29,16 @@ enum xfr_status {
 	XFR_LOCAL,		/* this host is out of sockets or memory: try again soon */
 };
 
-struct xfr_job {
+/* A job's node in the pool's queues; which one it is never changes. */
+struct xfr_node {
 	struct chan_node	 node;
+	bool			 fetched;
+};
+
+struct xfr_job {
+	struct xfr_node		 done;		/* first; handed back when finished */
+	struct xfr_node		 fetched;	/* handed back before, when the master is
+						 * done and only the write is left */
 	/* in */
 	uint32_t		 domain_id;
 	char			*zone;
@@ -44,7 +52,7 @@ struct xfr_job {
 	enum xfr_status		 status;
 	char			 err[256];
 	uint32_t		 serial, refresh, retry, expire;
-	size_t			 records, rows, dropped, bytes, ents_dropped;
+	size_t			 records, rows, rows_kept, dropped, bytes, ents_dropped;
 	char			 dropped_example[128];
 	int64_t			 ms;
 };
@@ -70,8 +78,12 @@ void		 xfr_start(int n, const struct db_params *);
 int		 xfr_fd(void);
 /* Hand a job to the pool; the pool owns it until xfr_done returns it. */
 void		 xfr_submit(struct xfr_job *);
-/* A finished job, or NULL; the caller owns it then. */
-struct xfr_job	*xfr_done(void);
+/*
+ * A job handed back, or NULL.  With *fetched false it is finished and the
+ * caller owns it; with *fetched true its transfer is over and it waits for a
+ * group commit: the pool still owns it and hands it back again when written.
+ */
+struct xfr_job	*xfr_done(bool *fetched);
 /* Make transfers still on the network give up (a transaction under way finishes). */
 void		 xfr_abort(void);
 /* Abort transfers in progress (not transactions), stop and join the workers. */

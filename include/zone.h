@@ -32,6 +32,7 @@ struct zone {
 	uint8_t			 cur;		/* master being tried */
 	uint8_t			 state;		/* enum zone_state */
 	bool			 has_soa;	/* a SOA row exists in the DB */
+	bool			 writing;	/* transferred, in a group commit */
 	bool			 removed;	/* gone from domains; free when idle */
 	bool			 expired;	/* logged as expired */
 	bool			 seen;		/* reload generation mark */

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -50,9 +51,11 @@ void
 chan_put(struct chan *c, struct chan_node *n)
 {
 	uint64_t	 one = 1;
+	bool		 was_empty;
 
 	n->next = NULL;
 	pthread_mutex_lock(&c->mtx);
+	was_empty = c->head == NULL;
 	if (c->tail != NULL)
 		c->tail->next = n;
 	else
@@ -60,7 +63,8 @@ chan_put(struct chan *c, struct chan_node *n)
 	c->tail = n;
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->mtx);
-	if (c->fd != -1)
+	/* the reader drains the queue after each wake-up: one is enough */
+	if (c->fd != -1 && was_empty)
 		while (write(c->fd, &one, sizeof(one)) == -1 && errno == EINTR)
 			;
 }
@@ -68,11 +72,27 @@ chan_put(struct chan *c, struct chan_node *n)
 struct chan_node *
 chan_get(struct chan *c, bool wait)
 {
+	return chan_get_timed(c, wait ? -1 : 0);
+}
+
+struct chan_node *
+chan_get_timed(struct chan *c, int ms)
+{
 	struct chan_node	*n;
+	struct timespec		 until;
 
 	pthread_mutex_lock(&c->mtx);
-	while (wait && c->head == NULL && !c->closed)
-		pthread_cond_wait(&c->cond, &c->mtx);
+	if (ms > 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)ms * 1000000;
+		until.tv_sec += until.tv_nsec / 1000000000;
+		until.tv_nsec %= 1000000000;
+	}
+	while (ms != 0 && c->head == NULL && !c->closed)
+		if (ms < 0)
+			pthread_cond_wait(&c->cond, &c->mtx);
+		else if (pthread_cond_timedwait(&c->cond, &c->mtx, &until) == ETIMEDOUT)
+			break;
 	if ((n = c->head) != NULL) {
 		c->head = n->next;
 		if (c->head == NULL)

@@ -25,7 +25,7 @@ struct db {
 	struct db_params	 p;
 	MYSQL			*my;
 	MYSQL_STMT		*ins[INS_LEVELS];
-	MYSQL_STMT		*lock, *del, *upd, *mdel, *mins;
+	MYSQL_STMT		*mdel, *mins;
 	MYSQL_BIND		 b[INS_MAX * INS_COLS];
 	unsigned long		 len[INS_MAX * INS_COLS];
 	my_bool			 isnull[INS_MAX * INS_COLS];
@@ -86,7 +86,7 @@ db_disconnect(struct db *db)
 			mysql_stmt_close(db->ins[i]);
 			db->ins[i] = NULL;
 		}
-	MYSQL_STMT **stmts[] = { &db->lock, &db->del, &db->upd, &db->mdel, &db->mins };
+	MYSQL_STMT **stmts[] = { &db->mdel, &db->mins };
 	for (size_t i = 0; i < NITEMS(stmts); i++)
 		if (*stmts[i] != NULL) {
 			mysql_stmt_close(*stmts[i]);
@@ -412,10 +412,15 @@ bind_long(MYSQL_BIND *b, my_bool *isnull, uint32_t *v, bool null, bool is_unsign
 	b->is_null = isnull;
 }
 
-/* Insert rows [from, from + 2^level) with one statement. */
+/* A row to insert: which domain, which converted row. */
+struct insrow {
+	uint32_t		 domain_id;
+	const struct rr_row	*r;
+};
+
+/* Insert rows [from, from + 2^level) of ins with one statement. */
 static int
-insert_chunk(struct db *db, uint32_t domain_id, const struct rr_set *set,
-    size_t from, int level)
+insert_chunk(struct db *db, const struct insrow *ins, size_t from, int level)
 {
 	size_t		 rows = (size_t)1 << level;
 	MYSQL_STMT	*st = ins_stmt(db, level);
@@ -423,11 +428,11 @@ insert_chunk(struct db *db, uint32_t domain_id, const struct rr_set *set,
 	if (st == NULL)
 		return -1;
 	for (size_t i = 0; i < rows; i++) {
-		const struct rr_row	*r = &set->rows[from + i];
+		const struct rr_row	*r = ins[from + i].r;
 		size_t			 k = i * INS_COLS;
 		bool			 ent = r->type == NULL;
 
-		db->u32[i * 3] = domain_id;
+		db->u32[i * 3] = ins[from + i].domain_id;
 		db->u32[i * 3 + 1] = r->ttl;
 		db->u32[i * 3 + 2] = (uint32_t)r->prio;
 		db->i8[i] = r->auth;
@@ -509,91 +514,382 @@ write_meta(struct db *db, uint32_t domain_id, const struct rr_meta *m)
 	return NULL;
 }
 
-static enum db_rc
-write_once(struct db *db, uint32_t domain_id, const struct rr_set *set,
-    const struct rr_meta *meta, time_t last_check, unsigned *eno, char *err, size_t errlen)
+/*
+ * "head id,id,...)" over the zones of the group still to be written.  The
+ * ids are our own integers, never a master's bytes.
+ */
+static char *
+id_list(const char *head, const struct db_write *w, size_t n)
 {
-	MYSQL_BIND	 b[2];
-	my_bool		 nn[2] = { 0, 0 };
-	uint32_t	 id = domain_id, lc = (uint32_t)last_check;
+	char	*sql = xmalloc(strlen(head) + n * 11 + 2), *p;
+	bool	 first = true;
+
+	p = stpcpy(sql, head);
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].rc != DB_OK)
+			continue;
+		p += sprintf(p, "%s%u", first ? "" : ",", w[i].domain_id);
+		first = false;
+	}
+	strcpy(p, ")");
+	return sql;
+}
+
+static int
+run(struct db *db, char *sql)
+{
+	int rc = mysql_query(db->my, sql);
+
+	free(sql);
+	return rc;
+}
+
+/*
+ * Lock the domain rows: each must still be a SLAVE domain when we write.
+ * Returns how many are; the others are marked DB_GONE.
+ */
+static int
+lock_domains(struct db *db, struct db_write *w, size_t n)
+{
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	int		 live = 0;
+
+	if (run(db, id_list("SELECT id FROM domains WHERE type = 'SLAVE' AND id IN (", w, n)) != 0 ||
+	    (res = mysql_store_result(db->my)) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		w[i].rc = DB_GONE;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		uint32_t id = row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
+		for (size_t i = 0; i < n; i++)
+			if (w[i].domain_id == id && w[i].rc == DB_GONE) {
+				w[i].rc = DB_OK;
+				live++;
+			}
+	}
+	mysql_free_result(res);
+	for (size_t i = 0; i < n; i++)
+		if (w[i].rc == DB_GONE)
+			snprintf(w[i].err, w[i].errlen, "domain %u is no longer a SLAVE domain",
+			    w[i].domain_id);
+	return live;
+}
+
+/*
+ * Rows compared as stored: every column we write, NULL told apart from
+ * empty.  A row already stored exactly so is kept, so a transfer in which
+ * only the SOA changed rewrites two rows, not the zone.  What pdns serves
+ * is the same either way; only row ids differ, and pdns does not use them.
+ */
+struct keyed {
+	uint32_t	 zi;		/* zone index in the group */
+	uint32_t	 ref;		/* old: records.id; new: index into ins */
+	bool		 old;
+	size_t		 off;		/* key in the group's key buffer */
+	uint32_t	 len;
+};
+
+struct diff {
+	struct keyed	*k;
+	size_t		 nk, capk;
+	char		*buf;
+	size_t		 len, cap;
+};
+
+static void
+key_field(struct diff *d, const char *s, size_t n)
+{
+	uint32_t	 n32 = (uint32_t)n;
+
+	if (d->len + n + 5 > d->cap) {
+		while (d->len + n + 5 > d->cap)
+			d->cap = d->cap ? d->cap * 2 : 1 << 16;
+		d->buf = xreallocarray(d->buf, d->cap, 1);
+	}
+	if (s == NULL) {
+		d->buf[d->len++] = 0;
+		return;
+	}
+	d->buf[d->len++] = 1;
+	memcpy(d->buf + d->len, &n32, 4);
+	memcpy(d->buf + d->len + 4, s, n);
+	d->len += 4 + n;
+}
+
+static void
+key_str(struct diff *d, const char *s)
+{
+	key_field(d, s, s ? strlen(s) : 0);
+}
+
+static void
+key_int(struct diff *d, long long v, bool null)
+{
+	char	 t[24];
+
+	key_field(d, null ? NULL : t, null ? 0 : (size_t)snprintf(t, sizeof(t), "%lld", v));
+}
+
+static struct keyed *
+key_new(struct diff *d, uint32_t zi, uint32_t ref, bool old)
+{
+	struct keyed	*k;
+
+	if (d->nk == d->capk) {
+		d->capk = d->capk ? d->capk * 2 : 1024;
+		d->k = xreallocarray(d->k, d->capk, sizeof(*d->k));
+	}
+	k = &d->k[d->nk++];
+	*k = (struct keyed){ zi, ref, old, d->len, 0 };
+	return k;
+}
+
+static int
+keyed_cmp(const void *a, const void *b, void *base)
+{
+	const struct keyed	*x = a, *y = b;
+	const char		*diff_base = base;
+	int			 c;
+
+	if (x->zi != y->zi)
+		return x->zi < y->zi ? -1 : 1;
+	if ((c = memcmp(diff_base + x->off, diff_base + y->off,
+	    x->len < y->len ? x->len : y->len)) != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return (int)y->old - (int)x->old;	/* stored rows first */
+}
+
+/*
+ * Read the stored rows of the group's zones and work out which to delete
+ * (ids into dels) and which new rows to insert (into ins).
+ */
+static int
+diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *ndels,
+    struct insrow **ins, size_t *nins)
+{
+	struct diff	 d = { 0 };
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	size_t		 total = 0, nold = 0, j = 0;
+	bool		*has_old = xcalloc(n, sizeof(*has_old)), *skip;
+
+	if (run(db, id_list("SELECT id, domain_id, name, type, content, ttl, prio, "
+	    "ordername, auth, disabled FROM records WHERE domain_id IN (", w, n)) != 0 ||
+	    (res = mysql_use_result(db->my)) == NULL) {
+		free(has_old);
+		return -1;
+	}
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		unsigned long	*l = mysql_fetch_lengths(res);
+		uint32_t	 did = (uint32_t)strtoul(row[1] ? row[1] : "0", NULL, 10);
+		size_t		 zi;
+		struct keyed	*k;
+
+		for (zi = 0; zi < n && !(w[zi].rc == DB_OK && w[zi].domain_id == did); zi++)
+			;
+		if (zi == n || row[0] == NULL)
+			continue;
+		has_old[zi] = true;
+		k = key_new(&d, (uint32_t)zi, (uint32_t)strtoul(row[0], NULL, 10), true);
+		for (int f = 2; f <= 9; f++)
+			key_field(&d, row[f], l[f]);
+		k->len = (uint32_t)(d.len - k->off);
+		nold++;
+	}
+	if (mysql_errno(db->my) != 0) {
+		mysql_free_result(res);
+		free(has_old);
+		free(d.k);
+		free(d.buf);
+		return -1;
+	}
+	mysql_free_result(res);
+
+	for (size_t i = 0; i < n; i++)
+		if (w[i].rc == DB_OK)
+			total += w[i].set->n;
+	*ins = xreallocarray(NULL, total ? total : 1, sizeof(**ins));
+	*dels = xreallocarray(NULL, nold ? nold : 1, sizeof(**dels));
+	skip = xcalloc(total ? total : 1, sizeof(*skip));
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].rc != DB_OK)
+			continue;
+		for (size_t r = 0; r < w[i].set->n; r++, j++) {
+			const struct rr_row	*x = &w[i].set->rows[r];
+			bool			 ent = x->type == NULL;
+			struct keyed		*k;
+
+			(*ins)[j] = (struct insrow){ w[i].domain_id, x };
+			if (!has_old[i])
+				continue;
+			k = key_new(&d, (uint32_t)i, (uint32_t)j, false);
+			key_str(&d, x->name);
+			key_str(&d, x->type);
+			key_str(&d, x->content);
+			key_int(&d, x->ttl, ent);
+			key_int(&d, x->prio, ent);
+			key_str(&d, x->ordername);
+			key_int(&d, x->auth, false);
+			key_int(&d, 0, false);		/* disabled */
+			k->len = (uint32_t)(d.len - k->off);
+		}
+	}
+	qsort_r(d.k, d.nk, sizeof(*d.k), keyed_cmp, d.buf);
+	*ndels = 0;
+	for (size_t a = 0, b; a < d.nk; a = b) {
+		size_t olds = 0, news = 0, keep;
+		for (b = a; b < d.nk && d.k[b].zi == d.k[a].zi && d.k[b].len == d.k[a].len &&
+		    memcmp(d.buf + d.k[b].off, d.buf + d.k[a].off, d.k[a].len) == 0; b++)
+			d.k[b].old ? olds++ : news++;
+		keep = olds < news ? olds : news;
+		for (size_t i = a + keep; i < a + olds; i++)
+			(*dels)[(*ndels)++] = d.k[i].ref;
+		for (size_t i = a + olds; i < a + olds + keep; i++)
+			skip[d.k[i].ref] = true;
+	}
+	*nins = 0;
+	for (size_t i = 0; i < total; i++)
+		if (!skip[i])
+			(*ins)[(*nins)++] = (*ins)[i];
+	free(skip);
+	free(has_old);
+	free(d.k);
+	free(d.buf);
+	return 0;
+}
+
+/* DELETE FROM records by id, 1,024 ids a statement (ours, from the table). */
+static int
+delete_ids(struct db *db, const uint32_t *ids, size_t n)
+{
+	char	*sql = xmalloc(64 + 1024 * 11);
+
+	for (size_t i = 0; i < n;) {
+		char *p = stpcpy(sql, "DELETE FROM records WHERE id IN (");
+		for (size_t k = 0; i < n && k < 1024; i++, k++)
+			p += sprintf(p, "%s%u", k ? "," : "", ids[i]);
+		strcpy(p, ")");
+		if (mysql_query(db->my, sql) != 0) {
+			free(sql);
+			return -1;
+		}
+	}
+	free(sql);
+	return 0;
+}
+
+/*
+ * Replace the rows of n zones in one transaction (one commit; deletes and
+ * inserts of up to 256 rows across zones; rows stored exactly as they
+ * would be written are left alone).  Zones whose domain row is gone are
+ * marked DB_GONE and skipped; the rest are written or, on error, none.
+ */
+static enum db_rc
+write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
+    unsigned *eno, char *err, size_t errlen)
+{
 	MYSQL_STMT	*st = NULL;
-	size_t		 done = 0;
+	struct insrow	*ins = NULL;
+	uint32_t	*dels = NULL;
+	size_t		 nins = 0, ndels = 0, done = 0;
+	char		 head[80];
+	int		 live;
 
 	*eno = 0;
-	if (mysql_query(db->my, "START TRANSACTION") != 0)
+	if (mysql_query(db->my, "START TRANSACTION") != 0 ||
+	    (live = lock_domains(db, w, n)) == -1)
 		goto fail;
-	/* Lock the domain row: it must still be a SLAVE domain when we write. */
-	st = stmt(db, &db->lock, "SELECT id FROM domains WHERE id = ? AND type = 'SLAVE' FOR UPDATE");
-	bind_long(&b[0], &nn[0], &id, false, true);
-	if (st == NULL || mysql_stmt_bind_param(st, b) != 0 ||
-	    mysql_stmt_execute(st) != 0 || mysql_stmt_store_result(st) != 0)
-		goto fail;
-	if (mysql_stmt_num_rows(st) != 1) {
-		mysql_stmt_free_result(st);
+	if (live == 0) {
 		mysql_rollback(db->my);
-		snprintf(err, errlen, "domain %u is no longer a SLAVE domain", domain_id);
-		return DB_GONE;
+		return DB_OK;
 	}
-	mysql_stmt_free_result(st);
-	st = stmt(db, &db->del, "DELETE FROM records WHERE domain_id = ?");
-	if (st == NULL || mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+	if (diff_rows(db, w, n, &dels, &ndels, &ins, &nins) == -1 ||
+	    delete_ids(db, dels, ndels) == -1)
 		goto fail;
-	st = NULL;
-	while (done < set->n) {
+	while (done < nins) {
 		int level = INS_LEVELS - 1;
-		while (((size_t)1 << level) > set->n - done)
+		while (((size_t)1 << level) > nins - done)
 			level--;
-		if (insert_chunk(db, domain_id, set, done, level) == -1) {
+		if (insert_chunk(db, ins, done, level) == -1) {
 			st = db->ins[level];
 			goto fail;
 		}
 		done += (size_t)1 << level;
 	}
-	if ((st = write_meta(db, domain_id, meta)) != NULL) {
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].rc != DB_OK || (st = write_meta(db, w[i].domain_id, w[i].meta)) == NULL)
+			continue;
 		if (st == (MYSQL_STMT *)(uintptr_t)1)
 			st = NULL;
 		goto fail;
 	}
-	st = stmt(db, &db->upd, "UPDATE domains SET last_check = ? WHERE id = ?");
-	bind_long(&b[0], &nn[0], &lc, false, false);
-	bind_long(&b[1], &nn[1], &id, false, true);
-	if (st == NULL || mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+	snprintf(head, sizeof(head), "UPDATE domains SET last_check = %lld WHERE id IN (",
+	    (long long)last_check);
+	if (run(db, id_list(head, w, n)) != 0 || mysql_commit(db->my) != 0)
 		goto fail;
-	st = NULL;
-	if (mysql_commit(db->my) != 0)
-		goto fail;
+	for (size_t i = 0; i < n; i++)
+		w[i].written = 0;
+	for (size_t i = 0, z = 0; i < nins; i++) {	/* ins is in zone order */
+		while (w[z].domain_id != ins[i].domain_id)
+			z++;
+		w[z].written++;
+	}
+	free(ins);
+	free(dels);
 	return DB_OK;
 fail:
+	free(ins);
+	free(dels);
 	*eno = last_errno(db, st, err, errlen);
 	if (db->my != NULL && !err_is_conn(*eno))
 		mysql_rollback(db->my);
 	return DB_ERR;
 }
 
-enum db_rc
-db_write_zone(struct db *db, uint32_t domain_id, const struct rr_set *set,
-    const struct rr_meta *meta, time_t last_check, char *err, size_t errlen)
+void
+db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check)
 {
-	enum db_rc	 rc = DB_ERR;
+	char		 err[256] = "";
 	unsigned	 eno = 0;
 
 	for (int attempt = 0; attempt < TX_TRIES; attempt++) {
 		if (attempt > 0)
 			usleep((useconds_t)(50000u << attempt) + arc4random_uniform(50000));
-		if (db_connect(db, err, errlen) == -1)
+		if (db_connect(db, err, sizeof(err)) == -1)
 			continue;
-		rc = write_once(db, domain_id, set, meta, last_check, &eno, err, errlen);
-		if (rc != DB_ERR)
-			return rc;
+		if (write_group(db, w, n, last_check, &eno, err, sizeof(err)) == DB_OK)
+			return;
 		if (err_is_conn(eno)) {
 			/* the server rolled the transaction back when it lost us */
 			db_disconnect(db);
 			continue;
 		}
 		if (!err_is_retry(eno))
-			return DB_ERR;
+			break;
 	}
-	return rc;
+	if (n > 1 && eno != 0 && !err_is_conn(eno) && !err_is_retry(eno)) {
+		/* one zone spoiled the group: write each alone, so it fails alone */
+		for (size_t i = 0; i < n; i++)
+			db_write_zones(db, &w[i], 1, last_check);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		w[i].rc = DB_ERR;
+		snprintf(w[i].err, w[i].errlen, "%s", err);
+	}
+}
+
+enum db_rc
+db_write_zone(struct db *db, uint32_t domain_id, const struct rr_set *set,
+    const struct rr_meta *meta, time_t last_check, char *err, size_t errlen)
+{
+	struct db_write	 w = { domain_id, set, meta, DB_OK, err, errlen, 0 };
+
+	db_write_zones(db, &w, 1, last_check);
+	return w.rc;
 }
 
 /* Parse "alg flags iterations salt" (salt in hex or "-"). */

@@ -47,7 +47,7 @@ static struct {
 	uint64_t		 prog_checks;
 	int			 sock_cap;	/* SOA sockets the fd limit leaves us */
 	struct event		*xfr_pause;
-	int			 soa_inflight, xfr_inflight, db_inflight;
+	int			 soa_inflight, xfr_inflight, xfr_writing, db_inflight;
 	bool			 load_inflight;
 	char			 domains_sig[96];	/* of the last list loaded */
 	size_t			 pending;	/* zones ready .. transferring */
@@ -605,7 +605,9 @@ xfr_dispatch(void)
 
 	if (evtimer_pending(S.xfr_pause, NULL))
 		return;		/* out of sockets a moment ago */
-	while (!S.stopping && S.xfr_inflight < c->workers &&
+	/* twice the workers: each finds its next job queued when a transfer
+	 * ends, and so keeps its finished zones for one group commit */
+	while (!S.stopping && S.xfr_inflight < 2 * c->workers &&
 	    (m = TAILQ_FIRST(&S.xrunnable)) != NULL) {
 		xrunnable_del(m);
 		if (TAILQ_EMPTY(&m->xfrwait) || m->xfr_inflight >= c->master_xfrs)
@@ -617,15 +619,26 @@ xfr_dispatch(void)
 	}
 }
 
+/* The master is done with a transfer: its slot is free for the next. */
+static void
+xfr_release(struct master *m)
+{
+	m->xfr_inflight--;
+	S.xfr_inflight--;
+	xrunnable_add(m);
+}
+
 static void
 on_xfr(struct xfr_job *job)
 {
 	struct zone	*z = job->arg;
 	struct master	*m = cur_master(z);
 
-	m->xfr_inflight--;
-	S.xfr_inflight--;
-	xrunnable_add(m);
+	if (z->writing) {
+		z->writing = false;
+		S.xfr_writing--;
+	} else
+		xfr_release(m);
 	if (z->removed) {
 		log_info("zone %s: removed from domains during its transfer", z->name);
 		zone_drop(z);
@@ -637,11 +650,12 @@ on_xfr(struct xfr_job *job)
 		S.rows_written += job->rows;
 		if (z->has_soa)
 			log_info("zone %s: serial %u -> %u from %s: %zu records, %zu rows "
-			    "written in %" PRId64 " ms", z->name, z->serial, job->serial,
-			    m->name, job->records, job->rows, job->ms);
+			    "stored (%zu already so, kept) in %" PRId64 " ms", z->name,
+			    z->serial, job->serial, m->name, job->records, job->rows,
+			    job->rows_kept, job->ms);
 		else
 			log_info("zone %s: first transfer, serial %u from %s: %zu records, "
-			    "%zu rows written in %" PRId64 " ms", z->name, job->serial,
+			    "%zu rows stored in %" PRId64 " ms", z->name, job->serial,
 			    m->name, job->records, job->rows, job->ms);
 		if (job->ents_dropped > 0)
 			log_warnx("zone %s: %zu empty non-terminals, more than pdns's "
@@ -719,7 +733,16 @@ xfr_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	while ((job = xfr_done()) != NULL) {
+	bool		 fetched;
+
+	while ((job = xfr_done(&fetched)) != NULL) {
+		struct zone *z = job->arg;
+		if (fetched) {		/* written later, in a group */
+			z->writing = true;
+			S.xfr_writing++;
+			xfr_release(cur_master(z));
+			continue;
+		}
 		on_xfr(job);
 		xfr_job_free(job);
 	}
@@ -969,7 +992,7 @@ refresh_log_stats(const char *prefix)
 	    " transfers (%" PRIu64 " rows), %" PRIu64 " failed attempts, %zu in progress, "
 	    "%d SOA queries and %d transfers in flight, %.0f s", prefix, zone_count(),
 	    S.checks, S.unchanged, S.transfers, S.rows_written, S.failures, S.pending,
-	    S.soa_inflight, S.xfr_inflight, (double)(util_now_ms() - S.started) / 1000.0);
+	    S.soa_inflight, S.xfr_inflight + S.xfr_writing, (double)(util_now_ms() - S.started) / 1000.0);
 }
 
 /* --once or shutdown: end the loop when nothing is left in flight. */
@@ -978,7 +1001,7 @@ check_finished(void)
 {
 	if (!S.stopping && !(S.once && S.loaded && S.pending == 0 && !S.load_inflight))
 		return;
-	if (S.soa_inflight > 0 || S.xfr_inflight > 0)
+	if (S.soa_inflight > 0 || S.xfr_inflight > 0 || S.xfr_writing > 0)
 		return;
 	if (!S.finishing) {
 		S.finishing = true;

@@ -824,7 +824,10 @@ arena_strdup(struct rr_set *s, const char *str, size_t n)
 	struct rr_arena	*a = s->arena;
 
 	if (a == NULL || a->used + n + 1 > a->cap) {
-		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+		/* 4 KiB first, doubling to 64 KiB: most zones are small */
+		size_t cap = a == NULL ? 4096 : a->cap < 65536 ? a->cap * 2 : 65536;
+		if (cap < n + 1)
+			cap = n + 1;
 		a = xmalloc(sizeof(*a) + cap);
 		a->used = 0;
 		a->cap = cap;

@@ -354,17 +354,43 @@ out:
 /* ------------------------------------------------------------------ */
 /* Workers */
 
-static void
-run_job(struct db *db, struct xfr_job *job)
-{
+/*
+ * Group commit: a worker keeps finished transfers and writes them in one
+ * transaction when it has GROUP_ZONES zones or GROUP_ROWS rows, when the
+ * oldest has waited GROUP_MS, or when no further job came within
+ * GROUP_LINGER_MS (the loop hands out the next job as soon as a transfer
+ * ends).  A storm of small zones then costs one commit per group, not per
+ * zone; a lone change waits GROUP_LINGER_MS.
+ */
+#define GROUP_ZONES	64
+#define GROUP_ROWS	4096
+#define GROUP_MS	500
+#define GROUP_LINGER_MS	5		/* how long a next job may take to come */
+
+struct pending {
+	struct xfr_job	*job;
 	struct rr_set	 set;
-	struct rr_had	 had;
 	struct rr_meta	 meta;
-	int64_t		 start = util_now_ms();
+	int64_t		 start;
+};
+
+struct group {
+	struct pending	 p[GROUP_ZONES];
+	size_t		 n, rows;
+	int64_t		 since;
+};
+
+/* Fetch and convert; true when the zone waits in g to be written. */
+static bool
+run_job(struct db *db, struct xfr_job *job, struct group *g)
+{
+	struct pending	*p = &g->p[g->n];
+	struct rr_had	 had;
 	int		 r;
 
-	rr_set_init(&set, job->zone);
-	r = xfr_fetch(job, &set, &stopping);
+	p->start = util_now_ms();
+	rr_set_init(&p->set, job->zone);
+	r = xfr_fetch(job, &p->set, &stopping);
 	if (r != 0) {
 		job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
 		goto out;
@@ -381,46 +407,77 @@ run_job(struct db *db, struct xfr_job *job)
 		job->status = XFR_DBFAILED;
 		goto out;
 	}
-	if (rr_set_finish(&set, job->dnssec ? &had : NULL, job->dnssec, &meta,
+	if (rr_set_finish(&p->set, job->dnssec ? &had : NULL, job->dnssec, &p->meta,
 	    job->err, sizeof(job->err)) == -1) {
 		job->status = XFR_FAILED;
 		goto out;
 	}
-	job->rows = set.n;
-	job->ents_dropped = set.ents_dropped;
-	switch (db_write_zone(db, job->domain_id, &set, &meta, time(NULL), job->err,
-	    sizeof(job->err))) {
-	case DB_OK:
-		job->status = XFR_OK;
-		break;
-	case DB_GONE:
-		job->status = XFR_GONE;
-		break;
-	default:
-		job->status = XFR_DBFAILED;
-		break;
-	}
+	job->rows = p->set.n;
+	job->ents_dropped = p->set.ents_dropped;
+	p->job = job;
+	if (g->n++ == 0)
+		g->since = util_now_ms();
+	g->rows += p->set.n;
+	chan_put(done, &job->fetched.node);
+	return true;
 out:
-	job->ms = util_now_ms() - start;
-	rr_set_free(&set);
+	job->ms = util_now_ms() - p->start;
+	rr_set_free(&p->set);
+	return false;
+}
+
+static void
+group_write(struct db *db, struct group *g)
+{
+	struct db_write	 w[GROUP_ZONES];
+
+	for (size_t i = 0; i < g->n; i++) {
+		struct xfr_job *job = g->p[i].job;
+		w[i] = (struct db_write){ job->domain_id, &g->p[i].set, &g->p[i].meta,
+		    DB_OK, job->err, sizeof(job->err), 0 };
+	}
+	db_write_zones(db, w, g->n, time(NULL));
+	for (size_t i = 0; i < g->n; i++) {
+		struct xfr_job *job = g->p[i].job;
+		job->status = w[i].rc == DB_OK ? XFR_OK : w[i].rc == DB_GONE ? XFR_GONE :
+		    XFR_DBFAILED;
+		job->ms = util_now_ms() - g->p[i].start;
+		job->rows_kept = w[i].rc == DB_OK ? job->rows - w[i].written : 0;
+		rr_set_free(&g->p[i].set);
+		chan_put(done, &job->done.node);
+	}
+	g->n = g->rows = 0;
 }
 
 static void *
 worker_main(void *arg)
 {
 	struct db	*db = db_new(&dbp);
+	struct group	*g = xcalloc(1, sizeof(*g));
 	struct chan_node *n;
 
 	(void)arg;
-	while ((n = chan_get(jobs, true)) != NULL) {
-		struct xfr_job *job = (struct xfr_job *)n;
+	for (;;) {
+		struct xfr_job *job;
+		if ((n = chan_get_timed(jobs, g->n == 0 ? -1 : GROUP_LINGER_MS)) == NULL) {
+			if (g->n == 0)
+				break;		/* closed and drained */
+			group_write(db, g);	/* nothing more came: write now */
+			continue;
+		}
+		job = (struct xfr_job *)n;
 		if (stopping) {
 			job->status = XFR_ABORTED;
 			snprintf(job->err, sizeof(job->err), "shutting down");
-		} else
-			run_job(db, job);
-		chan_put(done, &job->node);
+		} else if (run_job(db, job, g)) {
+			if (g->n == GROUP_ZONES || g->rows >= GROUP_ROWS ||
+			    util_now_ms() - g->since >= GROUP_MS)
+				group_write(db, g);
+			continue;
+		}
+		chan_put(done, &job->done.node);
 	}
+	free(g);
 	db_free(db);
 	return NULL;
 }
@@ -447,14 +504,22 @@ xfr_fd(void)
 void
 xfr_submit(struct xfr_job *job)
 {
-	chan_put(jobs, &job->node);
+	job->fetched.fetched = true;
+	chan_put(jobs, &job->done.node);
 }
 
 struct xfr_job *
-xfr_done(void)
+xfr_done(bool *fetched)
 {
+	struct chan_node	*n;
+
 	chan_clear_fd(done);
-	return (struct xfr_job *)chan_get(done, false);
+	if ((n = chan_get(done, false)) == NULL)
+		return NULL;
+	*fetched = ((struct xfr_node *)n)->fetched;
+	if (*fetched)
+		return (struct xfr_job *)((char *)n - offsetof(struct xfr_job, fetched));
+	return (struct xfr_job *)n;
 }
 
 void

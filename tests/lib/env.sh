@@ -242,7 +242,7 @@ EON
 	eval "NSD_PID_$name=$pid"
 	first=$(ls "$dir" | sed -n 's/\.zone$//p' | head -n 1)
 	# Ours must be alive and serve its first zone (not some other server on the port).
-	wait_for 20 sh -c "kill -0 $pid && dig +time=1 +tries=1 -p $port @$addr '${first:-.}' SOA +norec | grep -q 'flags: qr aa'" ||
+	wait_for "${NSD_WAIT:-20}" sh -c "kill -0 $pid && dig +time=1 +tries=1 -p $port @$addr '${first:-.}' SOA +norec | grep -q 'flags: qr aa'" ||
 	    { echo "NSD $name did not start"; cat "$T/nsd-$name.out" "$T/nsd-$name.log" 2>/dev/null; return 1; }
 }
 nsd_stop() { eval "local p=\${NSD_PID_$1:-}"; [ -n "$p" ] || return 0; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Group commits and rows kept: many zones changing at once are written
+# several to a transaction, rows already stored exactly so are left alone,
+# and what ends up in the table is what a first load of the same zones
+# writes, row for row, whatever was there before.
+. tests/lib/env.sh
+set -u
+N=600
+simple_setup t08 $N g || exit 1
+extra='workers = 8
+master {
+    transfers = 8
+}'
+write_conf t08 "$extra"
+run_once
+check "first load: every zone" eq "$(sql t08 "SELECT COUNT(*) FROM records")" "$((N * 18))"
+
+# All serials change; some zones gain, lose or change records.
+for i in $(seq 1 $N); do
+	f="$T/z/g$i.test.zone"
+	sed -i 's/ 1 3600 600 604800 300/ 2 3600 600 604800 300/' "$f"
+	case $((i % 10)) in
+	1) echo "new$i IN A 192.0.2.$((i % 250))" >> "$f" ;;
+	2) sed -i '/^www/d' "$f" ;;
+	3) sed -i 's/^mail\tIN A 192.0.2.25/mail\tIN A 198.51.100.25/' "$f" ;;
+	4) sed -i 's/^\$TTL 3600/$TTL 7200/' "$f" ;;
+	esac
+done
+nsd_reload a
+wait_for 10 sh -c "[ \"\$(master_serial 127.0.1.1 5300 g$N.test)\" = 2 ]"
+# Rows the master never sent: a stray one, a duplicate, a disabled copy.
+sql t08 "INSERT INTO records (domain_id, name, type, content, ttl, prio, auth)
+    SELECT id, CONCAT('stray.', name), 'A', '192.0.2.99', 60, 0, 1 FROM domains WHERE name = 'g5.test';
+  INSERT INTO records (domain_id, name, type, content, ttl, prio, disabled, ordername, auth)
+    SELECT domain_id, name, type, content, ttl, prio, disabled, ordername, auth FROM records
+    WHERE name = 'ns1.g6.test';
+  INSERT INTO records (domain_id, name, type, content, ttl, prio, disabled, ordername, auth)
+    SELECT domain_id, name, type, content, ttl, prio, 1, ordername, auth FROM records
+    WHERE name = 'sip.g7.test'"
+before=$(sql t08 "SHOW GLOBAL STATUS LIKE 'Com_commit'" | cut -f2)
+sql t08 "UPDATE domains SET last_check = 0"
+: > "$DLOG"
+run_once
+commits=$(( $(sql t08 "SHOW GLOBAL STATUS LIKE 'Com_commit'" | cut -f2) - before ))
+echo "# $N zones changed, written in $commits commits"
+check "every zone at the new serial" eq "$(sql t08 "SELECT COUNT(*) FROM records WHERE type = 'SOA' AND content LIKE '% 2 3600 %'")" "$N"
+check "several zones a transaction ($commits commits for $N zones)" [ "$commits" -gt 0 -a "$commits" -lt $((N * 3 / 4)) ]
+check "a serial change rewrites the SOA row only, the rest is kept" \
+    grep -q "zone g10.test: serial 1 -> 2 from .*: 15 records, 18 rows stored (17 already so, kept)" "$DLOG"
+
+# A first load of the same zones into an empty table: the same rows.
+db_create t08b
+add_slaves t08b 127.0.1.1:5300 $zones
+write_conf t08b "$extra"
+run_once
+rows() { sql "$1" "SELECT d.name, r.name, IFNULL(r.type, '-'), IFNULL(r.content, '-'), IFNULL(r.ttl, '-'),
+    IFNULL(r.prio, '-'), r.disabled, IFNULL(r.ordername, '-'), r.auth FROM records r JOIN domains d
+    ON d.id = r.domain_id ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9"; }
+rows t08 > "$T/kept"
+rows t08b > "$T/fresh"
+check "rows after the change equal a first load of the new zones ($(wc -l < "$T/fresh") rows)" \
+    cmp -s "$T/kept" "$T/fresh"
+check "stray, duplicate and disabled rows are gone" \
+    eq "$(sql t08 "SELECT COUNT(*) FROM records WHERE name = 'stray.g5.test' OR disabled = 1")" "0"
+diff "$T/kept" "$T/fresh" | head -5
+finish
