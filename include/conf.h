@@ -43,7 +43,8 @@ struct conf {
 	int	 min_expire;
 	int	 max_backoff;		/* cap on retry backoff, seconds */
 
-	int	 domains_reload_s;	/* re-read the domain list */
+	int	 domains_reload_s;	/* look for new domains (highest id) */
+	int	 domains_rescan_s;	/* compare the whole list (signature) */
 	int	 last_check_flush_ms;	/* batch last_check writes */
 
 	/* log {} */

@@ -47,18 +47,22 @@ int		 db_connect(struct db *, char *err, size_t errlen);
 int		 db_check_schema(struct db *, char *err, size_t errlen);
 
 /*
- * Load SLAVE domains (only the one named, if only_name is not NULL).  The
- * caller owns the array and frees it with db_domains_free.
+ * Load SLAVE domains (only the one named, if only_name is not NULL; only
+ * ids above above_id otherwise).  The caller owns the array and frees it
+ * with db_domains_free.
  */
-int		 db_load_domains(struct db *, const char *only_name,
+int		 db_load_domains(struct db *, const char *only_name, uint32_t above_id,
 		    struct db_domain **out, size_t *n, char *err, size_t errlen);
+/* The highest domains.id (0 for none): one lookup at the end of the index. */
+int		 db_max_domain_id(struct db *, uint32_t *max, char *err, size_t errlen);
 void		 db_domains_free(struct db_domain *, size_t);
 /*
  * A fingerprint of the SLAVE domain list (count, highest id, XOR of CRC32
  * over id, name and master): a re-read is skipped when it did not change.
+ * max_id: the highest id of all domains, for db_max_domain_id checks.
  */
 int		 db_domains_signature(struct db *, char *sig, size_t siglen,
-		    char *err, size_t errlen);
+		    uint32_t *max_id, char *err, size_t errlen);
 
 /*
  * Replace a zone's rows in one transaction and set last_check: lock the

@@ -15,8 +15,11 @@ struct dbreq {
 	enum dbreq_type		 type;
 	/* DBREQ_LOAD */
 	char			*only_name;	/* NULL: every SLAVE domain */
+	bool			 rescan;	/* compare the whole list, not only new ids */
+	uint32_t		 max_id;	/* in: highest id known; out: now */
 	char			 sig[96];	/* in: last signature; out: this one */
 	bool			 unchanged;	/* out: same signature, nothing loaded */
+	bool			 partial;	/* out: only domains above max_id loaded */
 	struct db_domain	*domains;	/* result, owned by the request */
 	size_t			 ndomains;
 	/* DBREQ_LAST_CHECK */

@@ -18,6 +18,8 @@ void	refresh_init(struct event_base *, const struct conf *, bool once,
 /* Load the domain list and start working. */
 void	refresh_start(void);
 void	refresh_set_conf(const struct conf *);
+/* Compare the whole domain list with the database now (SIGHUP). */
+void	refresh_rescan(void);
 /* Stop new work, let transactions finish, flush last_check, end the loop. */
 void	refresh_shutdown(const char *why);
 /* --once: 0 if every zone ended fresh, 1 otherwise. */

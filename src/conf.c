@@ -28,6 +28,7 @@ static const struct intkey intkeys[] = {
 	I("mysql", "port", 3306, 1, 65535, db_port),
 	I(NULL, "workers", 4, 1, 256, workers),
 	I(NULL, "domains-reload", 60, 5, 86400, domains_reload_s),
+	I(NULL, "domains-rescan", 900, 60, 86400, domains_rescan_s),
 	I(NULL, "last-check-flush", 1000, 10, 60000, last_check_flush_ms),
 	I("soa", "queries-per-second", 1000, 1, 1000000, soa_qps),
 	I("soa", "in-flight", 1000, 1, 60000, soa_inflight),

@@ -257,8 +257,8 @@ strbuf_ptr(char *buf, char *off)
 }
 
 int
-db_load_domains(struct db *db, const char *only_name, struct db_domain **out,
-    size_t *nout, char *err, size_t errlen)
+db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
+    struct db_domain **out, size_t *nout, char *err, size_t errlen)
 {
 	static const char base[] =
 	    "SELECT d.id, d.name, d.master, d.last_check, "
@@ -283,8 +283,10 @@ db_load_domains(struct db *db, const char *only_name, struct db_domain **out,
 		sql = xmalloc(sizeof(base) + len * 2 + 32);
 		sprintf(sql, "%s AND d.name = '%s'", base, esc);
 		free(esc);
-	} else
-		sql = xstrdup(base);
+	} else {
+		sql = xmalloc(sizeof(base) + 32);
+		sprintf(sql, "%s AND d.id > %u", base, above_id);
+	}
 	rc = query_retry(db, sql, QRES_USE, &res, "loading domains", err, errlen);
 	free(sql);
 	if (rc == -1)
@@ -328,10 +330,27 @@ db_load_domains(struct db *db, const char *only_name, struct db_domain **out,
 }
 
 int
-db_domains_signature(struct db *db, char *sig, size_t siglen, char *err, size_t errlen)
+db_max_domain_id(struct db *db, uint32_t *max, char *err, size_t errlen)
+{
+	MYSQL_RES	*res = NULL;
+	MYSQL_ROW	 row;
+
+	if (query_retry(db, "SELECT IFNULL(MAX(id), 0) FROM domains", QRES_STORE, &res,
+	    "highest domain id", err, errlen) == -1)
+		return -1;
+	row = mysql_fetch_row(res);
+	*max = row && row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
+	mysql_free_result(res);
+	return 0;
+}
+
+int
+db_domains_signature(struct db *db, char *sig, size_t siglen, uint32_t *max_id,
+    char *err, size_t errlen)
 {
 	static const char q[] = "SELECT COUNT(*), IFNULL(MAX(id), 0), "
-	    "IFNULL(BIT_XOR(CRC32(CONCAT_WS(',', id, name, IFNULL(master, '')))), 0) "
+	    "IFNULL(BIT_XOR(CRC32(CONCAT_WS(',', id, name, IFNULL(master, '')))), 0), "
+	    "(SELECT IFNULL(MAX(id), 0) FROM domains) "
 	    "FROM domains WHERE type = 'SLAVE'";
 	MYSQL_RES	*res = NULL;
 	MYSQL_ROW	 row;
@@ -344,6 +363,7 @@ db_domains_signature(struct db *db, char *sig, size_t siglen, char *err, size_t 
 		return -1;
 	}
 	snprintf(sig, siglen, "%s/%s/%s", row[0], row[1] ? row[1] : "", row[2] ? row[2] : "");
+	*max_id = row[3] ? (uint32_t)strtoul(row[3], NULL, 10) : 0;
 	mysql_free_result(res);
 	return 0;
 }

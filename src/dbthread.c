@@ -16,6 +16,49 @@ static bool		 running;
 static struct chan	*reqs, *done;
 static struct db_params	 dbp;
 
+/*
+ * --zone loads one row.  Otherwise a rescan compares the signature of the
+ * whole list (one scan of domains) and loads it only if it changed; the
+ * frequent check looks up the highest id and loads only domains above the
+ * one we know (added since), so an idle daemon never scans the table.
+ */
+static void
+load(struct db *db, struct dbreq *r)
+{
+	char	 sig[sizeof(r->sig)];
+	uint32_t max;
+
+	if (r->only_name != NULL) {
+		r->rc = db_load_domains(db, r->only_name, 0, &r->domains, &r->ndomains,
+		    r->err, sizeof(r->err));
+		return;
+	}
+	if (!r->rescan && r->sig[0] != '\0') {
+		if ((r->rc = db_max_domain_id(db, &max, r->err, sizeof(r->err))) != 0)
+			return;
+		if (max <= r->max_id) {
+			r->unchanged = true;
+			return;
+		}
+		r->partial = true;
+		r->rc = db_load_domains(db, NULL, r->max_id, &r->domains, &r->ndomains,
+		    r->err, sizeof(r->err));
+		r->max_id = max;
+		return;
+	}
+	if ((r->rc = db_domains_signature(db, sig, sizeof(sig), &max, r->err,
+	    sizeof(r->err))) != 0)
+		return;
+	r->max_id = max;
+	if (r->sig[0] != '\0' && strcmp(sig, r->sig) == 0) {
+		r->unchanged = true;
+		return;
+	}
+	if ((r->rc = db_load_domains(db, NULL, 0, &r->domains, &r->ndomains, r->err,
+	    sizeof(r->err))) == 0)
+		memcpy(r->sig, sig, sizeof(r->sig));
+}
+
 static void *
 dbthread_main(void *arg)
 {
@@ -28,23 +71,9 @@ dbthread_main(void *arg)
 		int64_t		 start = util_now_ms();
 
 		switch (r->type) {
-		case DBREQ_LOAD: {
-			char sig[sizeof(r->sig)];
-			/* --zone loads one row; otherwise skip the load if nothing changed */
-			r->rc = r->only_name ? 0 :
-			    db_domains_signature(db, sig, sizeof(sig), r->err, sizeof(r->err));
-			if (r->rc == 0 && r->only_name == NULL && r->sig[0] != '\0' &&
-			    strcmp(sig, r->sig) == 0) {
-				r->unchanged = true;
-				break;
-			}
-			if (r->rc == 0)
-				r->rc = db_load_domains(db, r->only_name, &r->domains,
-				    &r->ndomains, r->err, sizeof(r->err));
-			if (r->rc == 0 && r->only_name == NULL)
-				memcpy(r->sig, sig, sizeof(r->sig));
+		case DBREQ_LOAD:
+			load(db, r);
 			break;
-		}
 		case DBREQ_LAST_CHECK:
 			r->rc = db_last_check(db, r->ids, r->times, r->n, r->err,
 			    sizeof(r->err));

@@ -45,6 +45,7 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 		refresh_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		return;
 	}
+	refresh_rescan();	/* domains too, whatever the file says */
 	if ((nc = conf_load(conf_path, err, sizeof(err))) == NULL) {
 		err[strcspn(err, "\n")] = '\0';
 		log_err("SIGHUP: configuration not reloaded, keeping the old one: %s", err);

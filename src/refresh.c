@@ -50,6 +50,9 @@ static struct {
 	int			 soa_inflight, xfr_inflight, xfr_writing, db_inflight;
 	bool			 load_inflight;
 	char			 domains_sig[96];	/* of the last list loaded */
+	uint32_t		 max_id;		/* highest domains.id seen */
+	int64_t			 rescan_at;		/* next whole-list comparison */
+	bool			 rescan_now;
 	size_t			 pending;	/* zones ready .. transferring */
 	uint32_t		*lc_ids;
 	int64_t			*lc_times;
@@ -832,7 +835,7 @@ unseen_cb(struct zone *z, void *arg)
 }
 
 static void
-merge_domains(struct db_domain *d, size_t n)
+merge_domains(struct db_domain *d, size_t n, bool partial)
 {
 	int64_t		 now_ms = util_now_ms();
 	time_t		 now_wall = time(NULL);
@@ -860,7 +863,8 @@ merge_domains(struct db_domain *d, size_t n)
 			log_info("zone %s: masters changed to '%s'", z->name, d[i].master);
 		}
 	}
-	zone_foreach(unseen_cb, &removed);
+	if (!partial)		/* only a whole list tells what is gone */
+		zone_foreach(unseen_cb, &removed);
 	S.loaded = true;
 	if (first)
 		log_info("loaded %zu SLAVE domains (%zu masters), %zu due now",
@@ -882,6 +886,8 @@ request_load(void)
 	if (S.only_zone != NULL)
 		r->only_name = xstrdup(S.only_zone);
 	memcpy(r->sig, S.domains_sig, sizeof(r->sig));
+	r->max_id = S.max_id;
+	r->rescan = S.rescan_now || util_now_ms() >= S.rescan_at;
 	S.load_inflight = true;
 	S.db_inflight++;
 	dbthread_submit(r);
@@ -893,6 +899,15 @@ reload_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	request_load();
+}
+
+void
+refresh_rescan(void)
+{
+	S.rescan_now = true;
+	if (!S.load_inflight)
+		evtimer_del(S.reload);
 	request_load();
 }
 
@@ -917,6 +932,14 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 		S.db_inflight--;
 		if (r->type == DBREQ_LOAD) {
 			S.load_inflight = false;
+			if (r->rc == 0) {
+				S.max_id = r->max_id;
+				if (r->rescan && r->only_name == NULL) {
+					S.rescan_now = false;
+					S.rescan_at = util_now_ms() +
+					    (int64_t)S.conf->domains_rescan_s * 1000;
+				}
+			}
 			if (r->rc != 0) {
 				log_err("cannot load the domain list: %s", r->err);
 				if (S.once) {
@@ -926,18 +949,20 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 					arm_reload(S.loaded ? S.conf->domains_reload_s * 1000 :
 					    RELOAD_RETRY_MS);
 			} else if (r->unchanged) {
-				log_debug("domain list unchanged (%s), %" PRId64 " ms", r->sig, r->ms);
+				log_debug("domain list unchanged (%s), %" PRId64 " ms",
+				    r->rescan ? r->sig : "no new id", r->ms);
 				arm_reload(S.conf->domains_reload_s * 1000);
 			} else {
-				log_debug("domain list: %zu rows in %" PRId64 " ms",
-				    r->ndomains, r->ms);
-				memcpy(S.domains_sig, r->sig, sizeof(S.domains_sig));
+				log_debug("domain list: %zu %srows in %" PRId64 " ms",
+				    r->ndomains, r->partial ? "new " : "", r->ms);
+				if (!r->partial)
+					memcpy(S.domains_sig, r->sig, sizeof(S.domains_sig));
 				if (S.only_zone != NULL && r->ndomains == 0) {
 					log_err("zone %s is not a SLAVE domain", S.only_zone);
 					S.once_failed++;
 				}
 				if (!S.stopping)
-					merge_domains(r->domains, r->ndomains);
+					merge_domains(r->domains, r->ndomains, r->partial);
 				/* the list was built in the db thread's malloc arena:
 				 * give those pages back, not keep them for the next load */
 				dbreq_free(r);

@@ -114,16 +114,23 @@ sleep 1
 add_slaves t01 127.0.1.2:5300 late.test
 check "daemon: a domain added to the DB is transferred after the re-read" \
     wait_for 20 sql_is t01 "SELECT COUNT(*) FROM records r JOIN domains d ON d.id=r.domain_id WHERE d.name='late.test' AND r.type='SOA'" 1
+check "daemon: it was found by its new id, without reading the whole list" \
+    grep -q "domain list: 1 new rows in" "$DLOG"
 sql t01 "DELETE FROM domains WHERE name='z9.test'"
-check "daemon: a domain deleted from the DB is dropped" \
-    wait_for 20 grep -q "zone z9.test: no longer a SLAVE domain; dropped" "$DLOG"
 sql t01 "UPDATE domains SET master = '127.0.1.2:5300, 127.0.1.1:5300' WHERE name = 'z8.test'"
-check "daemon: a changed domains.master is picked up" \
+sleep 6
+check "daemon: the frequent check reads no list (a deletion waits for the rescan)" \
+    bash -c "grep -q 'domain list unchanged (no new id)' '$DLOG' && ! grep -q 'zone z9.test: no longer' '$DLOG'"
+kill -HUP "$DPID"
+check "daemon: SIGHUP rescans: a domain deleted from the DB is dropped" \
+    wait_for 20 grep -q "zone z9.test: no longer a SLAVE domain; dropped" "$DLOG"
+check "daemon: SIGHUP rescans: a changed domains.master is picked up" \
     wait_for 20 grep -q "zone z8.test: masters changed to '127.0.1.2:5300, 127.0.1.1:5300'" "$DLOG"
 n=$(grep -c "domain list: .* rows in" "$DLOG")
-sleep 6
-check "daemon: an idle re-read loads nothing (the list's signature is unchanged)" \
-    bash -c "grep -q 'domain list unchanged' '$DLOG' && [ \$(grep -c 'domain list: .* rows in' '$DLOG') -eq $n ]"
+kill -HUP "$DPID"
+check "daemon: a rescan of an unchanged list compares its signature" \
+    wait_for 5 grep -Eq 'domain list unchanged \([0-9]+/' "$DLOG"
+check "daemon: ... and loads nothing" eq "$(grep -c 'domain list: .* rows in' "$DLOG")" "$n"
 daemon_stop; rc=$?
 check "daemon: SIGTERM exits 0" [ $rc -eq 0 ]
 check "daemon: shutdown line with counts" grep -q "stopped: .* zones" "$DLOG"

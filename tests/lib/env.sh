@@ -124,6 +124,7 @@ mysql {
 }
 workers = 4
 domains-reload = 5
+domains-rescan = 3600
 last-check-flush = 200
 soa {
     timeout = 500
