@@ -4,7 +4,10 @@
 #   (a) initial load, (b) a pass where nothing changed, (c) a pass where every
 #   serial changed, (d) peak RSS, (e) CPU seconds;
 # and the floors of this machine: the master handing out every AXFR alone,
-# MariaDB taking the same rows alone.  Prints one table.
+# MariaDB taking the same rows alone.  For pdns-refresher also: (f) a first
+# load with a quarter of the masters silent, (g) what an idle daemon costs.
+# Prints one table.  Our passes are --once runs; pdns's are timed until every
+# domains.last_check has moved (polled once a second).
 #
 # Everything runs in a network namespace made here.  M master addresses in
 # 127.20.0.0/14, port 53, are all answered by one NSD on 127.0.0.1:5300
@@ -14,9 +17,11 @@
 #
 # Usage: tests/bench/bench.sh [-n ZONES] [-m MASTERS] [--big] [--no-pdns]
 #   default 10,000 zones over 250 masters; --big is 170,000 over 10,000.
+#   BENCH_MQPS: our per-master query rate (100); BENCH_WRAP: a command put
+#   in front of ours (perf record ...).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-N=10000 M=250 PDNS=1 args=("$@")
+N=10000 M=250 PDNS=1 MQPS=${BENCH_MQPS:-100} args=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) N=$2; shift ;;
@@ -53,7 +58,7 @@ EON
 	exit $rc
 fi
 
-export DB_FLUSH=1
+export DB_FLUSH=1 DB_POOL=4G DB_LOGSIZE=1G
 . tests/lib/env.sh
 FLOOR=${BIN%/*}/axfr-floor
 HZ=$(getconf CLK_TCK)
@@ -162,7 +167,7 @@ soa {
     tries = 3
 }
 master {
-    queries-per-second = ${BENCH_MQPS:-50}
+    queries-per-second = $MQPS
     in-flight = 10
     transfers = 2
 }
@@ -177,7 +182,7 @@ ours_pass() {	# ours_pass NAME: one --once run, timed
 	DBCPU=$(echo "($(ticks_of mariadbd) - $P_DB0) / $HZ" | bc -l)
 	NSDCPU=$(echo "($(ticks_of nsd) - $P_NSD0) / $HZ" | bc -l)
 	cap_stop
-	read -r E u s kb < "$T/time-$1"
+	read -r E u s kb < <(tail -1 "$T/time-$1")	# after "Command exited with ..."
 	R[ours_$1]=$E R[ours_$1_cpu]=$(echo "$u + $s" | bc -l) R[ours_$1_rss]=$kb
 	R[ours_$1_db]=$DBCPU R[ours_$1_nsd]=$NSDCPU R[ours_$1_rates]=$(rates "ours-$1")
 	say "$(printf 'ours %s: %.2f s, CPU %.2f s, peak RSS %d KiB, MariaDB %.2f s, NSD %.2f s' "$1" "$E" \
@@ -186,9 +191,10 @@ ours_pass() {	# ours_pass NAME: one --once run, timed
 ours_pass load
 R[ours_load_ok]=$(soa_rows ours 1)
 rows_first=$(sql ours "SELECT COUNT(*) FROM records")
+since=$(date +%s)
 sql ours "UPDATE domains SET last_check = 0"
 ours_pass same
-R[ours_same_ok]=$(checked ours "$(( $(date +%s) - 600 ))" && echo "$N" || sql ours "SELECT COUNT(*) FROM domains WHERE last_check > 0")
+R[ours_same_ok]=$(sql ours "SELECT COUNT(*) FROM domains WHERE last_check >= $since")
 set_serial 2
 sql ours "UPDATE domains SET last_check = 0"
 ours_pass changed
@@ -207,12 +213,57 @@ R[rows]=$(sql floor "SELECT COUNT(*) FROM records")
 say "$(printf 'database floor: %d rows in %.2f s' "${R[rows]}" "${R[floor_db]}")"
 sql "" "DROP DATABASE floor"
 
+# ---- idle: every zone fresh, nothing due; what does the daemon cost? ----
+questions() { sql "" "SHOW GLOBAL STATUS LIKE 'Questions'" | cut -f2; }
+"$BIN" -c "$T/refresher.conf" -f > "$T/idle.log" 2>&1 &
+IDLE_PID=$!
+PIDS="$PIDS $IDLE_PID"
+wait_for 60 grep -q "loaded" "$T/idle.log"
+sleep 2
+q0=$(questions); c0=$(awk '{ print $14 + $15 }' "/proc/$IDLE_PID/stat")
+sleep 60
+q1=$(questions); c1=$(awk '{ print $14 + $15 }' "/proc/$IDLE_PID/stat")
+kill "$IDLE_PID"; wait "$IDLE_PID" 2>/dev/null
+R[idle_q]=$(( q1 - q0 - 1 ))
+R[idle_cpu]=$(echo "($c1 - $c0) * 1000 / $HZ" | bc)
+say "idle for 60 s: ${R[idle_q]} queries to MariaDB, ${R[idle_cpu]} ms CPU"
+
+# ---- a quarter of the masters silent: the live zones should not wait for them ----
+secs() { awk '{ split($1, t, ":"); printf "%.3f\n", t[1] * 3600 + t[2] * 60 + t[3] }'; }
+live_done() {	# live_done LOG: seconds from start to the last zone written
+	local s e
+	s=$(grep -m1 ' starting ' "$1" | secs)
+	e=$(grep 'first transfer\|rows stored' "$1" | tail -1 | secs)
+	echo "$e - $s" | bc -l
+}
+R[ours_load_live]=$(live_done "$T/ours-load.log")
+seq 1 "$M" | master_of | awk 'NR % 4 == 1' > "$T/dead.list"
+nft add set ip bench dead '{ type ipv4_addr; }'
+nft add rule ip bench watch ip daddr @dead drop
+nft add element ip bench dead "{ $(paste -sd, "$T/dead.list") }"
+ndead=$(wc -l < "$T/dead.list")
+load_domains ours
+ours_pass dead
+nft flush set ip bench dead
+R[ours_dead_live]=$(live_done "$T/ours-dead.log")
+R[dead_zones]=$(sql ours "SELECT COUNT(DISTINCT domain_id) FROM records WHERE type = 'SOA'")
+R[dead_queries]=$(tcpdump -r "$T/cap-ours-dead.pcap" -n 2>/dev/null | awk '$6 !~ /^Flags/ { split($5, a, "."); print a[1] "." a[2] "." a[3] "." a[4] }' |
+    grep -cxFf "$T/dead.list")
+R[dead_per]=$(echo "${R[dead_queries]} / $ndead" | bc -l)
+say "$(printf 'silent masters: %d of %d; live zones done in %.2f s (%.2f s with all alive), %d zones stored, %.1f queries per silent master' \
+    "$ndead" "$M" "${R[ours_dead_live]}" "${R[ours_load_live]}" "${R[dead_zones]}" "${R[dead_per]}")"
+
 # ---- pdns_server 4.7 as the secondary ----
 if [ "$PDNS" = 1 ]; then
 	load_domains theirs
 	pdns_pass() {	# pdns_pass NAME SINCE: wait until every domain is checked
 		cap_start "pdns-$1"
-		wait_for 7200 checked theirs "$2" || say "pdns: pass $1 did not finish"
+		# once a second: the count scans domains, and pdns is using MariaDB
+		local end=$(( $(date +%s) + 7200 ))
+		until checked theirs "$2"; do
+			[ "$(date +%s)" -lt "$end" ] || { say "pdns: pass $1 did not finish"; break; }
+			sleep 1
+		done
 		phase_end "$PDNS_PID_bench"
 		cap_stop
 		R[pdns_$1]=$E R[pdns_$1_cpu]=$CPU R[pdns_$1_db]=$DBCPU R[pdns_$1_nsd]=$NSDCPU
@@ -230,7 +281,7 @@ if [ "$PDNS" = 1 ]; then
 	since=$(date +%s); phase_start "$PDNS_PID_bench"
 	sql theirs "UPDATE domains SET last_check = 0"
 	pdns_pass same "$since"
-	R[pdns_same_ok]=$N
+	R[pdns_same_ok]=$(sql theirs "SELECT COUNT(*) FROM domains WHERE last_check >= $since")
 	set_serial 4
 	sleep 2
 	since=$(date +%s); phase_start "$PDNS_PID_bench"
@@ -270,8 +321,11 @@ printf '%-30s %8.1f MiB %s\n' "(d) peak RSS" "$(echo "$rss_o / 1024" | bc -l)" \
     "${R[pdns_changed_rss]:+$(printf '%8.1f MiB %8.1fx' "$(echo "${R[pdns_changed_rss]} / 1024" | bc -l)" "$(echo "${R[pdns_changed_rss]} / $rss_o" | bc -l)")}"
 printf 'floor: master alone %.2f s (%s zones by 8 connections), MariaDB alone %.2f s (%s rows, mariadb-dump inserts)\n' \
     "${R[floor_master]}" "$N" "${R[floor_db]}" "${R[rows]}"
+printf '%-30s %10.2f s (%.2f s with every master alive); %.1f SOA queries per silent master\n' \
+    "(f) a quarter of masters silent" "${R[ours_dead_live]}" "${R[ours_load_live]}" "${R[dead_per]}"
+printf '%-30s %10d queries to MariaDB and %d ms CPU in 60 s\n' "(g) idle, nothing due" "${R[idle_q]}" "${R[idle_cpu]}"
 echo "limits seen at the masters (busiest master-second / busiest second / most transfers at once at one master):"
-echo "  configured for us: 50 queries/s per master (burst 5), 20000/s in all, 2 transfers per master"
-for k in load same changed; do
+echo "  configured for us: $MQPS queries/s per master (burst $((MQPS / 10))), 20000/s in all, 2 transfers per master"
+for k in load same changed dead; do
 	printf '  %-8s us: %-14s %s\n' "$k" "${R[ours_${k}_rates]}" "${R[pdns_${k}_rates]:+pdns: ${R[pdns_${k}_rates]}}"
 done

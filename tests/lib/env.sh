@@ -49,7 +49,7 @@ mariadbd_run() {	# the server on $T/mysql, in the background
 	local d=$T/mysql
 	mariadbd --no-defaults --datadir="$d/data" --socket="$SOCK" --skip-networking \
 	    --pid-file="$d/mysqld.pid" --user="$(id -un)" --log-error="$d/error.log" \
-	    --innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+	    --innodb-buffer-pool-size="${DB_POOL:-256M}" --innodb-log-file-size="${DB_LOGSIZE:-256M}" \
 	    --innodb-flush-log-at-trx-commit="${DB_FLUSH:-2}" --max-connections=500 \
 	    --skip-name-resolve >/dev/null 2>&1 &
 }
