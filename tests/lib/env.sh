@@ -230,12 +230,9 @@ pattern:
 	provide-xfr: ::0/0 NOKEY
 	${NSD_PATTERN:-}
 EON
-		for f in "$dir"/*.zone; do
-			[ -e "$f" ] || continue
-			local z
-			z=$(basename "$f" .zone)
-			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n\tinclude-pattern: "p"\n' "$z" "$f"
-		done
+		# one awk, not a basename per zone: the bench lists 170,000
+		ls "$dir" | sed -n 's/\.zone$//p' | awk -v d="$dir" '{
+		    printf "zone:\n\tname: \"%s\"\n\tzonefile: \"%s/%s.zone\"\n\tinclude-pattern: \"p\"\n", $0, d, $0 }'
 	} > "$conf"
 	nsd -c "$conf" -d >"$T/nsd-$name.out" 2>&1 &
 	local pid=$! first
