@@ -1,7 +1,9 @@
 /*
  * db: all SQL.  Each thread owns one struct db (its own MYSQL*).  Values
  * from masters are always bound through prepared statements; the domain
- * name filter of --zone is escaped by the client library.
+ * name filter of --zone is escaped by the client library.  The only values
+ * formatted into SQL text are integers of our own (domain and row ids read
+ * from the tables, times), for IN lists of varying length.
  */
 #include <mysql.h>
 #include <mysqld_error.h>

@@ -732,12 +732,11 @@ static void
 xfr_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct xfr_job	*job;
+	bool		 fetched;
 
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	bool		 fetched;
-
 	while ((job = xfr_done(&fetched)) != NULL) {
 		struct zone *z = job->arg;
 		if (fetched) {		/* written later, in a group */
