@@ -56,11 +56,16 @@ $(BUILD)/axfr-floor: tests/bench/axfr-floor.c | $(BUILD)
 $(BUILD):
 	@mkdir -p $(BUILD)
 
-# Every test: unit tests, then integration tests against private servers.
+# Every test: unit tests, integration tests against private servers, then
+# the integration tests again under AddressSanitizer+UndefinedBehaviorSanitizer
+# and the worker pool's tests under ThreadSanitizer (SANITIZED= skips them).
+SANITIZED ?= build-address-undefined:all build-thread:03-,08-
 check:
 	@tests/lib/deps.sh build test
 	@$(MAKE) --no-print-directory $(BIN) $(UNITS)
-	@tests/run.sh $(BUILD)
+	@for s in $(SANITIZED); do d=$${s%%:*}; \
+	    $(MAKE) --no-print-directory SANITIZE=$$(echo $${d#build-} | tr - ,) $$d/pdns-refresher || exit 1; done
+	@SANITIZED="$(SANITIZED)" tests/run.sh $(BUILD)
 
 unit:
 	@tests/lib/deps.sh build

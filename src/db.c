@@ -759,7 +759,8 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 			k->len = (uint32_t)(d.len - k->off);
 		}
 	}
-	qsort_r(d.k, d.nk, sizeof(*d.k), keyed_cmp, d.buf);
+	if (d.nk > 1)		/* d.k is NULL on a first load: qsort wants an array */
+		qsort_r(d.k, d.nk, sizeof(*d.k), keyed_cmp, d.buf);
 	*ndels = 0;
 	for (size_t a = 0, b; a < d.nk; a = b) {
 		size_t olds = 0, news = 0, keep;

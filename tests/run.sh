@@ -30,6 +30,29 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
 	done
 fi
 
+# integration SANDIR WHICH: every integration test (WHICH: comma-separated
+# name prefixes, or all), with SANDIR's binary when given
+integration() {
+	local sandir=$1 which=$2 t name label start
+	for t in tests/integration/*.sh; do
+		name=$(basename "$t")
+		[ -n "$FILTER" ] && case "$t" in *"$FILTER"*) ;; *) continue ;; esac
+		if [ -n "$sandir" ] && [ "$which" != all ]; then
+			case ",$which," in *",${name%%-*}-,"*) ;; *) continue ;; esac
+		fi
+		label=$name${sandir:+ (${sandir#build-})}
+		echo "# integration: $label"
+		start=$(date +%s)
+		count "$label" < <(
+			[ -n "$sandir" ] && export BIN=$PWD/$sandir/pdns-refresher SANITIZED_RUN=1 \
+			    ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 \
+			    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			    TSAN_OPTIONS=halt_on_error=1
+			timeout 900 bash "$t" 2>&1; rc=$?; [ $rc -eq 0 ] || echo "# $name exited $rc")
+		echo "# $label took $(( $(date +%s) - start )) s"
+	done
+}
+
 if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
 	# One MariaDB for every integration test; each test makes its own databases.
 	export T_SHARED
@@ -45,12 +68,13 @@ if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
 	if [ -f "$T_SHARED/sock" ]; then
 		export SOCK
 		SOCK=$(cat "$T_SHARED/sock")
-		for t in tests/integration/*.sh; do
-			[ -n "$FILTER" ] && case "$t" in *"$FILTER"*) ;; *) continue ;; esac
-			echo "# integration: $(basename "$t")"
-			start=$(date +%s)
-			count "$(basename "$t")" < <(timeout 900 bash "$t" 2>&1; rc=$?; [ $rc -eq 0 ] || echo "# $(basename "$t") exited $rc")
-			echo "# $(basename "$t") took $(( $(date +%s) - start )) s"
+		integration "" ""
+		# SANITIZED="DIR:all DIR:03-,08-": the same tests with a sanitized
+		# binary; a report stops the daemon and fails the test (env.sh).
+		for s in ${SANITIZED:-}; do
+			dir=${s%%:*} which=${s#*:}
+			[ -x "$dir/pdns-refresher" ] || { echo "not ok - $dir/pdns-refresher was not built"; fail=$((fail + 1)); continue; }
+			integration "$dir" "$which"
 		done
 		kill "$(cat "$T_SHARED/dbpid")" 2>/dev/null
 		sleep 1

@@ -22,8 +22,13 @@ for z in $zones; do big_zone "$T/z/$z.zone" "$z" 100 $OLD; done
 nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
 db_create t03
 add_slaves t03 127.0.1.1:5300 $zones
+# One transfer at a time, so that the storm lasts long enough to be cut.
 write_conf t03 "transfer {
     idle-timeout = 10
+}
+workers = 2
+master {
+    transfers = 1
 }"
 run_once
 check "setup: $N zones of $((OLD + 4)) rows" \
@@ -36,7 +41,6 @@ sql t03 "UPDATE domains SET last_check = last_check - 7200"
 daemon_start
 # Wait until the storm is under way, then stop it.
 wait_for 30 sh -c "grep -q 'serial 100 -> 101' $DLOG" || true
-sleep 0.3
 daemon_stop; rc=$?
 check "SIGTERM during transfers: exit status 0" [ $rc -eq 0 ]
 check "SIGTERM during transfers: shutdown logged with work in flight" \

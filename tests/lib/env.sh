@@ -17,6 +17,18 @@ cleanup() {
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
 		kill -9 "$p" 2>/dev/null
 	done
+	# Under a sanitized binary (tests/run.sh, SANITIZED): any report in a
+	# log of this test fails it, whatever the test itself checked.
+	if [ -n "${SANITIZED_RUN:-}" ]; then
+		local rep
+		rep=$(grep -sE -m1 "ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer" "$T"/*.log | head -n 1)
+		if [ -n "$rep" ]; then
+			echo "not ok - sanitizer report: ${rep#"$T"/}"
+			grep -shE -A20 "ERROR: AddressSanitizer|runtime error:|WARNING: ThreadSanitizer" "$T"/*.log | head -n 40 | sed 's/^/  | /'
+		else
+			echo "ok - no sanitizer report in the logs of $(basename "$0")"
+		fi
+	fi
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
