@@ -64,14 +64,6 @@ void		 db_domains_free(struct db_domain *, size_t);
 int		 db_domains_signature(struct db *, char *sig, size_t siglen,
 		    uint32_t *max_id, char *err, size_t errlen);
 
-/*
- * Replace a zone's rows in one transaction and set last_check: lock the
- * domain row, delete, multi-row insert, the DNSSEC metadata pdns would
- * change (meta, may be NULL), update.  Retries deadlocks, lock
- * waits and a lost connection; anything else rolls back.
- */
-enum db_rc	 db_write_zone(struct db *, uint32_t domain_id, const struct rr_set *,
-		    const struct rr_meta *, time_t last_check, char *err, size_t errlen);
 /* One zone of a group write. */
 struct db_write {
 	uint32_t		 domain_id;
@@ -85,9 +77,13 @@ struct db_write {
 };
 
 /*
- * db_write_zone for n zones in one transaction (one commit for all), each
- * zone still all or nothing: if one zone's rows are refused, the group is
- * rolled back and every zone written alone, so only that zone fails.
+ * Replace the rows of n zones and set their last_check in one transaction
+ * (one commit for all): lock the domain rows (a domain no longer SLAVE is
+ * DB_GONE), delete the rows not stored exactly as they would be written,
+ * insert the missing ones (multi-row), the DNSSEC metadata pdns would
+ * change, update.  Retries deadlocks, lock waits and a lost connection.
+ * Each zone stays all or nothing: if the database refuses something, the
+ * group is rolled back and every zone written alone, so only that zone fails.
  */
 void		 db_write_zones(struct db *, struct db_write *, size_t n,
 		    time_t last_check);

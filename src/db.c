@@ -905,16 +905,6 @@ db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check)
 	}
 }
 
-enum db_rc
-db_write_zone(struct db *db, uint32_t domain_id, const struct rr_set *set,
-    const struct rr_meta *meta, time_t last_check, char *err, size_t errlen)
-{
-	struct db_write	 w = { domain_id, set, meta, DB_OK, err, errlen, 0 };
-
-	db_write_zones(db, &w, 1, last_check);
-	return w.rc;
-}
-
 /* Parse "alg flags iterations salt" (salt in hex or "-"). */
 static bool
 parse_nsec3param(const char *s, struct rr_nsec3 *p)
