@@ -274,7 +274,16 @@ udp_attempt(struct soa_query *sq)
 	sq->q[1] = (uint8_t)sq->id;
 	if (query_socket(sq, SOCK_DGRAM, EV_READ | EV_PERSIST, sq->timeout_ms) == -1)
 		return -1;
-	if (send(sq->fd, sq->q, sq->qlen, 0) == -1)
+	/*
+	 * EPERM: the local packet filter dropped it (a rule, a full conntrack
+	 * table); on a retry ENOBUFS/EAGAIN too (a full queue here).  That is
+	 * a datagram lost on the way, not a master that refused: this try
+	 * times out and the next one goes, and only a master that never
+	 * answers is paused.  A first try out of buffers still fails, so the
+	 * caller can pause the host's own work.
+	 */
+	if (send(sq->fd, sq->q, sq->qlen, 0) == -1 && !(errno == EPERM ||
+	    (sq->attempt > 0 && (errno == ENOBUFS || errno == EAGAIN))))
 		return -1;
 	return 0;
 }
