@@ -131,16 +131,17 @@ rates() {
 	END { for (k in q) if (q[k] > qm) qm = q[k]; for (s in all) if (all[s] > am) am = all[s]
 	      printf "%d %d %d\n", qm, am, most }'
 }
-# phase_start / phase_end NAME PID: elapsed, CPU of PID, of MariaDB and of NSD
+# phase_start / phase_end [PID]: elapsed, CPU of PID (a process started
+# later counts from 0), of MariaDB and of NSD
+ticks_pid() { [ -n "${1:-}" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 phase_start() {
-	P_DB0=$(ticks_of mariadbd); P_NSD0=$(ticks_of nsd)
-	P_ME0=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0)
+	P_DB0=$(ticks_of mariadbd); P_NSD0=$(ticks_of nsd); P_ME0=$(ticks_pid "${1:-}")
 	P_T0=$(date +%s%N)
 }
 phase_end() {	# sets E (s), CPU (s), DBCPU (s), NSDCPU (s)
 	E=$(( $(date +%s%N) - P_T0 ))
 	E=$(echo "$E / 1000000000" | bc -l)
-	CPU=$(echo "($(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0) - $P_ME0) / $HZ" | bc -l)
+	CPU=$(echo "($(ticks_pid "${1:-}") - $P_ME0) / $HZ" | bc -l)
 	DBCPU=$(echo "($(ticks_of mariadbd) - $P_DB0) / $HZ" | bc -l)
 	NSDCPU=$(echo "($(ticks_of nsd) - $P_NSD0) / $HZ" | bc -l)
 }
@@ -189,13 +190,13 @@ EOC
 chmod 600 "$T/refresher.conf"
 ours_pass() {	# ours_pass NAME: one --once run, timed
 	cap_start "ours-$1"
-	P_DB0=$(ticks_of mariadbd); P_NSD0=$(ticks_of nsd)
+	phase_start
 	/usr/bin/time -f '%e %U %S %M' -o "$T/time-$1" ${BENCH_WRAP:-} "$BIN" -c "$T/refresher.conf" --once \
 	    > "$T/ours-$1.log" 2>&1 || say "--once exited $? in pass $1 (see $T/ours-$1.log)"
-	DBCPU=$(echo "($(ticks_of mariadbd) - $P_DB0) / $HZ" | bc -l)
-	NSDCPU=$(echo "($(ticks_of nsd) - $P_NSD0) / $HZ" | bc -l)
+	phase_end
 	cap_stop
-	read -r E u s kb < <(tail -1 "$T/time-$1")	# after "Command exited with ..."
+	# elapsed and CPU as time(1) saw them (last line: after "Command exited with ...")
+	read -r E u s kb < <(tail -1 "$T/time-$1")
 	R[ours_$1]=$E R[ours_$1_cpu]=$(echo "$u + $s" | bc -l) R[ours_$1_rss]=$kb
 	R[ours_$1_db]=$DBCPU R[ours_$1_nsd]=$NSDCPU R[ours_$1_rates]=$(rates "ours-$1")
 	say "$(printf 'ours %s: %.2f s, CPU %.2f s, peak RSS %d KiB, MariaDB %.2f s, NSD %.2f s' "$1" "$E" \
@@ -286,7 +287,7 @@ if [ "$PDNS" = 1 ]; then
 	}
 	set_serial 3
 	since=$(date +%s)
-	P_DB0=$(ticks_of mariadbd); P_NSD0=$(ticks_of nsd); P_ME0=0; P_T0=$(date +%s%N)
+	phase_start
 	pdns_start bench theirs 127.0.0.1:5301 secondary >/dev/null || exit 1
 	pdns_pass load "$since"
 	R[pdns_load_ok]=$(soa_rows theirs 3)
