@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,21 @@ axfr_rr(struct axfr *ax, ldns_rr *rr, bool last_in_msg, char *err, size_t errlen
 	bool		 apex;
 	uint16_t	 t = ldns_rr_get_type(rr);
 
+	/*
+	 * RFC 2181 8: a TTL is 0 to 2^31-1.  records.ttl is a signed INT, so
+	 * PowerDNS cannot store more either (its own AXFR fails in the
+	 * database on such a record).  Refuse the transfer here, naming the
+	 * record, instead of in the middle of the write.
+	 */
+	if (ldns_rr_ttl(rr) > INT32_MAX) {
+		char	*o = ldns_rdf2str(ldns_rr_owner(rr));
+		char	*ts = ldns_rr_type2str(t);
+		snprintf(err, errlen, "record %s %s has TTL %u, over 2^31-1 (RFC 2181 8)",
+		    o ? o : "?", ts ? ts : "?", ldns_rr_ttl(rr));
+		free(o);
+		free(ts);
+		return -1;
+	}
 	if (ax->soa == NULL) {
 		if (t != LDNS_RR_TYPE_SOA || !in_zone(ax, ldns_rr_owner(rr), &apex) || !apex ||
 		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || ldns_rr_rd_count(rr) != 7) {

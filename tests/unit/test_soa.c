@@ -169,6 +169,10 @@ test_axfr(void)
 	static const char *const *const trailing[] = { good1, after, NULL };
 	static const char *const parent[] = { "com. 60 IN SOA ns. host. 5 1 2 3 4", SOA1, NULL };
 	static const char *const *const wrongsoa[] = { parent, NULL };
+	static const char *const bigttl[] = { "big.example. 2147483648 IN A 192.0.2.1", SOA1, NULL };
+	static const char *const *const ttl[] = { good1, bigttl, NULL };
+	static const char *const maxttl[] = { "max.example. 2147483647 IN A 192.0.2.1", SOA1, NULL };
+	static const char *const *const ttlok[] = { good1, maxttl, NULL };
 
 	CHECK(feed(&s, 100, good, err, NULL) == 1 && s.n == 3, "AXFR in two messages complete, 3 rows");
 	rr_set_free(&s);
@@ -186,6 +190,12 @@ test_axfr(void)
 	CHECK(feed(&s, 1, good, err, NULL) == -1 && strstr(err, "max-records"), "record limit enforced");
 	rr_set_free(&s);
 	CHECK(feed(&s, 100, wrongsoa, err, NULL) == -1, "AXFR starting with the parent's SOA refused");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, ttl, err, NULL) == -1 &&
+	    strstr(err, "big.example. A has TTL 2147483648") != NULL,
+	    "a TTL over 2^31-1 refuses the transfer, naming the record");
+	rr_set_free(&s);
+	CHECK(feed(&s, 100, ttlok, err, NULL) == 1, "a TTL of 2^31-1 is accepted");
 	rr_set_free(&s);
 
 	/* A wrong ID and an error rcode. */
