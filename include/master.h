@@ -42,6 +42,7 @@ struct master {
 	bool			 down;		/* no answer: no query until the probe */
 	bool			 probing;	/* down time over: one query tests it */
 	int64_t			 down_since, down_ms;	/* current pause, doubling */
+	int64_t			 down_log;	/* last warning about the pause */
 	unsigned		 skipped;	/* zones moved on or failed while down */
 };
 TAILQ_HEAD(master_list, master);

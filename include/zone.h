@@ -36,6 +36,7 @@ struct zone {
 	bool			 removed;	/* gone from domains; free when idle */
 	bool			 expired;	/* logged as expired */
 	bool			 seen;		/* reload generation mark */
+	bool			 stale_warned;	/* master's serial not newer: warned */
 	uint16_t		 fails;		/* consecutive failed attempts */
 	uint32_t		 serial, refresh, retry, expire;
 	int64_t			 due;		/* monotonic ms */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "zone.h"
 
 #define ERRLOG_WINDOW_MS	60000	/* one warning per master per window */
+#define DOWNLOG_MS		3600000	/* a paused master: a reminder an hour */
 #define RELOAD_RETRY_MS		5000
 #define PROGRESS_MS		10000	/* progress line while a backlog drains */
 #define PROGRESS_MIN_BACKLOG	100	/* ... of at least this many zones */
@@ -210,6 +212,30 @@ master_error(struct master *m, const struct zone *z, const char *what, const cha
 		log_debug("zone %s: master %s: %s: %s", z->name, m->name, what, why);
 }
 
+/*
+ * A master whose serial is not newer than ours says so at every check: a
+ * warning the first time, then debug until the zone is in step again.
+ */
+static void
+stale_log(struct zone *z, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+stale_log(struct zone *z, const char *fmt, ...)
+{
+	char	 buf[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (z->stale_warned)
+		log_debug("%s", buf);
+	else
+		log_warnx("%s (further checks at debug until it changes)", buf);
+	z->stale_warned = true;
+}
+
 static void
 lastcheck_add(const struct zone *z)
 {
@@ -313,6 +339,7 @@ master_down(struct master *m, const char *why)
 	struct zone		*z, *next;
 	struct timeval		 tv;
 	size_t			 waiting = 0;
+	bool			 first = !m->probing;
 
 	if (m->down)
 		return;
@@ -342,8 +369,15 @@ master_down(struct master *m, const char *why)
 		} else
 			waiting++;
 	}
-	log_warnx("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
-	    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
+	/* A warning when it stops answering, a reminder an hour; each failed
+	 * probe in between only at debug. */
+	if (first || util_now_ms() - m->down_log >= DOWNLOG_MS) {
+		m->down_log = util_now_ms();
+		log_warnx("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
+		    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
+	} else
+		log_debug("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
+		    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
 }
 
 /* Any reply, even a refusal, shows the master is there. */
@@ -419,14 +453,15 @@ on_soa(void *arg, const struct soa_result *res)
 	}
 	if (cmp == 0) {
 		S.unchanged++;
+		z->stale_warned = false;
 		log_debug("zone %s: serial %u unchanged at %s (%" PRId64 " ms)",
 		    z->name, z->serial, m->name, res->rtt_ms);
 	} else if (cmp == 2)
-		log_warnx("zone %s: master %s serial %u is exactly 2^31 from ours %u: "
+		stale_log(z, "zone %s: master %s serial %u is exactly 2^31 from ours %u: "
 		    "RFC 1982 leaves that undefined, keeping ours", z->name, m->name,
 		    res->serial, z->serial);
 	else
-		log_warnx("zone %s: master %s serial %u is older than ours %u, keeping ours",
+		stale_log(z, "zone %s: master %s serial %u is older than ours %u, keeping ours",
 		    z->name, m->name, res->serial, z->serial);
 	lastcheck_add(z);
 	zone_ok(z);
@@ -650,6 +685,7 @@ on_xfr(struct xfr_job *job)
 	switch (job->status) {
 	case XFR_OK:
 		S.transfers++;
+		z->stale_warned = false;
 		S.rows_written += job->rows;
 		if (z->has_soa)
 			log_info("zone %s: serial %u -> %u from %s: %zu records, %zu rows "
@@ -676,7 +712,7 @@ on_xfr(struct xfr_job *job)
 		zone_ok(z);
 		break;
 	case XFR_NOTNEWER:
-		log_warnx("zone %s: master %s: %s; rows kept", z->name, m->name, job->err);
+		stale_log(z, "zone %s: master %s: %s; rows kept", z->name, m->name, job->err);
 		lastcheck_add(z);
 		zone_ok(z);
 		break;
