@@ -53,6 +53,11 @@ $(BUILD)/axfr-floor: tests/bench/axfr-floor.c | $(BUILD)
 	@echo "  CC      $@"
 	@$(CC) $(WARN) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $<
 
+# The scriptable fake master of the fault tests.
+$(BUILD)/fakemaster: tests/fake/fakemaster.c | $(BUILD)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CFLAGS) $(shell pkg-config --cflags ldns 2>/dev/null) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs ldns 2>/dev/null)
+
 $(BUILD):
 	@mkdir -p $(BUILD)
 
@@ -62,7 +67,7 @@ $(BUILD):
 SANITIZED ?= build-address-undefined:all build-thread:03-,08-
 check:
 	@tests/lib/deps.sh build test
-	@$(MAKE) --no-print-directory $(BIN) $(UNITS)
+	@$(MAKE) --no-print-directory $(BIN) $(UNITS) $(BUILD)/fakemaster
 	@for s in $(SANITIZED); do d=$${s%%:*}; \
 	    $(MAKE) --no-print-directory SANITIZE=$$(echo $${d#build-} | tr - ,) $$d/pdns-refresher || exit 1; done
 	@SANITIZED="$(SANITIZED)" tests/run.sh $(BUILD)

@@ -279,6 +279,22 @@ blackhole_start() {
 	sleep 0.3
 }
 
+# fake_start SCRIPT ADDR...: tests/fake/fakemaster on ADDR:5300 for each
+# ADDR, forged replies from 127.0.3.250; queries logged to $FAKELOG.
+FAKE=${FAKE:-$PWD/$BUILD/fakemaster}
+FAKELOG=$T/fake.queries
+fake_start() {
+	local script=$1; shift
+	"$FAKE" -s 127.0.3.250 -l "$FAKELOG" -p 5300 "$script" "$@" >"$T/fake.out" 2>&1 &
+	local pid=$!
+	PIDS="$PIDS $pid"
+	FAKE_PID=$pid
+	wait_for 10 grep -q '^ready' "$T/fake.out" ||
+	    { echo "fakemaster did not start"; cat "$T/fake.out"; return 1; }
+}
+# fake_queries TYPE ZONE: how many TYPE queries for ZONE the fake master saw
+fake_queries() { awk -v t="$1" -v z="$2." '$3 == t && $4 == z' "$FAKELOG" 2>/dev/null | wc -l; }
+
 # rich_zone FILE ZONE SERIAL: many record types, odd names, a delegation with glue.
 rich_zone() {
 	local f=$1 z=$2 s=$3
