@@ -2,6 +2,7 @@
 #ifndef DB_H
 #define DB_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,12 +82,14 @@ struct db_write {
  * (one commit for all): lock the domain rows (a domain no longer SLAVE is
  * DB_GONE), delete the rows not stored exactly as they would be written,
  * insert the missing ones (multi-row), the DNSSEC metadata pdns would
- * change, update.  Retries deadlocks, lock waits and a lost connection.
- * Each zone stays all or nothing: if the database refuses something, the
- * group is rolled back and every zone written alone, so only that zone fails.
+ * change, update.  Retries deadlocks and lock waits; while the server is
+ * gone, restarting or read-only it waits (up to 10 minutes, or until *stop)
+ * and tries again, with one warning per outage.  Each zone stays all or
+ * nothing: if the database refuses something, the group is rolled back and
+ * every zone written alone, so only that zone fails.
  */
 void		 db_write_zones(struct db *, struct db_write *, size_t n,
-		    time_t last_check);
+		    time_t last_check, const atomic_bool *stop);
 /* The domain's DNSSEC state as pdns keeps it (domainmetadata, cryptokeys). */
 int		 db_read_dnssec(struct db *, uint32_t domain_id, struct rr_had *,
 		    char *err, size_t errlen);

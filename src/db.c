@@ -8,6 +8,8 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,12 @@
 #define INS_MAX		(1 << (INS_LEVELS - 1))
 #define INS_COLS	8
 #define TX_TRIES	5
+#define DB_WAIT_MS	600000		/* a finished group waits this long for the database */
+#define DB_WAIT_STEP_MS	5000		/* longest pause between its tries */
+
+/* When the database became unavailable to writers (0: it is not), for one
+ * warning per outage across the workers. */
+static _Atomic int64_t	 db_down_since;
 
 struct db {
 	struct db_params	 p;
@@ -161,6 +169,13 @@ static bool
 err_is_retry(unsigned e)
 {
 	return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT;
+}
+
+/* The server refuses every write (read_only, innodb_read_only): wait. */
+static bool
+err_is_readonly(unsigned e)
+{
+	return e == ER_OPTION_PREVENTS_STATEMENT || e == ER_READ_ONLY_MODE;
 }
 
 enum qres { QRES_NONE, QRES_USE, QRES_STORE };
@@ -541,9 +556,9 @@ write_meta(struct db *db, uint32_t domain_id, const struct rr_meta *m)
  * ids are our own integers, never a master's bytes.
  */
 static char *
-id_list(const char *head, const struct db_write *w, size_t n)
+id_list(const char *head, const struct db_write *w, size_t n, const char *tail)
 {
-	char	*sql = xmalloc(strlen(head) + n * 11 + 2), *p;
+	char	*sql = xmalloc(strlen(head) + n * 11 + strlen(tail) + 2), *p;
 	bool	 first = true;
 
 	p = stpcpy(sql, head);
@@ -553,7 +568,8 @@ id_list(const char *head, const struct db_write *w, size_t n)
 		p += sprintf(p, "%s%u", first ? "" : ",", w[i].domain_id);
 		first = false;
 	}
-	strcpy(p, ")");
+	p = stpcpy(p, ")");
+	strcpy(p, tail);
 	return sql;
 }
 
@@ -567,7 +583,9 @@ run(struct db *db, char *sql)
 }
 
 /*
- * Lock the domain rows: each must still be a SLAVE domain when we write.
+ * Lock the domain rows (in id order, as the last_check updates take them):
+ * each must still be a SLAVE domain when we write, and a concurrent removal
+ * of the domain waits for our commit instead of leaving our rows orphaned.
  * Returns how many are; the others are marked DB_GONE.
  */
 static int
@@ -577,7 +595,8 @@ lock_domains(struct db *db, struct db_write *w, size_t n)
 	MYSQL_ROW	 row;
 	int		 live = 0;
 
-	if (run(db, id_list("SELECT id FROM domains WHERE type = 'SLAVE' AND id IN (", w, n)) != 0 ||
+	if (run(db, id_list("SELECT id FROM domains WHERE type = 'SLAVE' AND id IN (", w, n,
+	    " FOR UPDATE")) != 0 ||
 	    (res = mysql_store_result(db->my)) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -699,7 +718,7 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 	bool		*has_old = xcalloc(n, sizeof(*has_old)), *skip;
 
 	if (run(db, id_list("SELECT id, domain_id, name, type, content, ttl, prio, "
-	    "ordername, auth, disabled FROM records WHERE domain_id IN (", w, n)) != 0 ||
+	    "ordername, auth, disabled FROM records WHERE domain_id IN (", w, n, "")) != 0 ||
 	    (res = mysql_use_result(db->my)) == NULL) {
 		free(has_old);
 		return -1;
@@ -851,7 +870,7 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	}
 	snprintf(head, sizeof(head), "UPDATE domains SET last_check = %lld WHERE id IN (",
 	    (long long)last_check);
-	if (run(db, id_list(head, w, n)) != 0 || mysql_commit(db->my) != 0)
+	if (run(db, id_list(head, w, n, "")) != 0 || mysql_commit(db->my) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
 		w[i].written = 0;
@@ -872,31 +891,96 @@ fail:
 	return DB_ERR;
 }
 
+static void
+db_down(const char *why)
+{
+	int64_t	 zero = 0;
+
+	if (atomic_compare_exchange_strong(&db_down_since, &zero, util_now_ms()))
+		log_warnx("database unavailable for writes (%s): finished transfers wait "
+		    "for it, retried every %d s at most, for up to %d s", why,
+		    DB_WAIT_STEP_MS / 1000, DB_WAIT_MS / 1000);
+}
+
+static void
+db_up(void)
+{
+	int64_t	 since = atomic_exchange(&db_down_since, 0);
+
+	if (since != 0)
+		log_info("database takes writes again after %" PRId64 " s",
+		    (util_now_ms() - since) / 1000);
+}
+
+/* Sleep ms in slices, returning early (true) when stop is set. */
+static bool
+wait_or_stop(int64_t ms, const atomic_bool *stop)
+{
+	for (int64_t end = util_now_ms() + ms; util_now_ms() < end;) {
+		if (stop != NULL && atomic_load(stop))
+			return true;
+		usleep(100000);
+	}
+	return stop != NULL && atomic_load(stop);
+}
+
 void
-db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check)
+db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check,
+    const atomic_bool *stop)
 {
 	char		 err[256] = "";
 	unsigned	 eno = 0;
+	int64_t		 start = util_now_ms(), pause = 100;
+	int		 attempt = 0;
+	bool		 reconnected = false;
 
-	for (int attempt = 0; attempt < TX_TRIES; attempt++) {
-		if (attempt > 0)
-			usleep((useconds_t)(50000u << attempt) + arc4random_uniform(50000));
+	for (;;) {
+		bool down = false;
+
+		eno = 0;
 		if (db_connect(db, err, sizeof(err)) == -1)
-			continue;
-		if (write_group(db, w, n, last_check, &eno, err, sizeof(err)) == DB_OK)
+			down = true;
+		else if (write_group(db, w, n, last_check, &eno, err, sizeof(err)) == DB_OK) {
+			db_up();
 			return;
-		if (err_is_conn(eno)) {
-			/* the server rolled the transaction back when it lost us */
+		} else if (err_is_conn(eno)) {
+			/* the server rolled the transaction back when it lost us;
+			 * a connection it closed (wait_timeout, a restart long
+			 * ago) is simply opened again */
 			db_disconnect(db);
+			if (!reconnected) {
+				reconnected = true;
+				continue;
+			}
+			down = true;
+		} else if (err_is_readonly(eno))
+			down = true;
+		else if (!err_is_retry(eno) || ++attempt >= TX_TRIES)
+			break;
+		if (!down) {		/* deadlock or lock wait: again soon */
+			usleep((useconds_t)(50000u << attempt) + arc4random_uniform(50000));
 			continue;
 		}
-		if (!err_is_retry(eno))
+		/*
+		 * Down, restarting or read-only: hold the finished transfers
+		 * and try again, rather than fail every zone and transfer it
+		 * again later.  SIGTERM ends the wait; the rows stay as they are.
+		 */
+		db_down(err);
+		if (util_now_ms() - start >= DB_WAIT_MS)
 			break;
+		if (wait_or_stop(pause, stop)) {
+			snprintf(err + strlen(err), sizeof(err) - strlen(err),
+			    " (shutting down while waiting for the database)");
+			break;
+		}
+		pause = pause * 2 > DB_WAIT_STEP_MS ? DB_WAIT_STEP_MS : pause * 2;
 	}
-	if (n > 1 && eno != 0 && !err_is_conn(eno) && !err_is_retry(eno)) {
+	if (n > 1 && eno != 0 && !err_is_conn(eno) && !err_is_retry(eno) &&
+	    !err_is_readonly(eno)) {
 		/* one zone spoiled the group: write each alone, so it fails alone */
 		for (size_t i = 0; i < n; i++)
-			db_write_zones(db, &w[i], 1, last_check);
+			db_write_zones(db, &w[i], 1, last_check, stop);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -452,7 +452,7 @@ group_write(struct db *db, struct group *g)
 		w[i] = (struct db_write){ job->domain_id, &g->p[i].set, &g->p[i].meta,
 		    DB_OK, job->err, sizeof(job->err), 0 };
 	}
-	db_write_zones(db, w, g->n, time(NULL));
+	db_write_zones(db, w, g->n, time(NULL), &stopping);
 	for (size_t i = 0; i < g->n; i++) {
 		struct xfr_job *job = g->p[i].job;
 		job->status = w[i].rc == DB_OK ? XFR_OK : w[i].rc == DB_GONE ? XFR_GONE :
