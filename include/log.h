@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -15,6 +16,8 @@ void	log_setup(int facility, enum log_level);
 int	log_level_parse(const char *);
 /* Syslog facility by name ("daemon", "local0"...); -1 if unknown. */
 int	log_facility_parse(const char *);
+/* src with control bytes as \xNN, cut to fit dstlen (at least 6). */
+void	log_vis(char *dst, size_t dstlen, const char *src);
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

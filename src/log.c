@@ -63,20 +63,41 @@ log_facility_parse(const char *s)
 	return -1;
 }
 
+/*
+ * Control bytes become \xNN: a message carries text from the database and
+ * from masters (domains.master, names, server errors), and a newline in it
+ * must not start a line of its own in the log.
+ */
+void
+log_vis(char *dst, size_t dstlen, const char *src)
+{
+	size_t	 o = 0;
+
+	for (; *src != '\0' && o + 5 < dstlen; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+}
+
 static void
 vlog(enum log_level lvl, const char *errstr, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char	 msg[2048];
+	char	 raw[2048], msg[2048];
 	int	 saved = errno;
 
 	if (lvl > log_lvl)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	if (errstr != NULL) {
-		size_t	 n = strlen(msg);
-		snprintf(msg + n, sizeof(msg) - n, ": %s", errstr);
+		size_t	 n = strlen(raw);
+		snprintf(raw + n, sizeof(raw) - n, ": %s", errstr);
 	}
+	log_vis(msg, sizeof(msg), raw);
 	syslog(prio[lvl], "%s", msg);
 	if (log_stderr) {
 		struct timespec	 ts;
