@@ -155,8 +155,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s", err);
 		return 1;
 	}
-	if (check)
+	if (check) {
+		if (conf_world_readable(conf_path))
+			fprintf(stderr, "pdns-refresher: warning: %s is readable by every "
+			    "user and holds the database password; chmod o-r it\n", conf_path);
 		return check_only();
+	}
 
 	/* Interactive runs (--once, -f) also talk to the terminal. */
 	log_init("pdns-refresher", conf->log_facility,

@@ -810,14 +810,31 @@ zone_set_masters(struct zone *z, const char *text)
 	return 0;
 }
 
+/* A domain row we cannot use (logged): with --once it is a zone not fresh. */
+static void
+zone_skipped(struct zone *z)
+{
+	if (S.once)
+		S.once_failed++;
+	zone_free(z);
+}
+
 static void
 zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 {
 	const struct conf	*c = S.conf;
 	struct zone		*z = zone_new(d->id, d->name);
+	uint8_t			 wire[256];
 
+	/* What we cannot put in a question, we cannot refresh. */
+	if (z->name[0] == '\0' || soa_name_wire(z->name, wire, sizeof(wire)) == -1) {
+		log_warnx("zone %s: domains.name is not a valid domain name; zone skipped",
+		    z->name);
+		zone_skipped(z);
+		return;
+	}
 	if (zone_set_masters(z, d->master) == -1) {
-		zone_free(z);
+		zone_skipped(z);
 		return;
 	}
 	z->master_hash = util_strhash(d->master);
