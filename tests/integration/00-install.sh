@@ -19,4 +19,8 @@ sed "s|/opt/pr/sbin/pdns-refresher|$D/opt/pr/sbin/pdns-refresher|" \
 out=$(systemd-analyze verify "$T/pdns-refresher.service" 2>&1); rc=$?
 echo "$out" | sed 's/^/#   /'
 check "unit: systemd-analyze verify passes with no complaint" [ $rc -eq 0 -a -z "$out" ]
+check "unit: runs as its own user, not root" grep -qx "User=pdns" "$T/pdns-refresher.service"
+level=$(systemd-analyze security --offline=yes "$T/pdns-refresher.service" 2>&1 | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+check "unit: hardened, systemd-analyze security exposure $level (2.0 or less)" \
+    awk -v l="${level:-99}" 'BEGIN { exit !(l <= 2.0) }'
 finish
