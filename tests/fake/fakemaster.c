@@ -7,8 +7,8 @@
  *
  * It listens on every ADDR at PORT (UDP and TCP) and, for the "otherport"
  * fault, on UDP PORT+1 of each; SPOOF_ADDR:PORT (UDP) is the "otheraddr"
- * source.  Every query is appended to QUERY_LOG as "MS PROTO TYPE ZONE ADDR"
- * (milliseconds since the epoch).  SCRIPT is read again whenever its mtime
+ * source.  Every query is appended to QUERY_LOG as "MS PROTO TYPE ZONE ADDR
+ * PORT ID" (milliseconds since the epoch; the sender's address and port).  SCRIPT is read again whenever its mtime
  * changes, zone files with it.  Lines:
  *
  *	zone NAME FILE		serve FILE (an RFC 1035 zone file) as NAME
@@ -181,17 +181,22 @@ load_script(void)
 }
 
 static void
-qlog(const char *proto, const ldns_rr *q, const struct sockaddr_storage *from)
+qlog(const char *proto, const ldns_pkt *pkt, const struct sockaddr_storage *from)
 {
+	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
 	char	*name = ldns_rdf2str(ldns_rr_owner(q));
 	char	*type = ldns_rr_type2str(ldns_rr_get_type(q));
 	char	 addr[INET6_ADDRSTRLEN] = "?";
+	unsigned sport = 0;
 	FILE	*fp;
 
-	if (from->ss_family == AF_INET)
+	if (from->ss_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)from)->sin_addr, addr, sizeof(addr));
+		sport = ntohs(((const struct sockaddr_in *)from)->sin_port);
+	}
 	if ((fp = fopen(qlogpath, "a")) != NULL) {
-		fprintf(fp, "%lld %s %s %s %s\n", (long long)now_ms(), proto, type, name, addr);
+		fprintf(fp, "%lld %s %s %s %s %u %u\n", (long long)now_ms(), proto, type, name,
+		    addr, sport, ldns_pkt_id(pkt));
 		fclose(fp);
 	}
 	free(name);
@@ -305,7 +310,7 @@ serve_udp(int fd, int altport_fd, int spoof_fd)
 	}
 	load_script();
 	qr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-	qlog("udp", qr, &from);
+	qlog("udp", q, &from);
 	r = rule_for(ldns_rr_owner(qr), false);
 	if (r == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
 		p = reply_to(q, LDNS_RCODE_REFUSED);
@@ -539,7 +544,7 @@ serve_tcp(int fd, const struct sockaddr_storage *from)
 			return;
 		load_script();
 		qr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-		qlog("tcp", qr, from);
+		qlog("tcp", q, from);
 		r = rule_for(ldns_rr_owner(qr), false);
 		if (r == NULL) {
 			p = reply_to(q, LDNS_RCODE_REFUSED);

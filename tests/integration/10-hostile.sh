@@ -142,6 +142,11 @@ check "foreign records: nothing planted in the other zone" \
 check "forged replies: no transfer asked for on their word" eq "$(fake_queries AXFR spoof.test)" "0"
 check "serial older or 2^31 away: no transfer asked for" \
     eq "$(( $(fake_queries AXFR lower.test) + $(fake_queries AXFR far.test) ))" "0"
+nq=$(awk '$2 == "udp" && $3 == "SOA"' "$FAKELOG" | wc -l)
+ports=$(awk '$2 == "udp" && $3 == "SOA" { print $6 }' "$FAKELOG" | sort -u | wc -l)
+ids=$(awk '$2 == "udp" && $3 == "SOA" { print $7 }' "$FAKELOG" | sort -u | wc -l)
+check "queries: $nq SOA queries from $ports source ports with $ids IDs (a fresh random port and ID each)" \
+    [ "$nq" -ge 30 -a "$ports" -ge $((nq * 9 / 10)) -a "$ids" -ge $((nq * 9 / 10)) ]
 check "truncated over UDP: the check went on over TCP" eq "$(awk '$2 == "tcp" && $3 == "SOA" && $4 == "tc.test."' "$FAKELOG" | wc -l)" "1"
 check "the schema is intact (no statement was pasted together)" \
     eq "$(sql t10 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='t10'")" "$tables0"
