@@ -28,7 +28,7 @@ MAIN     := $(BUILD)/main.o
 BIN      := $(BUILD)/pdns-refresher
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 
-.PHONY: all check unit units demo install clean bench
+.PHONY: all check unit units demo install clean bench fuzz fuzzers
 
 # Missing Debian packages are installed first (pkg-config must see them before
 # the flags above mean anything), then the real targets run in a sub-make.
@@ -71,6 +71,25 @@ check:
 	@for s in $(SANITIZED); do d=$${s%%:*}; \
 	    $(MAKE) --no-print-directory SANITIZE=$$(echo $${d#build-} | tr - ,) $$d/pdns-refresher || exit 1; done
 	@SANITIZED="$(SANITIZED)" tests/run.sh $(BUILD)
+
+# libFuzzer on what masters send (transfers, SOA replies) and what we read
+# from domains, with ASan and UBSan, FUZZ_SECONDS per target (two at once).
+FUZZ_SECONDS ?= 600
+fuzz:
+	@tests/lib/deps.sh build fuzz
+	@$(MAKE) --no-print-directory CC=clang SANITIZE=fuzzer-no-link,address,undefined \
+	    BUILD=build-fuzz fuzzers
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzzers: $(BUILD)/fuzz_axfr $(BUILD)/fuzz_soa $(BUILD)/seeds
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(OBJS) | $(BUILD)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
+
+$(BUILD)/seeds: tests/fuzz/seeds.c | $(BUILD)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CFLAGS) $(shell pkg-config --cflags ldns 2>/dev/null) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs ldns 2>/dev/null)
 
 unit:
 	@tests/lib/deps.sh build

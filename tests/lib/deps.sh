@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, when they are missing.
-# Usage: deps.sh build|test|bench ...   (as root it runs apt-get; otherwise it prints the command)
+# Usage: deps.sh build|test|bench|fuzz ...   (as root it runs apt-get; otherwise it prints the command)
 set -eu
 pkgs=""
 for what in "$@"; do
@@ -8,6 +8,7 @@ for what in "$@"; do
 	build) pkgs="$pkgs gcc make pkg-config libevent-dev libldns-dev libmariadb-dev libconfuse-dev" ;;
 	test)  pkgs="$pkgs systemd mariadb-server mariadb-client nsd ldnsutils pdns-server pdns-backend-mysql bind9-dnsutils bc" ;;
 	bench) pkgs="$pkgs iproute2 nftables tcpdump time" ;;
+	fuzz)  pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	*) echo "deps.sh: unknown set '$what'" >&2; exit 2 ;;
 	esac
 done

@@ -1,0 +1,57 @@
+/*
+ * libFuzzer target: a zone transfer from an untrusted master.  The input is
+ * a TCP stream (2-byte length, message, ...) fed through validation
+ * (axfr_feed) and, when it completes, conversion to PowerDNS rows
+ * (rr_set_finish), in both dnssec modes.  Message IDs are set to ours, so
+ * the fuzzer spends its time past the ID check.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rr.h"
+#include "xfr.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct axfr	 ax;
+	struct rr_set	 set;
+	struct rr_meta	 meta;
+	struct rr_had	 had;
+	uint8_t		 msg[65535];
+	char		 err[256];
+	size_t		 off = 1;
+	int		 rc = 0;
+	bool		 dnssec;
+
+	if (size < 1)
+		return 0;
+	dnssec = data[0] & 1;
+	memset(&had, 0, sizeof(had));
+	had.presigned = (data[0] & 2) != 0;
+	rr_set_init(&set, "example");
+	if (axfr_init(&ax, "example", 0x1234, 1000, &set) == -1)
+		abort();
+	while (rc == 0 && off + 2 <= size) {
+		size_t len = (size_t)(data[off] << 8 | data[off + 1]);
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		memcpy(msg, data + off, len);
+		off += len;
+		if (len >= 2) {
+			msg[0] = 0x12;
+			msg[1] = 0x34;
+		}
+		rc = axfr_feed(&ax, msg, len, err, sizeof(err));
+	}
+	if (rc == 1)
+		(void)rr_set_finish(&set, (data[0] & 4) ? &had : NULL, dnssec, &meta,
+		    err, sizeof(err));
+	axfr_free(&ax);
+	rr_set_free(&set);
+	return 0;
+}
