@@ -64,7 +64,7 @@ $(BUILD):
 # Every test: unit tests, integration tests against private servers, then
 # the integration tests again under AddressSanitizer+UndefinedBehaviorSanitizer
 # and the worker pool's tests under ThreadSanitizer (SANITIZED= skips them).
-SANITIZED ?= build-address-undefined:all build-thread:03-,08-
+SANITIZED ?= build-address-undefined:all build-thread:03-,08-,11-
 check:
 	@tests/lib/deps.sh build test
 	@$(MAKE) --no-print-directory $(BIN) $(UNITS) $(BUILD)/fakemaster

@@ -26,6 +26,7 @@
 
 #define ERRLOG_WINDOW_MS	60000	/* one warning per master per window */
 #define DOWNLOG_MS		3600000	/* a paused master: a reminder an hour */
+#define LC_HOLD_MAX		4000000	/* last_check updates held while the DB is away */
 #define RELOAD_RETRY_MS		5000
 #define PROGRESS_MS		10000	/* progress line while a backlog drains */
 #define PROGRESS_MIN_BACKLOG	100	/* ... of at least this many zones */
@@ -59,6 +60,8 @@ static struct {
 	uint32_t		*lc_ids;
 	int64_t			*lc_times;
 	size_t			 lc_n, lc_cap;
+	int64_t			 lc_err_log;	/* last warning about failed flushes */
+	uint64_t		 lc_failed;	/* updates that failed since */
 	/* counters since start */
 	uint64_t		 checks, unchanged, transfers, failures, xfr_failures;
 	uint64_t		 rows_written, once_failed;
@@ -237,16 +240,49 @@ stale_log(struct zone *z, const char *fmt, ...)
 }
 
 static void
-lastcheck_add(const struct zone *z)
+lastcheck_push(uint32_t id, int64_t t)
 {
 	if (S.lc_n == S.lc_cap) {
 		S.lc_cap = S.lc_cap ? S.lc_cap * 2 : 1024;
 		S.lc_ids = xreallocarray(S.lc_ids, S.lc_cap, sizeof(*S.lc_ids));
 		S.lc_times = xreallocarray(S.lc_times, S.lc_cap, sizeof(*S.lc_times));
 	}
-	S.lc_ids[S.lc_n] = z->id;
-	S.lc_times[S.lc_n] = (int64_t)time(NULL);
+	S.lc_ids[S.lc_n] = id;
+	S.lc_times[S.lc_n] = t;
 	S.lc_n++;
+}
+
+static void
+lastcheck_add(const struct zone *z)
+{
+	lastcheck_push(z->id, (int64_t)time(NULL));
+}
+
+/*
+ * The database did not take a batch of last_check updates: keep them for
+ * the next flush (up to LC_HOLD_MAX; past that a restart only checks those
+ * zones again), with one message a minute, and one when it works again.
+ */
+static void
+lastcheck_failed(const struct dbreq *r)
+{
+	int64_t	 now = util_now_ms();
+	size_t	 kept = 0;
+
+	if (S.finishing) {
+		log_warnx("last_check not written for %zu zones at exit: %s; they are "
+		    "checked again after a restart", r->n, r->err);
+		return;
+	}
+	for (size_t i = 0; i < r->n && S.lc_n < LC_HOLD_MAX; i++, kept++)
+		lastcheck_push(r->ids[i], r->times[i]);
+	S.lc_failed += r->n;
+	if (S.lc_err_log == 0 || now - S.lc_err_log >= ERRLOG_WINDOW_MS) {
+		log_warnx("last_check not written for %zu zones (%zu kept for the next "
+		    "try, %zu held in all): %s", r->n, kept, S.lc_n, r->err);
+		S.lc_err_log = now;
+	} else
+		log_debug("last_check not written for %zu zones: %s", r->n, r->err);
 }
 
 /* Hand the collected last_check updates to the db thread. */
@@ -1024,10 +1060,17 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 				kick();
 			}
 		} else if (r->rc != 0)
-			log_err("last_check not written for %zu zones: %s", r->n, r->err);
-		else
+			lastcheck_failed(r);
+		else {
 			log_debug("last_check written for %zu zones in %" PRId64 " ms",
 			    r->n, r->ms);
+			if (S.lc_err_log != 0) {
+				log_info("last_check written again (%" PRIu64 " updates "
+				    "failed meanwhile)", S.lc_failed);
+				S.lc_err_log = 0;
+				S.lc_failed = 0;
+			}
+		}
 		dbreq_free(r);
 	}
 	check_finished();

@@ -155,6 +155,9 @@ check "server killed mid-storm: the daemon resumes and finishes the storm" \
 check "server killed mid-storm: the outage logged once, and its end" \
     bash -c "[ \$(grep -c 'database unavailable for writes' '$DLOG') -eq 1 ] && grep -q 'database takes writes again' '$DLOG'"
 check "server killed mid-storm: every zone whole at the end" eq "$(mixed)" ""
+check "server killed mid-storm: last_check updates held with at most one warning, then written" \
+    bash -c "n=\$(grep -c 'warning: last_check not written' '$DLOG'); [ \$n -eq 0 ] ||
+        { [ \$n -eq 1 ] && grep -q 'info: last_check written again' '$DLOG'; }"
 check "server killed mid-storm: the daemon is still running" kill -0 "$DPID"
 daemon_stop
 check "SIGTERM after the faults: exit 0" [ $? -eq 0 ]
