@@ -47,6 +47,14 @@ struct conf {
 	int	 domains_rescan_s;	/* compare the whole list (signature) */
 	int	 last_check_flush_ms;	/* batch last_check writes */
 
+	/* notify {} */
+	char	**notify_listen;	/* "ip:port" to take NOTIFYs on */
+	int	 n_notify_listen;
+	char	**notify_trusted;	/* addresses whose NOTIFYs count for any zone */
+	int	 n_notify_trusted;
+	int	 notify_rate;		/* NOTIFYs per second from one source */
+	int	 notify_trusted_rate;	/* ... from one trusted source (pdns relays all) */
+
 	/* log {} */
 	int	 log_facility;
 	int	 log_level;

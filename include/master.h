@@ -60,6 +60,9 @@ void		 master_fmt(const struct master_addr *, char *buf, size_t len);
 /* Same address and port. */
 bool		 master_addr_eq(const struct master_addr *, const struct sockaddr *,
 		    socklen_t);
+/* Same address, any port (the source of a NOTIFY). */
+bool		 master_host_eq(const struct master_addr *, const struct sockaddr *,
+		    socklen_t);
 
 /* The registry entry for an address, created on first use; takes a reference. */
 struct master	*master_get(const struct master_addr *);

@@ -2,6 +2,8 @@
 #ifndef REFRESH_H
 #define REFRESH_H
 
+#include "notify.h"
+
 #include <event2/event.h>
 #include <stdbool.h>
 
@@ -24,6 +26,9 @@ void	refresh_rescan(void);
 void	refresh_shutdown(const char *why);
 /* --once: 0 if every zone ended fresh, 1 otherwise. */
 int	refresh_exit_code(void);
+/* A NOTIFY for zone (notify.h's notify_cb): check it now when it is ours. */
+enum notify_verdict refresh_notify(const char *zone, const struct sockaddr *from,
+	    socklen_t fromlen, bool trusted, bool has_serial, uint32_t serial);
 /* One log line with the counters. */
 void	refresh_log_stats(const char *prefix);
 

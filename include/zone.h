@@ -37,6 +37,7 @@ struct zone {
 	bool			 expired;	/* logged as expired */
 	bool			 seen;		/* reload generation mark */
 	bool			 stale_warned;	/* master's serial not newer: warned */
+	bool			 notify_again;	/* NOTIFY while busy: check again after */
 	uint16_t		 fails;		/* consecutive failed attempts */
 	uint32_t		 serial, refresh, retry, expire;
 	int64_t			 due;		/* monotonic ms */

@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "master.h"
 #include "util.h"
 
 struct intkey {
@@ -50,6 +51,8 @@ static const struct intkey intkeys[] = {
 	I("timers", "max-retry", 3600, 1, 86400 * 28, max_retry),
 	I("timers", "min-expire", 86400, 60, 86400 * 365, min_expire),
 	I("timers", "max-backoff", 3600 * 6, 1, 86400 * 28, max_backoff),
+	I("notify", "per-source-rate", 50, 1, 1000000, notify_rate),
+	I("notify", "trusted-rate", 2000, 1, 1000000, notify_trusted_rate),
 };
 #undef I
 #undef L
@@ -141,6 +144,37 @@ validate_facility(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* notify.listen: "ip:port" or "[v6]:port" (port 53 when none), one each. */
+static int
+validate_listen(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct master_addr	 ma[2];
+	char			 err[160];
+	const char		*v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+
+	if (master_parse(v, ma, 2, err, sizeof(err)) != 1) {
+		cfg_error(cfg, "notify.listen: '%s' is not one address with an optional port", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* notify.trusted: addresses, no port. */
+static int
+validate_trusted(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct master_addr	 ma[2];
+	char			 err[160];
+	const char		*v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+
+	if (strchr(v, '[') != NULL || (strchr(v, '.') != NULL && strchr(v, ':') != NULL) ||
+	    master_parse(v, ma, 2, err, sizeof(err)) != 1) {
+		cfg_error(cfg, "notify.trusted: '%s' is not one address (no port)", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 validate_level(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -171,6 +205,12 @@ section_opts(const char *sec)
 		if (sec == NULL || strcmp(sec, strkeys[i].sec) != 0)
 			continue;
 		cfg_opt_t t = CFG_STR(strkeys[i].name, strkeys[i].def, CFGF_NONE);
+		o[n++] = t;
+	}
+	if (sec != NULL && strcmp(sec, "notify") == 0) {
+		cfg_opt_t l = CFG_STR_LIST("listen", "{}", CFGF_NONE);
+		cfg_opt_t t = CFG_STR_LIST("trusted", "{}", CFGF_NONE);
+		o[n++] = l;
 		o[n++] = t;
 	}
 	if (sec != NULL && strcmp(sec, "log") == 0) {
@@ -206,6 +246,23 @@ getstr(cfg_t *cfg, const char *sec, const char *name)
 	return xstrdup(v ? v : "");
 }
 
+static void
+getlist(cfg_t *sec, const char *name, char ***out, int *n)
+{
+	*n = (int)cfg_size(sec, name);
+	*out = xcalloc((size_t)*n + 1, sizeof(**out));
+	for (int i = 0; i < *n; i++)
+		(*out)[i] = xstrdup(cfg_getnstr(sec, name, (unsigned)i));
+}
+
+static void
+freelist(char **l, int n)
+{
+	for (int i = 0; i < n && l != NULL; i++)
+		free(l[i]);
+	free(l);
+}
+
 /* Cross-key checks that one validator alone cannot see. */
 static int
 conf_check(struct conf *c, const char *path, char *err, size_t errlen)
@@ -236,7 +293,7 @@ struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const secs[] = { "mysql", "soa", "master",
-	    "transfer", "timers", "log" };
+	    "transfer", "timers", "notify", "log" };
 	cfg_opt_t	*secopts[NITEMS(secs)];
 	cfg_opt_t	*top, *root;
 	cfg_t		*cfg;
@@ -270,6 +327,8 @@ conf_load(const char *path, char *err, size_t errlen)
 		set_validators(cfg, secs[i], secopts[i]);
 	cfg_set_validate_func(cfg, "log|facility", validate_facility);
 	cfg_set_validate_func(cfg, "log|level", validate_level);
+	cfg_set_validate_func(cfg, "notify|listen", validate_listen);
+	cfg_set_validate_func(cfg, "notify|trusted", validate_trusted);
 
 	rc = cfg_parse(cfg, path);
 	if (rc == CFG_FILE_ERROR) {
@@ -299,6 +358,8 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->dnssec = cfg_getbool(cfg, "dnssec") ? 1 : 0;
 	c->log_facility = log_facility_parse(cfg_getstr(cfg_getsec(cfg, "log"), "facility"));
 	c->log_level = log_level_parse(cfg_getstr(cfg_getsec(cfg, "log"), "level"));
+	getlist(cfg_getsec(cfg, "notify"), "listen", &c->notify_listen, &c->n_notify_listen);
+	getlist(cfg_getsec(cfg, "notify"), "trusted", &c->notify_trusted, &c->n_notify_trusted);
 	if (conf_check(c, path, err, errlen) == -1) {
 		conf_free(c);
 		c = NULL;
@@ -320,6 +381,8 @@ conf_free(struct conf *c)
 		return;
 	for (size_t i = 0; i < NITEMS(strkeys); i++)
 		free(*(char **)(void *)((char *)c + strkeys[i].off));
+	freelist(c->notify_listen, c->n_notify_listen);
+	freelist(c->notify_trusted, c->n_notify_trusted);
 	free(c);
 }
 

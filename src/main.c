@@ -16,6 +16,7 @@
 #include "db.h"
 #include "dbthread.h"
 #include "log.h"
+#include "notify.h"
 #include "main.h"
 #include "refresh.h"
 #include "util.h"
@@ -59,6 +60,7 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	nc->workers = conf->workers;
 	log_setup(nc->log_facility, verbose ? LOG_LVL_DEBUG : (enum log_level)nc->log_level);
 	refresh_set_conf(nc);
+	notify_set_conf(nc);
 	conf_free(conf);
 	conf = nc;
 	log_info("SIGHUP: configuration reloaded from %s", conf_path);
@@ -193,9 +195,12 @@ main(int argc, char *argv[])
 	    conf->soa_qps, conf->soa_inflight, conf->master_qps,
 	    conf->master_inflight, conf->master_xfrs);
 	refresh_init(base, conf, once, zone, sock_cap);
+	if (!once && notify_start(base, conf, refresh_notify, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	refresh_start();
 	event_base_dispatch(base);
 
+	notify_stop();
 	xfr_stop();
 	dbthread_stop();
 	refresh_log_stats("stopped");

@@ -154,22 +154,39 @@ master_fmt(const struct master_addr *ma, char *buf, size_t len)
 		snprintf(buf, len, "(none)");
 }
 
+static bool	addr_eq(const struct master_addr *, const struct sockaddr *, socklen_t,
+		    bool);
+
 bool
 master_addr_eq(const struct master_addr *ma, const struct sockaddr *sa,
     socklen_t len)
+{
+	return addr_eq(ma, sa, len, true);
+}
+
+bool
+master_host_eq(const struct master_addr *ma, const struct sockaddr *sa,
+    socklen_t len)
+{
+	return addr_eq(ma, sa, len, false);
+}
+
+static bool
+addr_eq(const struct master_addr *ma, const struct sockaddr *sa, socklen_t len,
+    bool port)
 {
 	if (sa->sa_family != ma->ss.ss_family)
 		return false;
 	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *a = (const struct sockaddr_in *)&ma->ss;
 		const struct sockaddr_in *b = (const struct sockaddr_in *)sa;
-		return a->sin_port == b->sin_port &&
+		return (!port || a->sin_port == b->sin_port) &&
 		    a->sin_addr.s_addr == b->sin_addr.s_addr;
 	}
 	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ma->ss;
 		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)sa;
-		return a->sin6_port == b->sin6_port &&
+		return (!port || a->sin6_port == b->sin6_port) &&
 		    memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
 	}
 	return false;

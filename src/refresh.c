@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "dbthread.h"
 #include "log.h"
+#include "notify.h"
 #include "refresh.h"
 #include "soa.h"
 #include "util.h"
@@ -64,6 +65,9 @@ static struct {
 	uint64_t		 lc_failed;	/* updates that failed since */
 	/* counters since start */
 	uint64_t		 checks, unchanged, transfers, failures, xfr_failures;
+	uint64_t		 notifies;	/* NOTIFYs accepted */
+	int64_t			 notify_log;	/* last warning about refused NOTIFYs */
+	uint64_t		 notify_refused;
 	uint64_t		 rows_written, once_failed;
 } S;
 
@@ -330,6 +334,8 @@ zone_drop(struct zone *z)
 }
 
 /* Wait delay_ms, then check again (in --once mode: done). */
+static void	notify_check(struct zone *);
+
 static void
 zone_schedule(struct zone *z, int64_t delay_ms)
 {
@@ -338,6 +344,11 @@ zone_schedule(struct zone *z, int64_t delay_ms)
 		return;
 	}
 	set_state(z, ZONE_WAITING);
+	if (z->notify_again) {		/* a NOTIFY came while it was busy */
+		z->notify_again = false;
+		notify_check(z);
+		return;
+	}
 	z->due = util_now_ms() + delay_ms;
 	zone_heap_push(z);
 }
@@ -584,6 +595,91 @@ zone_fail(struct zone *z, const char *why, bool next_master)
 	log_debug("zone %s: retry in %" PRId64 " s (failure %u)", z->name, delay / 1000,
 	    z->fails);
 	zone_schedule(z, delay);
+}
+
+/*
+ * A NOTIFY: check the zone now, ahead of every scheduled check.  The query
+ * goes out at once to the zone's current master (the notifying one when it
+ * is a master of the zone), past the queues and the global rate; the
+ * master's own bucket is charged, so its rate holds over time, and the
+ * per-source NOTIFY limit bounds how often this can happen.
+ */
+static void
+notify_check(struct zone *z)
+{
+	struct master	*m = cur_master(z);
+
+	if (z->state == ZONE_WAITING)
+		zone_heap_remove(z);
+	else if (z->state == ZONE_READY)
+		TAILQ_REMOVE(&m->ready, z, q);
+	if (m->down) {			/* paused: its next master, or the probe */
+		zone_ready(z);
+		return;
+	}
+	refill(&m->tokens, &m->tokens_at, S.conf->master_qps, util_now_ms());
+	m->tokens -= 1;
+	S.tokens -= 1;
+	if (!start_query(z, m)) {	/* out of sockets here: first in its queue */
+		kick();
+		return;
+	}
+}
+
+enum notify_verdict
+refresh_notify(const char *name, const struct sockaddr *from, socklen_t flen,
+    bool trusted, bool has_serial, uint32_t serial)
+{
+	struct zone		*z = zone_by_name(name);
+	struct master_addr	 fa;
+	char			 who[80];
+	int			 idx = -1;
+	int64_t			 now = util_now_ms();
+
+	memcpy(&fa.ss, from, flen);
+	fa.len = flen;
+	master_fmt(&fa, who, sizeof(who));
+	if (z != NULL)
+		for (int i = 0; i < z->nmasters && idx == -1; i++)
+			if (master_host_eq(&z->masters[i]->addr, from, flen))
+				idx = i;
+	if (z == NULL || (idx == -1 && !trusted)) {
+		S.notify_refused++;
+		if (now - S.notify_log >= ERRLOG_WINDOW_MS) {
+			log_warnx("notify for %s from %s refused: %s (%" PRIu64 " refused "
+			    "in all)", name, who, z == NULL ? "not a SLAVE zone here" :
+			    "not one of its masters, nor trusted", S.notify_refused);
+			S.notify_log = now;
+		} else
+			log_debug("notify for %s from %s refused: %s", name, who,
+			    z == NULL ? "not a SLAVE zone here" : "not a master of it");
+		return z == NULL ? NOTIFY_UNKNOWN : NOTIFY_STRANGER;
+	}
+	S.notifies++;
+	if (S.stopping || z->removed || z->state == ZONE_DONE)
+		return NOTIFY_ACCEPT;
+	if (has_serial && z->has_soa && zone_serial_cmp(z->serial, serial) != -1) {
+		log_debug("zone %s: NOTIFY from %s with serial %u, ours %u: nothing to do",
+		    z->name, who, serial, z->serial);
+		return NOTIFY_ACCEPT;
+	}
+	if (z->state == ZONE_QUERYING || z->state == ZONE_XFR_WAIT ||
+	    z->state == ZONE_TRANSFERRING || z->writing) {
+		if (!z->notify_again)
+			log_debug("zone %s: NOTIFY from %s while busy: checked again after",
+			    z->name, who);
+		z->notify_again = true;
+		return NOTIFY_ACCEPT;
+	}
+	if (idx != -1 && z->state == ZONE_WAITING) {
+		z->cur = (uint8_t)idx;		/* ask the notifying master first */
+		if (z->masters[idx]->down || z->masters[idx]->probing)
+			master_up(z->masters[idx]);	/* it just spoke to us */
+	}
+	log_info("zone %s: NOTIFY from %s%s; checking now", z->name, who,
+	    trusted && idx == -1 ? " (trusted)" : "");
+	notify_check(z);
+	return NOTIFY_ACCEPT;
 }
 
 /* Round robin over masters with ready zones, within every limit. */
@@ -1109,9 +1205,10 @@ void
 refresh_log_stats(const char *prefix)
 {
 	log_info("%s: %zu zones, %" PRIu64 " checks (%" PRIu64 " unchanged), %" PRIu64
-	    " transfers (%" PRIu64 " rows), %" PRIu64 " failed attempts, %zu in progress, "
+	    " transfers (%" PRIu64 " rows), %" PRIu64 " failed attempts, %" PRIu64
+	    " NOTIFYs, %zu in progress, "
 	    "%d SOA queries and %d transfers in flight, %.0f s", prefix, zone_count(),
-	    S.checks, S.unchanged, S.transfers, S.rows_written, S.failures, S.pending,
+	    S.checks, S.unchanged, S.transfers, S.rows_written, S.failures, S.notifies, S.pending,
 	    S.soa_inflight, S.xfr_inflight + S.xfr_writing, (double)(util_now_ms() - S.started) / 1000.0);
 }
 

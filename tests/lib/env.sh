@@ -343,6 +343,34 @@ ttl	4294967 IN A 192.0.2.9
 EOZ
 }
 
+# notify_send SRC DST PORT ZONE [SERIAL] [COUNT]: COUNT NOTIFYs (default 1)
+# for ZONE from address SRC, with a SOA carrying SERIAL when given; prints
+# the RCODE of the last answer ("none" if none came within 1 s).
+notify_send() {
+	perl -MIO::Socket::INET -e '
+	    my ($src, $dst, $port, $zone, $serial, $count) = @ARGV;
+	    my $s = IO::Socket::INET->new(LocalAddr => $src, PeerAddr => $dst, PeerPort => $port,
+	        Proto => "udp") or die "socket: $!";
+	    my $q = join("", map { chr(length $_) . $_ } split(/\./, $zone)) . "\0";
+	    my $rc = "none";
+	    for my $i (1 .. $count) {
+	        my $id = int(rand(65536));
+	        my $m = pack("n n n n n n", $id, 0x2000, 1, $serial eq "" ? 0 : 1, 0, 0) . $q . pack("n n", 6, 1);
+	        $m .= pack("n n n N n", 0xc00c, 6, 1, 3600, 22) . "\0\0" . pack("N N N N N", $serial, 1, 1, 1, 1)
+	            if $serial ne "";
+	        $s->send($m);
+	        next if $i < $count;
+	        my $r = "";
+	        my $rin = ""; vec($rin, fileno($s), 1) = 1;
+	        if (select($rin, undef, undef, 1) && $s->recv($r, 512) && length($r) >= 4) {
+	            my @n = ("NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED");
+	            my ($f) = unpack("x2 n", $r);
+	            $rc = ($n[$f & 15] // ($f & 15)) . (($f & 0x400) ? " aa" : "") . ((($f >> 11) & 15) == 4 ? " notify" : "");
+	        }
+	    }
+	    print "$rc\n";' "$1" "$2" "$3" "$4" "${5:-}" "${6:-1}"
+}
+
 # pdns_start NAME DB ADDR:PORT secondary|serve: pdns_server 4.7 on gmysql.
 pdns_start() {
 	local name=$1 db=$2 addr=$3 mode=$4 dir=$T/pdns-$1
@@ -363,6 +391,7 @@ allow-axfr-ips=127.0.0.0/8
 cache-ttl=0
 negquery-cache-ttl=0
 query-cache-ttl=0
+${PDNS_EXTRA:-}
 EOP
 	if [ "$mode" = secondary ]; then
 		printf 'secondary=yes\nxfr-cycle-interval=1\n' >> "$dir/pdns.conf"

@@ -50,6 +50,21 @@ main(void)
 	CHECK(load("timers { min-retry = 100\n max-retry = 10 }\n") == NULL, "min above max refused");
 	CHECK(load("log { level = \"loud\" }\n") == NULL && strstr(err, "level"), "unknown log level refused");
 	CHECK(load("log { facility = \"kern2\" }\n") == NULL, "unknown facility refused");
+	c = load("notify {\n listen = {\"127.0.0.1:5300\", \"[::1]:5300\"}\n trusted = {\"127.0.0.1\", \"::1\"}\n}\n");
+	CHECK(c != NULL && c->n_notify_listen == 2 && strcmp(c->notify_listen[1], "[::1]:5300") == 0 &&
+	    c->n_notify_trusted == 2 && c->notify_rate == 50 && c->notify_trusted_rate == 2000,
+	    "notify: listen and trusted lists read, rates default");
+	conf_free(c);
+	c = load("");
+	CHECK(c != NULL && c->n_notify_listen == 0 && c->n_notify_trusted == 0,
+	    "notify: no listener by default");
+	conf_free(c);
+	CHECK(load("notify {\n listen = {\"localhost:53\"}\n}\n") == NULL && strstr(err, ":2:") &&
+	    strstr(err, "notify.listen"), "notify: a listen address that does not parse refused with file:line");
+	CHECK(load("notify {\n trusted = {\"127.0.0.1:53\"}\n}\n") == NULL &&
+	    strstr(err, "notify.trusted"), "notify: a trusted address with a port refused");
+	CHECK(load("notify {\n listen = {\"127.0.0.1:5300 127.0.0.2:5300\"}\n}\n") == NULL,
+	    "notify: two addresses in one listen entry refused");
 	CHECK(load("mysql {\n port = 70000\n}\n") == NULL, "port out of range refused");
 	CHECK(load("soa { timeout = 60000\n tries = 10 }\n") == NULL, "ten minutes per master refused");
 	CHECK(load("soa { in-flight = 5 }") == NULL, "global in-flight below per-master default refused");

@@ -1,0 +1,36 @@
+/* notify: the NOTIFY listener (RFC 1996) in the event loop. */
+#ifndef NOTIFY_H
+#define NOTIFY_H
+
+#include <sys/socket.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct event_base;
+struct conf;
+
+/* What the loop makes of a NOTIFY; the listener answers accordingly. */
+enum notify_verdict {
+	NOTIFY_ACCEPT,		/* NOERROR: the zone is checked now */
+	NOTIFY_UNKNOWN,		/* REFUSED: not a SLAVE zone of ours */
+	NOTIFY_STRANGER,	/* REFUSED: not from a master of the zone nor trusted */
+};
+
+/* A parsed, rate-checked NOTIFY: zone in lowercase presentation, no dot. */
+typedef enum notify_verdict notify_cb(const char *zone, const struct sockaddr *from,
+    socklen_t fromlen, bool trusted, bool has_serial, uint32_t serial);
+
+/*
+ * Bind every notify.listen address (UDP) and take NOTIFYs with cb.
+ * Returns 0, or -1 with a message in err (a listen address that cannot be
+ * bound stops the start).
+ */
+int	notify_start(struct event_base *, const struct conf *, notify_cb *cb,
+	    char *err, size_t errlen);
+/* notify.trusted and the rate from a reloaded configuration. */
+void	notify_set_conf(const struct conf *);
+void	notify_stop(void);
+/* NOTIFYs answered, and dropped over the per-source rate, since start. */
+void	notify_counters(uint64_t *answered, uint64_t *dropped);
+
+#endif

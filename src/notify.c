@@ -1,0 +1,299 @@
+/*
+ * notify: NOTIFY (RFC 1996) over UDP on the notify.listen addresses.  Each
+ * datagram is rate-limited per source address (a token bucket in a fixed
+ * table, so a flood from one source cannot starve the others nor grow
+ * memory), validated (a query, opcode NOTIFY, one question for a SOA in
+ * class IN), handed to the loop, and answered with the same ID, QR and AA.
+ * The SOA a NOTIFY may carry is only a hint.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <event2/event.h>
+#include <ldns/ldns.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "master.h"
+#include "notify.h"
+#include "util.h"
+#include "zone.h"
+
+#define LISTEN_MAX	16
+#define TRUSTED_MAX	64
+#define RL_SLOTS	4096		/* sources tracked; a collision resets the slot */
+#define READS_PER_EVENT	64		/* then let the loop run other events */
+#define DROPLOG_MS	60000
+
+struct rl_slot {
+	struct master_addr	 addr;
+	double			 tokens;
+	int64_t			 at;
+};
+
+static struct {
+	int		 fd;
+	struct event	*ev;
+} lis[LISTEN_MAX];
+static int			 nlis;
+static struct master_addr	 trusted[TRUSTED_MAX];
+static int			 ntrusted;
+static int			 rate, trusted_rate;
+static struct rl_slot		*rl;
+static notify_cb		*notify_fn;
+static uint64_t			 answered, dropped;
+static int64_t			 drop_log;
+
+static const uint8_t *
+addr_bytes(const struct sockaddr *sa, size_t *n)
+{
+	if (sa->sa_family == AF_INET6) {
+		*n = 16;
+		return ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	}
+	*n = 4;
+	return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+}
+
+/* One more NOTIFY from sa within notify.per-source-rate (burst: one second's worth)? */
+static bool
+rate_ok(const struct sockaddr *sa, socklen_t len, int limit)
+{
+	size_t		 n;
+	const uint8_t	*b = addr_bytes(sa, &n);
+	uint32_t	 h = 2166136261u;
+	struct rl_slot	*s;
+	int64_t		 now = util_now_ms();
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	s = &rl[h % RL_SLOTS];
+	if (!master_host_eq(&s->addr, sa, len)) {
+		memcpy(&s->addr.ss, sa, len);
+		s->addr.len = len;
+		s->tokens = limit;
+		s->at = now;
+	}
+	s->tokens += (double)(now - s->at) * limit / 1000.0;
+	if (s->tokens > limit)
+		s->tokens = limit;
+	s->at = now;
+	if (s->tokens < 1)
+		return false;
+	s->tokens -= 1;
+	return true;
+}
+
+static bool
+is_trusted(const struct sockaddr *sa, socklen_t len)
+{
+	for (int i = 0; i < ntrusted; i++)
+		if (master_host_eq(&trusted[i], sa, len))
+			return true;
+	return false;
+}
+
+static void
+send_reply(int fd, ldns_pkt *p, const struct sockaddr *to, socklen_t tolen)
+{
+	uint8_t	*w = NULL;
+	size_t	 n;
+
+	if (ldns_pkt2wire(&w, p, &n) == LDNS_STATUS_OK)
+		(void)sendto(fd, w, n, 0, to, tolen);
+	free(w);
+}
+
+/* Header-only answer to a message we do not take apart. */
+static void
+reply_header(int fd, const uint8_t *q, ldns_pkt_rcode rc, const struct sockaddr *to,
+    socklen_t tolen)
+{
+	uint8_t	 h[12];
+
+	memcpy(h, q, 2);
+	h[2] = (uint8_t)(0x80 | (q[2] & 0x78));	/* QR, the opcode asked */
+	h[3] = (uint8_t)rc;
+	memset(h + 4, 0, 8);
+	(void)sendto(fd, h, sizeof(h), 0, to, tolen);
+}
+
+static void
+handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, socklen_t flen)
+{
+	ldns_pkt		*q = NULL, *r;
+	ldns_rr			*qr;
+	char			*name, who[80];
+	struct master_addr	 fa;
+	bool			 has_serial = false;
+	uint32_t		 serial = 0;
+	enum notify_verdict	 v;
+	bool			 trusted_src;
+	int			 limit;
+
+	if (n < 12 || (buf[2] & 0x80))
+		return;				/* a runt or a response: no answer */
+	trusted_src = is_trusted(from, flen);
+	limit = trusted_src ? trusted_rate : rate;
+	if (!rate_ok(from, flen, limit)) {
+		int64_t now = util_now_ms();
+		dropped++;
+		if (now - drop_log >= DROPLOG_MS) {
+			memcpy(&fa.ss, from, flen);
+			fa.len = flen;
+			master_fmt(&fa, who, sizeof(who));
+			log_warnx("notify: over %d a second from %s: dropping (%" PRIu64
+			    " dropped in all)", limit, who, dropped);
+			drop_log = now;
+		}
+		return;
+	}
+	if (((buf[2] >> 3) & 0x0f) != LDNS_PACKET_NOTIFY) {
+		reply_header(fd, buf, LDNS_RCODE_NOTIMPL, from, flen);
+		return;
+	}
+	if (ldns_wire2pkt(&q, buf, n) != LDNS_STATUS_OK) {
+		reply_header(fd, buf, LDNS_RCODE_FORMERR, from, flen);
+		return;
+	}
+	if (ldns_pkt_qdcount(q) != 1 ||
+	    (qr = ldns_rr_list_rr(ldns_pkt_question(q), 0)) == NULL ||
+	    ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA ||
+	    ldns_rr_get_class(qr) != LDNS_RR_CLASS_IN) {
+		reply_header(fd, buf, LDNS_RCODE_FORMERR, from, flen);
+		ldns_pkt_free(q);
+		return;
+	}
+	for (size_t i = 0; i < ldns_pkt_ancount(q); i++) {
+		ldns_rr *a = ldns_rr_list_rr(ldns_pkt_answer(q), i);
+		if (ldns_rr_get_type(a) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(a) == 7 &&
+		    ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(qr)) == 0) {
+			serial = ldns_rdf2native_int32(ldns_rr_rdf(a, 2));
+			has_serial = true;
+		}
+	}
+	if ((name = ldns_rdf2str(ldns_rr_owner(qr))) == NULL) {
+		ldns_pkt_free(q);
+		return;
+	}
+	zone_name_canon(name);
+	v = notify_fn(name, from, flen, trusted_src, has_serial, serial);
+	free(name);
+	r = ldns_pkt_new();
+	ldns_pkt_set_id(r, ldns_pkt_id(q));
+	ldns_pkt_set_qr(r, true);
+	ldns_pkt_set_aa(r, v == NOTIFY_ACCEPT);
+	ldns_pkt_set_opcode(r, LDNS_PACKET_NOTIFY);
+	ldns_pkt_set_rcode(r, v == NOTIFY_ACCEPT ? LDNS_RCODE_NOERROR : LDNS_RCODE_REFUSED);
+	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(qr));
+	send_reply(fd, r, from, flen);
+	answered++;
+	ldns_pkt_free(r);
+	ldns_pkt_free(q);
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	uint8_t			 buf[4096];
+	struct sockaddr_storage	 from;
+	socklen_t		 flen;
+	ssize_t			 n;
+
+	(void)what;
+	(void)arg;
+	for (int i = 0; i < READS_PER_EVENT; i++) {
+		flen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		if (n == -1)
+			return;		/* EAGAIN: drained */
+		handle(fd, buf, (size_t)n, (struct sockaddr *)&from, flen);
+	}
+}
+
+void
+notify_set_conf(const struct conf *c)
+{
+	char	 err[160];
+
+	rate = c->notify_rate;
+	trusted_rate = c->notify_trusted_rate;
+	ntrusted = 0;
+	for (int i = 0; i < c->n_notify_trusted && ntrusted < TRUSTED_MAX; i++)
+		if (master_parse(c->notify_trusted[i], &trusted[ntrusted], 1, err,
+		    sizeof(err)) == 1)
+			ntrusted++;
+}
+
+int
+notify_start(struct event_base *base, const struct conf *c, notify_cb *cb, char *err,
+    size_t errlen)
+{
+	notify_fn = cb;
+	notify_set_conf(c);
+	if (c->n_notify_listen > LISTEN_MAX) {
+		snprintf(err, errlen, "notify.listen: more than %d addresses", LISTEN_MAX);
+		return -1;
+	}
+	if (c->n_notify_listen > 0 && rl == NULL)
+		rl = xcalloc(RL_SLOTS, sizeof(*rl));
+	for (int i = 0; i < c->n_notify_listen; i++) {
+		struct master_addr	 ma;
+		char			 e[160];
+		int			 fd, one = 1;
+
+		if (master_parse(c->notify_listen[i], &ma, 1, e, sizeof(e)) != 1) {
+			snprintf(err, errlen, "notify.listen '%s': %s", c->notify_listen[i], e);
+			return -1;
+		}
+		fd = socket(ma.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			snprintf(err, errlen, "notify.listen '%s': socket: %s",
+			    c->notify_listen[i], strerror(errno));
+			return -1;
+		}
+		if (ma.ss.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&ma.ss, ma.len) == -1) {
+			snprintf(err, errlen, "notify.listen '%s': bind: %s",
+			    c->notify_listen[i], strerror(errno));
+			close(fd);
+			return -1;
+		}
+		lis[nlis].fd = fd;
+		lis[nlis].ev = event_new(base, fd, EV_READ | EV_PERSIST, on_read, NULL);
+		if (lis[nlis].ev == NULL || event_add(lis[nlis].ev, NULL) == -1) {
+			snprintf(err, errlen, "notify.listen '%s': event_add failed",
+			    c->notify_listen[i]);
+			close(fd);
+			return -1;
+		}
+		nlis++;
+		log_info("notify: listening on %s", c->notify_listen[i]);
+	}
+	return 0;
+}
+
+void
+notify_stop(void)
+{
+	for (int i = 0; i < nlis; i++) {
+		event_free(lis[i].ev);
+		close(lis[i].fd);
+	}
+	nlis = 0;
+	free(rl);
+	rl = NULL;
+}
+
+void
+notify_counters(uint64_t *a, uint64_t *d)
+{
+	*a = answered;
+	*d = dropped;
+}

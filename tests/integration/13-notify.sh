@@ -1,0 +1,136 @@
+#!/bin/bash
+# NOTIFY: NSD notifies pdns_server (secondary=no, forward-notify at us), pdns
+# relays (NSD sends from its own address, as pdns requires of a master), the
+# change is in MySQL and served by pdns within 2 s.  Also:
+# NOTIFY straight from a master, one whose serial we have, repeats while a
+# check runs, a stranger, an unknown zone, a flood, and a NOTIFY in the
+# middle of a sweep of 2,000 due zones.
+. tests/lib/env.sh
+set -u
+mkdir -p "$T/z"
+zones="n1.test n2.test n3.test n4.test n5.test"
+sweep=$(for i in $(seq 1 2000); do echo "s$i.test"; done)
+for z in $zones $sweep; do make_zone "$T/z/$z.zone" "$z" 1; done
+NSD_PATTERN="notify: 127.0.2.1@5301 NOKEY
+	outgoing-interface: 127.0.1.1" nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
+db_create t13
+add_slaves t13 127.0.1.1:5300 $zones $sweep
+PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
+write_conf t13 "notify {
+    listen = {\"127.0.0.1:5353\"}
+    trusted = {\"127.0.0.1\"}
+    per-source-rate = 50
+    trusted-rate = 5000
+}
+soa {
+    queries-per-second = 100
+    timeout = 500
+    tries = 2
+}
+master {
+    queries-per-second = 100
+}
+timers {
+    min-refresh = 3600
+}"
+run_once
+check "setup: $(echo $zones $sweep | wc -w) zones loaded" eq "$(sql t13 "SELECT COUNT(*) FROM records WHERE type='SOA'")" "2005"
+: > "$DLOG"
+daemon_start
+check "listener: logged" wait_for 10 grep -q "notify: listening on 127.0.0.1:5353" "$DLOG"
+sleep 1
+
+# change MS ZONE SERIAL: change the zone on the master, reload NSD (which
+# notifies pdns), and return how long until the serial is in MySQL.
+change() {
+	local z=$1 s=$2 t0
+	make_zone "$T/z/$z.zone" "$z" "$s" "v$s IN A 192.0.2.$s"
+	t0=$(date +%s%N)
+	kill -HUP "$NSD_PID_a"
+	wait_for 10 sql_is t13 "SELECT COUNT(*) FROM records WHERE name='v$s.$z'" 1 || return 1
+	echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+# Master -> pdns (forward-notify) -> us.
+ms=$(change n1.test 2)
+echo "# n1.test: change to MySQL through pdns's forward-notify in ${ms:-?} ms"
+check "via pdns forward-notify: the change is in MySQL within 2 s (${ms:-never} ms)" [ -n "$ms" ] && [ "$ms" -lt 2000 ]
+check "via pdns forward-notify: logged as a trusted NOTIFY" \
+    grep -q "zone n1.test: NOTIFY from 127.0.0.1:[0-9]* (trusted); checking now" "$DLOG"
+check "via pdns forward-notify: pdns serves the new serial" \
+    eq "$(dig +short +norec -p 5301 @127.0.2.1 n1.test SOA | awk '{print $3}')" "2"
+
+# Straight from the master's address (any port): answered NOERROR, AA, NOTIFY.
+make_zone "$T/z/n2.test.zone" n2.test 2 "v2 IN A 192.0.2.2"
+kill -HUP "$NSD_PID_a"; sleep 0.5
+rc=$(notify_send 127.0.1.1 127.0.0.1 5353 n2.test)
+check "from the master: answered NOERROR with AA and opcode NOTIFY ($rc)" eq "$rc" "NOERROR aa notify"
+check "from the master: the change follows within 2 s" \
+    wait_for 2 sql_is t13 "SELECT COUNT(*) FROM records WHERE name='v2.n2.test'" 1
+
+# A NOTIFY with the serial we have: no check, no transfer.
+: > "$DLOG"
+rc=$(notify_send 127.0.1.1 127.0.0.1 5353 n3.test 1)
+sleep 0.5
+check "serial we have: answered ($rc)" eq "$rc" "NOERROR aa notify"
+check "serial we have: nothing to do, no query" \
+    bash -c "grep -q 'zone n3.test: NOTIFY from 127.0.1.1:[0-9]* with serial 1, ours 1: nothing to do' '$DLOG' &&
+        ! grep -q 'zone n3.test: ready -> querying' '$DLOG'"
+
+# Twenty NOTIFYs at once for one change: one transfer.
+make_zone "$T/z/n4.test.zone" n4.test 2 "v2 IN A 192.0.2.2"
+kill -HUP "$NSD_PID_a"; sleep 0.5
+: > "$DLOG"
+notify_send 127.0.1.1 127.0.0.1 5353 n4.test "" 20 >/dev/null
+check "repeats: the change arrives" wait_for 3 sql_is t13 "SELECT COUNT(*) FROM records WHERE name='v2.n4.test'" 1
+sleep 0.5
+check "repeats: 20 NOTIFYs, one transfer" eq "$(grep -c 'zone n4.test: serial 1 -> 2' "$DLOG")" "1"
+nq=$(grep -c 'zone n4.test: .*-> querying' "$DLOG")
+check "repeats: those that came while it was checked were coalesced ($nq checks for 20)" [ "$nq" -le 5 ]
+
+# A stranger and an unknown zone: REFUSED, logged, nothing else happens.
+all_rows t13 > "$T/before.rows"
+: > "$DLOG"
+rc=$(notify_send 127.0.5.5 127.0.0.1 5353 n5.test)
+check "stranger: REFUSED ($rc)" eq "$rc" "REFUSED notify"
+rc=$(notify_send 127.0.1.1 127.0.0.1 5353 nosuch.test)
+check "unknown zone: REFUSED ($rc)" eq "$rc" "REFUSED notify"
+sleep 0.5
+check "stranger and unknown zone: logged" bash -c "grep -q 'notify for n5.test from 127.0.5.5:[0-9]* refused: not one of its masters' '$DLOG' &&
+    grep -q 'notify for nosuch.test from 127.0.1.1:[0-9]* refused: not a SLAVE zone here' '$DLOG'"
+all_rows t13 > "$T/after.rows"
+check "stranger: nothing checked or written" \
+    bash -c "cmp -s '$T/before.rows' '$T/after.rows' && ! grep -q 'zone n5.test: .*-> querying' '$DLOG'"
+rc=$(dig +opcode=query +norec +time=1 +tries=1 -p 5353 @127.0.0.1 n5.test SOA | sed -n 's/.*status: \([A-Z]*\).*/\1/p')
+check "a query, not a NOTIFY: NOTIMP ($rc)" eq "$rc" "NOTIMP"
+
+# A flood from one source is cut to its rate; pdns's NOTIFYs still get through
+# (n5 changes with n1: NSD's reload announces both through pdns).
+make_zone "$T/z/n5.test.zone" n5.test 2 "v2 IN A 192.0.2.2"
+: > "$DLOG"
+notify_send 127.0.1.1 127.0.0.1 5353 n5.test "" 3000 >/dev/null &
+flood=$!
+ms=$(change n1.test 3)
+wait $flood
+check "flood: pdns's relayed NOTIFY during it is still served within 2 s (${ms:-never} ms)" [ -n "$ms" ] && [ "$ms" -lt 2000 ]
+check "flood: cut to the per-source rate, logged once" \
+    eq "$(grep -c 'warning: notify: over 50 a second from 127.0.1.1:[0-9]*: dropping' "$DLOG")" "1"
+nq=$(grep -c 'zone n5.test: .*-> querying' "$DLOG")
+check "flood: 3000 NOTIFYs cost $nq checks" [ "$nq" -le 60 ]
+check "flood: n5's change, relayed by pdns during the flood, is in" wait_for 3 sql_is t13 "SELECT COUNT(*) FROM records WHERE name='v2.n5.test'" 1
+
+# A sweep: all 2,000 zones due at 100 queries/s (20 s of work); a NOTIFY
+# in the middle goes ahead of it.
+daemon_stop
+sql t13 "UPDATE domains SET last_check = 0"
+: > "$DLOG"
+daemon_start
+sleep 3
+ms=$(change n2.test 3)
+done_when=$(grep -c "serial 1 unchanged" "$DLOG")
+echo "# NOTIFY during the sweep: ${ms:-?} ms; $done_when of 2000 sweep checks done by then"
+check "sweep: the NOTIFYed change is in within 2 s (${ms:-never} ms)" [ -n "$ms" ] && [ "$ms" -lt 2000 ]
+check "sweep: it did not wait for the sweep ($done_when of 2000 checked by then)" [ "$done_when" -lt 1500 ]
+daemon_stop
+check "SIGTERM: exit 0" [ $? -eq 0 ]
+finish
