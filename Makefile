@@ -125,3 +125,4 @@ bench:
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/axfr-floor
 	@tests/bench/bench.sh $(BENCH)
 	@tests/bench/memory.sh
+	@tests/bench/notify.sh
