@@ -22,7 +22,7 @@ DEPS_OK  := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ALL_CFLAGS := $(WARN) -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
-MODULES  := log util conf zone master soa xfr rr db dbthread chan notify refresh
+MODULES  := log util conf zone master tsig soa xfr rr db dbthread chan notify refresh
 OBJS     := $(MODULES:%=$(BUILD)/%.o)
 MAIN     := $(BUILD)/main.o
 BIN      := $(BUILD)/pdns-refresher
