@@ -27,6 +27,14 @@ struct db_domain {
 	char		*soa;		/* NULL when the zone has no SOA row */
 };
 
+/* A SLAVE domain's AXFR-MASTER-TSIG key (NULL algorithm: not in tsigkeys). */
+struct db_tsig {
+	uint32_t	 domain_id;
+	char		*keyname;
+	char		*algorithm;
+	char		*secret;
+};
+
 enum db_rc {
 	DB_OK = 0,
 	DB_ERR = -1,		/* failed; the transaction was rolled back */
@@ -57,6 +65,10 @@ int		 db_load_domains(struct db *, const char *only_name, uint32_t above_id,
 /* The highest domains.id (0 for none): one lookup at the end of the index. */
 int		 db_max_domain_id(struct db *, uint32_t *max, char *err, size_t errlen);
 void		 db_domains_free(struct db_domain *, size_t);
+/* Every domain's AXFR-MASTER-TSIG key with its tsigkeys row, by domain id. */
+int		 db_load_tsig(struct db *, struct db_tsig **out, size_t *n, char *err,
+		    size_t errlen);
+void		 db_tsig_free(struct db_tsig *, size_t);
 /*
  * A fingerprint of the SLAVE domain list (count, highest id, XOR of CRC32
  * over id, name and master): a re-read is skipped when it did not change.

@@ -22,6 +22,8 @@ struct dbreq {
 	bool			 partial;	/* out: only domains above max_id loaded */
 	struct db_domain	*domains;	/* result, owned by the request */
 	size_t			 ndomains;
+	struct db_tsig		*tsig;		/* the TSIG keys, loaded with domains */
+	size_t			 ntsig;
 	/* DBREQ_LAST_CHECK */
 	uint32_t		*ids;
 	int64_t			*times;

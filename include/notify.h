@@ -14,11 +14,16 @@ enum notify_verdict {
 	NOTIFY_ACCEPT,		/* NOERROR: the zone is checked now */
 	NOTIFY_UNKNOWN,		/* REFUSED: not a SLAVE zone of ours */
 	NOTIFY_STRANGER,	/* REFUSED: not from a master of the zone nor trusted */
+	NOTIFY_BADTSIG,		/* NOTAUTH: signed, but not with the zone's key */
 };
 
-/* A parsed, rate-checked NOTIFY: zone in lowercase presentation, no dot. */
+/*
+ * A parsed, rate-checked NOTIFY: zone in lowercase presentation, no dot;
+ * msg is the datagram, for the signature when is_signed.
+ */
 typedef enum notify_verdict notify_cb(const char *zone, const struct sockaddr *from,
-    socklen_t fromlen, bool trusted, bool has_serial, uint32_t serial);
+    socklen_t fromlen, bool trusted, bool has_serial, uint32_t serial,
+    const uint8_t *msg, size_t len, bool is_signed);
 
 /*
  * Bind every notify.listen address (UDP) and take NOTIFYs with cb.

@@ -47,6 +47,7 @@ struct tsig_verify {
 	bool			 last_signed;
 };
 
+/* reqmac NULL: verifying a signed request (a NOTIFY) rather than an answer. */
 void	tsig_verify_init(struct tsig_verify *, const struct tsig_key *,
 	    const uint8_t *reqmac, size_t reqmaclen);
 /*

@@ -10,6 +10,7 @@
 #include "chan.h"
 #include "db.h"
 #include "master.h"
+#include "tsig.h"
 #include "rr.h"
 
 struct xfr_limits {
@@ -47,6 +48,8 @@ struct xfr_job {
 	uint32_t		 old_serial;
 	struct xfr_limits	 lim;
 	bool			 dnssec;	/* gmysql-dnssec semantics */
+	bool			 tsig;		/* sign with key, verify the answer */
+	struct tsig_key		 key;
 	void			*arg;		/* the caller's, untouched */
 	/* out */
 	enum xfr_status		 status;

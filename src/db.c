@@ -24,6 +24,9 @@
 #define INS_MAX		(1 << (INS_LEVELS - 1))
 #define INS_COLS	8
 #define TX_TRIES	5
+/* tsigkeys.name as pdns writes it, with or without the trailing dot */
+#define TSIG_JOIN	"(tk.name = dm.content OR CONCAT(tk.name, '.') = dm.content " \
+			"OR tk.name = CONCAT(dm.content, '.'))"
 #define DB_WAIT_MS	600000		/* a finished group waits this long for the database */
 #define DB_WAIT_STEP_MS	5000		/* longest pause between its tries */
 
@@ -365,9 +368,14 @@ int
 db_domains_signature(struct db *db, char *sig, size_t siglen, uint32_t *max_id,
     char *err, size_t errlen)
 {
+	/* The TSIG keys are part of it: a key added or changed reloads the list. */
 	static const char q[] = "SELECT COUNT(*), IFNULL(MAX(id), 0), "
 	    "IFNULL(BIT_XOR(CRC32(CONCAT_WS(',', id, name, IFNULL(master, '')))), 0), "
-	    "(SELECT IFNULL(MAX(id), 0) FROM domains) "
+	    "(SELECT IFNULL(MAX(id), 0) FROM domains), "
+	    "(SELECT CONCAT(COUNT(*), ':', IFNULL(BIT_XOR(CRC32(CONCAT_WS(',', dm.domain_id, "
+	    "dm.content, IFNULL(tk.algorithm, ''), IFNULL(tk.secret, '')))), 0)) "
+	    "FROM domainmetadata dm LEFT JOIN tsigkeys tk ON " TSIG_JOIN
+	    " WHERE dm.kind = 'AXFR-MASTER-TSIG') "
 	    "FROM domains WHERE type = 'SLAVE'";
 	MYSQL_RES	*res = NULL;
 	MYSQL_ROW	 row;
@@ -379,10 +387,54 @@ db_domains_signature(struct db *db, char *sig, size_t siglen, uint32_t *max_id,
 		snprintf(err, errlen, "domain list signature: no row");
 		return -1;
 	}
-	snprintf(sig, siglen, "%s/%s/%s", row[0], row[1] ? row[1] : "", row[2] ? row[2] : "");
+	snprintf(sig, siglen, "%s/%s/%s/%s", row[0], row[1] ? row[1] : "", row[2] ? row[2] : "",
+	    row[4] ? row[4] : "");
 	*max_id = row[3] ? (uint32_t)strtoul(row[3], NULL, 10) : 0;
 	mysql_free_result(res);
 	return 0;
+}
+
+int
+db_load_tsig(struct db *db, struct db_tsig **out, size_t *n, char *err, size_t errlen)
+{
+	static const char q[] = "SELECT dm.domain_id, dm.content, tk.algorithm, tk.secret "
+	    "FROM domainmetadata dm LEFT JOIN tsigkeys tk ON " TSIG_JOIN
+	    " WHERE dm.kind = 'AXFR-MASTER-TSIG' ORDER BY dm.domain_id, dm.id";
+	MYSQL_RES	*res = NULL;
+	MYSQL_ROW	 row;
+	size_t		 cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (query_retry(db, q, QRES_STORE, &res, "loading TSIG keys", err, errlen) == -1)
+		return -1;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		uint32_t id = row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
+		if (*n > 0 && (*out)[*n - 1].domain_id == id)
+			continue;		/* the first one counts, as in pdns */
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		(*out)[*n].domain_id = id;
+		(*out)[*n].keyname = xstrdup(row[1] ? row[1] : "");
+		(*out)[*n].algorithm = row[2] ? xstrdup(row[2]) : NULL;
+		(*out)[*n].secret = row[3] ? xstrdup(row[3]) : NULL;
+		(*n)++;
+	}
+	mysql_free_result(res);
+	return 0;
+}
+
+void
+db_tsig_free(struct db_tsig *t, size_t n)
+{
+	for (size_t i = 0; i < n && t != NULL; i++) {
+		free(t[i].keyname);
+		free(t[i].algorithm);
+		free(t[i].secret);
+	}
+	free(t);
 }
 
 /* Prepare a statement once per connection. */

@@ -22,8 +22,19 @@ static struct db_params	 dbp;
  * frequent check looks up the highest id and loads only domains above the
  * one we know (added since), so an idle daemon never scans the table.
  */
+static void	load_domains(struct db *, struct dbreq *);
+
+/* Domains, then (when some were loaded) the TSIG keys that go with them. */
 static void
 load(struct db *db, struct dbreq *r)
+{
+	load_domains(db, r);
+	if (r->rc == 0 && !r->unchanged)
+		r->rc = db_load_tsig(db, &r->tsig, &r->ntsig, r->err, sizeof(r->err));
+}
+
+static void
+load_domains(struct db *db, struct dbreq *r)
 {
 	char	 sig[sizeof(r->sig)];
 	uint32_t max;
@@ -133,6 +144,7 @@ dbreq_free(struct dbreq *r)
 		return;
 	free(r->only_name);
 	db_domains_free(r->domains, r->ndomains);
+	db_tsig_free(r->tsig, r->ntsig);
 	free(r->ids);
 	free(r->times);
 	free(r);

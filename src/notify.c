@@ -182,14 +182,16 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 		return;
 	}
 	zone_name_canon(name);
-	v = notify_fn(name, from, flen, trusted_src, has_serial, serial);
+	v = notify_fn(name, from, flen, trusted_src, has_serial, serial, buf, n,
+	    ldns_pkt_tsig(q) != NULL);
 	free(name);
 	r = ldns_pkt_new();
 	ldns_pkt_set_id(r, ldns_pkt_id(q));
 	ldns_pkt_set_qr(r, true);
 	ldns_pkt_set_aa(r, v == NOTIFY_ACCEPT);
 	ldns_pkt_set_opcode(r, LDNS_PACKET_NOTIFY);
-	ldns_pkt_set_rcode(r, v == NOTIFY_ACCEPT ? LDNS_RCODE_NOERROR : LDNS_RCODE_REFUSED);
+	ldns_pkt_set_rcode(r, v == NOTIFY_ACCEPT ? LDNS_RCODE_NOERROR :
+	    v == NOTIFY_BADTSIG ? LDNS_RCODE_NOTAUTH : LDNS_RCODE_REFUSED);
 	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(qr));
 	send_reply(fd, r, from, flen);
 	answered++;

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "refresh.h"
 #include "soa.h"
+#include "tsig.h"
 #include "util.h"
 #include "xfr.h"
 #include "zone.h"
@@ -514,6 +515,66 @@ on_soa(void *arg, const struct soa_result *res)
 	zone_ok(z);
 }
 
+/*
+ * TSIG keys by domain id, for the domains that have AXFR-MASTER-TSIG: few,
+ * so a sorted array.  A key that cannot be used (not in tsigkeys, an
+ * algorithm we do not have, a secret that is not base64) makes the zone's
+ * checks fail with that reason: unsigned, the master would refuse anyway.
+ */
+struct tsig_entry {
+	uint32_t	 id;
+	bool		 bad;
+	char		 err[160];
+	struct tsig_key	 key;
+};
+static struct tsig_entry	*tsig_tab;
+static size_t			 tsig_n;
+
+static int
+tsig_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct tsig_entry *)a)->id, y = ((const struct tsig_entry *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static const struct tsig_entry *
+tsig_find(uint32_t id)
+{
+	struct tsig_entry	 k = { .id = id };
+
+	return tsig_n == 0 ? NULL : bsearch(&k, tsig_tab, tsig_n, sizeof(*tsig_tab), tsig_cmp);
+}
+
+static void
+tsig_update(const struct db_tsig *t, size_t n, bool full)
+{
+	if (full)
+		tsig_n = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tsig_entry	*e = (struct tsig_entry *)(uintptr_t)tsig_find(t[i].domain_id);
+		struct zone		*z = zone_by_id(t[i].domain_id);
+
+		if (e == NULL) {
+			tsig_tab = xreallocarray(tsig_tab, tsig_n + 1, sizeof(*tsig_tab));
+			e = &tsig_tab[tsig_n++];
+		}
+		memset(e, 0, sizeof(*e));
+		e->id = t[i].domain_id;
+		if (t[i].algorithm == NULL) {
+			e->bad = true;
+			snprintf(e->err, sizeof(e->err), "TSIG key '%.60s' (AXFR-MASTER-TSIG) is "
+			    "not in tsigkeys", t[i].keyname);
+		} else if (tsig_key_init(&e->key, t[i].keyname, t[i].algorithm, t[i].secret,
+		    e->err, sizeof(e->err)) == -1)
+			e->bad = true;
+		if (e->bad && z != NULL)
+			log_warnx("zone %s: %s; its checks fail until that is fixed", z->name,
+			    e->err);
+		qsort(tsig_tab, tsig_n, sizeof(*tsig_tab), tsig_cmp);
+	}
+}
+
 /* Errors that are about this host, not about the master. */
 static bool
 errno_local(int e)
@@ -532,12 +593,20 @@ start_query(struct zone *z, struct master *m)
 	const struct conf	*c = S.conf;
 	struct soa_result	 res;
 	int64_t			 now;
+	const struct tsig_entry	*te = tsig_find(z->id);
 
 	set_state(z, ZONE_QUERYING);
 	m->soa_inflight++;
 	S.soa_inflight++;
+	if (te != NULL && te->bad) {
+		memset(&res, 0, sizeof(res));
+		res.status = SOA_BAD;
+		util_strlcpy(res.err, te->err, sizeof(res.err));
+		on_soa(z, &res);
+		return true;
+	}
 	z->sq = soa_query_start(S.base, z->name, &m->addr, c->soa_timeout_ms,
-	    c->soa_tries, on_soa, z);
+	    c->soa_tries, te != NULL ? &te->key : NULL, on_soa, z);
 	if (z->sq != NULL)
 		return true;
 	if (errno_local(errno)) {
@@ -628,7 +697,8 @@ notify_check(struct zone *z)
 
 enum notify_verdict
 refresh_notify(const char *name, const struct sockaddr *from, socklen_t flen,
-    bool trusted, bool has_serial, uint32_t serial)
+    bool trusted, bool has_serial, uint32_t serial, const uint8_t *msg, size_t len,
+    bool is_signed)
 {
 	struct zone		*z = zone_by_name(name);
 	struct master_addr	 fa;
@@ -643,6 +713,26 @@ refresh_notify(const char *name, const struct sockaddr *from, socklen_t flen,
 		for (int i = 0; i < z->nmasters && idx == -1; i++)
 			if (master_host_eq(&z->masters[i]->addr, from, flen))
 				idx = i;
+	if (z != NULL && is_signed) {
+		/* Signed: it must verify with the zone's key; then it counts
+		 * from any address, since only the key's holders can sign. */
+		const struct tsig_entry	*te = tsig_find(z->id);
+		struct tsig_verify	 tv;
+		char			 e[200] = "the zone has no TSIG key";
+
+		if (te != NULL && !te->bad)
+			tsig_verify_init(&tv, &te->key, NULL, 0);
+		if (te == NULL || te->bad || tsig_verify_msg(&tv, msg, len, e, sizeof(e)) == -1) {
+			S.notify_refused++;
+			if (now - S.notify_log >= ERRLOG_WINDOW_MS) {
+				log_warnx("notify for %s from %s refused: %s", name, who, e);
+				S.notify_log = now;
+			} else
+				log_debug("notify for %s from %s refused: %s", name, who, e);
+			return NOTIFY_BADTSIG;
+		}
+		trusted = true;
+	}
 	if (z == NULL || (idx == -1 && !trusted)) {
 		S.notify_refused++;
 		if (now - S.notify_log >= ERRLOG_WINDOW_MS) {
@@ -677,7 +767,7 @@ refresh_notify(const char *name, const struct sockaddr *from, socklen_t flen,
 			master_up(z->masters[idx]);	/* it just spoke to us */
 	}
 	log_info("zone %s: NOTIFY from %s%s; checking now", z->name, who,
-	    trusted && idx == -1 ? " (trusted)" : "");
+	    is_signed ? " (signed)" : trusted && idx == -1 ? " (trusted)" : "");
 	notify_check(z);
 	return NOTIFY_ACCEPT;
 }
@@ -759,6 +849,13 @@ start_xfr(struct zone *z, struct master *m)
 	job->lim.max_records = c->xfr_max_records;
 	job->lim.max_bytes = c->xfr_max_bytes;
 	job->dnssec = c->dnssec != 0;
+	{
+		const struct tsig_entry *te = tsig_find(z->id);
+		if (te != NULL && !te->bad) {
+			job->tsig = true;
+			job->key = te->key;
+		}
+	}
 	job->arg = z;
 	set_state(z, ZONE_TRANSFERRING);
 	m->xfr_inflight++;
@@ -1145,8 +1242,10 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 					log_err("zone %s is not a SLAVE domain", S.only_zone);
 					S.once_failed++;
 				}
-				if (!S.stopping)
+				if (!S.stopping) {
 					merge_domains(r->domains, r->ndomains, r->partial);
+					tsig_update(r->tsig, r->ntsig, !r->partial);
+				}
 				/* the list was built in the db thread's malloc arena:
 				 * give those pages back, not keep them for the next load */
 				dbreq_free(r);

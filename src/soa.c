@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "soa.h"
+#include "tsig.h"
 #include "util.h"
 
 #define DNS_HDR		12
@@ -30,8 +31,11 @@ struct soa_query {
 	uint16_t		 id;
 	int			 attempt, tries, timeout_ms;
 	int64_t			 started;
-	uint8_t			 q[300];
-	size_t			 qlen;
+	uint8_t			 q[1024];
+	size_t			 qlen, qbase;	/* with and without the TSIG */
+	struct tsig_key		*key;		/* NULL: unsigned */
+	uint8_t			 mac[TSIG_MAC_MAX];
+	size_t			 maclen;
 	/* TCP fallback */
 	bool			 tcp, connected;
 	uint8_t			*tbuf;
@@ -215,6 +219,7 @@ query_free(struct soa_query *sq)
 	query_close(sq);
 	free(sq->tbuf);
 	free(sq->zname);
+	free(sq->key);
 	free(sq);
 }
 
@@ -266,12 +271,33 @@ query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
 	return 0;
 }
 
+/* A fresh random ID, and a fresh signature over it when the zone has a key. */
 static int
-udp_attempt(struct soa_query *sq)
+new_id(struct soa_query *sq)
 {
+	int	 n;
+
 	sq->id = (uint16_t)arc4random_uniform(65536);
 	sq->q[0] = (uint8_t)(sq->id >> 8);
 	sq->q[1] = (uint8_t)sq->id;
+	sq->qlen = sq->qbase;
+	if (sq->key == NULL)
+		return 0;
+	sq->q[10] = sq->q[11] = 0;
+	if ((n = tsig_sign(sq->key, sq->q, sq->qbase, sizeof(sq->q), sq->mac,
+	    &sq->maclen)) == -1)
+		return -1;
+	sq->qlen = (size_t)n;
+	return 0;
+}
+
+static int
+udp_attempt(struct soa_query *sq)
+{
+	if (new_id(sq) == -1) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	if (query_socket(sq, SOCK_DGRAM, EV_READ | EV_PERSIST, sq->timeout_ms) == -1)
 		return -1;
 	/*
@@ -308,9 +334,10 @@ tcp_start(struct soa_query *sq)
 	sq->tgot = 0;
 	sq->tneed = 2;
 	sq->tbuf = xmalloc(2 + TCP_MAX);
-	sq->id = (uint16_t)arc4random_uniform(65536);
-	sq->q[0] = (uint8_t)(sq->id >> 8);
-	sq->q[1] = (uint8_t)sq->id;
+	if (new_id(sq) == -1) {
+		query_fail(sq, SOA_BAD, "TSIG: cannot sign the query");
+		return;
+	}
 	if (query_socket(sq, SOCK_STREAM, EV_WRITE, sq->timeout_ms * 2) == -1)
 		query_fail(sq, SOA_NETERR, "tcp connect: %s", strerror(errno));
 }
@@ -322,6 +349,17 @@ handle_reply(struct soa_query *sq, const uint8_t *buf, size_t n)
 	enum soa_status		 st;
 
 	st = soa_check_reply(buf, n, sq->id, sq->zone, sq->zlen, &res);
+	if (sq->key != NULL && st != SOA_IGNORE) {
+		/* Our ID from the master we asked: it must be signed with our key. */
+		struct tsig_verify	 tv;
+		char			 e[200];
+
+		tsig_verify_init(&tv, sq->key, sq->mac, sq->maclen);
+		if (tsig_verify_msg(&tv, buf, n, e, sizeof(e)) == -1) {
+			query_fail(sq, SOA_BAD, "%s", e);
+			return;
+		}
+	}
 	switch (st) {
 	case SOA_OK:
 		res.status = SOA_OK;
@@ -378,7 +416,7 @@ tcp_io(struct soa_query *sq, short what)
 	if (!sq->connected && (what & EV_WRITE)) {
 		int	 err = 0;
 		socklen_t len = sizeof(err);
-		uint8_t	 msg[2 + sizeof(sq->q)];
+		uint8_t	 msg[2 + sizeof(((struct soa_query *)0)->q)];
 
 		getsockopt(sq->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 		if (err != 0) {
@@ -443,7 +481,8 @@ soa_event(evutil_socket_t fd, short what, void *arg)
 
 struct soa_query *
 soa_query_start(struct event_base *base, const char *zone,
-    const struct master_addr *ma, int timeout_ms, int tries, soa_cb *cb, void *arg)
+    const struct master_addr *ma, int timeout_ms, int tries, const struct tsig_key *key,
+    soa_cb *cb, void *arg)
 {
 	struct soa_query	*sq = xcalloc(1, sizeof(*sq));
 	int			 n;
@@ -457,13 +496,17 @@ soa_query_start(struct event_base *base, const char *zone,
 	sq->arg = arg;
 	sq->zname = xstrdup(zone);
 	sq->started = util_now_ms();
+	if (key != NULL) {
+		sq->key = xmalloc(sizeof(*sq->key));
+		*sq->key = *key;
+	}
 	if ((n = soa_name_wire(zone, sq->zone, sizeof(sq->zone))) == -1 ||
 	    (sq->zlen = (size_t)n,
 	    n = soa_make_query(zone, LDNS_RR_TYPE_SOA, 0, sq->q, sizeof(sq->q))) == -1) {
 		query_free(sq);
 		return NULL;
 	}
-	sq->qlen = (size_t)n;
+	sq->qlen = sq->qbase = (size_t)n;
 	if (udp_attempt(sq) == -1) {
 		int e = errno;
 		query_free(sq);

@@ -414,9 +414,11 @@ tsig_verify_init(struct tsig_verify *tv, const struct tsig_key *k, const uint8_t
 
 	memset(tv, 0, sizeof(*tv));
 	tv->key = k;
+	hmac_init(m, k);
+	if (reqmac == NULL)		/* verifying a request (a NOTIFY): no prior MAC */
+		return;
 	memcpy(tv->prev, reqmac, reqmaclen);
 	tv->prevlen = reqmaclen;
-	hmac_init(m, k);
 	put16(l, (unsigned)reqmaclen);
 	hmac_update(m, l, 2);
 	hmac_update(m, reqmac, reqmaclen);

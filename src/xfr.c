@@ -279,7 +279,10 @@ read_full(int fd, uint8_t *buf, size_t n, int64_t *idle_deadline, int idle_ms,
 int
 xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 {
-	uint8_t		 q[2 + 300], *msg = NULL;
+	uint8_t		 q[2 + 1024], *msg = NULL;
+	uint8_t		 mac[TSIG_MAC_MAX];
+	size_t		 maclen = 0;
+	struct tsig_verify tv;
 	struct axfr	 ax;
 	int64_t		 start = util_now_ms();
 	int64_t		 deadline = start + job->lim.total_ms;
@@ -293,6 +296,14 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	    axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
 		snprintf(err, errlen, "zone name does not convert");
 		return -1;
+	}
+	if (job->tsig) {
+		if ((n = tsig_sign(&job->key, q + 2, (size_t)n, sizeof(q) - 2, mac,
+		    &maclen)) == -1) {
+			snprintf(err, errlen, "TSIG: cannot sign the query");
+			return -1;
+		}
+		tsig_verify_init(&tv, &job->key, mac, maclen);
 	}
 	q[0] = (uint8_t)(n >> 8);
 	q[1] = (uint8_t)n;
@@ -348,9 +359,14 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 			rc = r;
 			goto out;
 		}
+		/* the signature first: a refusal of our key reads BADKEY, not NOTAUTH */
+		if (job->tsig && tsig_verify_msg(&tv, msg, mlen, err, errlen) == -1)
+			goto out;
 		if (axfr_feed(&ax, msg, mlen, err, errlen) == -1)
 			goto out;
 	}
+	if (job->tsig && tsig_verify_end(&tv, err, errlen) == -1)
+		goto out;
 	job->records = ax.records;
 	job->dropped = ax.dropped;
 	util_strlcpy(job->dropped_example, ax.dropped_example, sizeof(job->dropped_example));

@@ -29,13 +29,13 @@ timers {
     min-refresh = 3600
 }"
 "$BIN" -c "$T/refresher.conf" --once >/dev/null 2>&1
+"$BIN" -c "$T/refresher.conf" -f > "$T/d.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for 10 grep -q "notify: listening" "$T/d.log" || { echo "the daemon did not start"; exit 1; }
 PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start fwd nours 127.0.2.1:5301 serve || exit 1
 pdns_start sec npdns 127.0.2.2:5302 secondary || exit 1
 wait_for 120 sql_is npdns "SELECT COUNT(*) FROM records WHERE type='SOA'" "$N" ||
     { echo "pdns's secondary did not load the $N zones"; exit 1; }
-"$BIN" -c "$T/refresher.conf" -f > "$T/d.log" 2>&1 &
-PIDS="$PIDS $!"
-wait_for 10 grep -q "notify: listening" "$T/d.log" || { echo "the daemon did not start"; exit 1; }
 sleep 2
 
 # One mariadb client for the whole run: a query every 5 ms, printing the

@@ -15,7 +15,6 @@ NSD_PATTERN="notify: 127.0.2.1@5301 NOKEY
 	outgoing-interface: 127.0.1.1" nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
 db_create t13
 add_slaves t13 127.0.1.1:5300 $zones $sweep
-PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
 write_conf t13 "notify {
     listen = {\"127.0.0.1:5353\"}
     trusted = {\"127.0.0.1\"}
@@ -38,7 +37,10 @@ check "setup: $(echo $zones $sweep | wc -w) zones loaded" eq "$(sql t13 "SELECT 
 : > "$DLOG"
 daemon_start
 check "listener: logged" wait_for 10 grep -q "notify: listening on 127.0.0.1:5353" "$DLOG"
-sleep 1
+# pdns after us: it relays NSD's start-up NOTIFYs (retried) at once, and
+# does not queue 2,000 relays to a port nobody listens on yet.
+PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
+sleep 3
 
 # change MS ZONE SERIAL: change the zone on the master, reload NSD (which
 # notifies pdns), and return how long until the serial is in MySQL.
@@ -110,9 +112,15 @@ make_zone "$T/z/n5.test.zone" n5.test 2 "v2 IN A 192.0.2.2"
 : > "$DLOG"
 notify_send 127.0.1.1 127.0.0.1 5353 n5.test "" 3000 >/dev/null &
 flood=$!
-ms=$(change n1.test 3)
+make_zone "$T/z/n1.test.zone" n1.test 3 "v3 IN A 192.0.2.3"
+kill -HUP "$NSD_PID_a"
+sleep 0.3
+t0=$(date +%s%N)
+notify_send 127.0.0.1 127.0.0.1 5353 n1.test >/dev/null	# as pdns would relay it
+wait_for 5 sql_is t13 "SELECT COUNT(*) FROM records WHERE name='v3.n1.test'" 1
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 wait $flood
-check "flood: pdns's relayed NOTIFY during it is still served within 2 s (${ms:-never} ms)" [ -n "$ms" ] && [ "$ms" -lt 2000 ]
+check "flood: another source's NOTIFY during it is served within 2 s ($ms ms)" [ "$ms" -lt 2000 ]
 check "flood: cut to the per-source rate, logged once" \
     eq "$(grep -c 'warning: notify: over 50 a second from 127.0.1.1:[0-9]*: dropping' "$DLOG")" "1"
 nq=$(grep -c 'zone n5.test: .*-> querying' "$DLOG")

@@ -2,6 +2,7 @@
  * verifying against ldns's own TSIG code, including a stream. */
 #include <ldns/ldns.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "tsig.h"
 #include "unit.h"
@@ -169,9 +170,129 @@ test_ldns(const char *alg)
 		ldns_rdf_deep_free(prev);
 }
 
+/*
+ * Signed, unsigned, signed, built by hand from RFC 8945 4.3.2: the third
+ * MAC covers the second MAC, the unsigned message as sent, the third
+ * message without its TSIG, and the timers.  (ldns cannot sign around an
+ * unsigned message, and NSD 4.6 signs every one.)
+ */
+static void
+test_unsigned_between(void)
+{
+	const char	*secret = "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY3ODkw";
+	struct tsig_key	 k;
+	struct tsig_verify tv;
+	uint8_t		 q[512], mac[64], dig[4096], s3[1024], mac3[64];
+	size_t		 maclen, dl = 0, l1, l2, l3;
+	char		 err[200];
+	ldns_pkt	*p;
+	ldns_rr		*rr = NULL;
+	ldns_rdf	*qmac, *mac1;
+	uint8_t		*w1, *w2, *w3;
+	uint64_t	 now = (uint64_t)time(NULL);
+	int		 n, rc;
+
+	tsig_key_init(&k, "axfr-key.example.", "hmac-sha256", secret, err, sizeof(err));
+	p = ldns_pkt_query_new(ldns_dname_new_frm_str("example."), LDNS_RR_TYPE_AXFR,
+	    LDNS_RR_CLASS_IN, 0);
+	ldns_pkt_set_id(p, 7);
+	ldns_pkt2wire(&w1, p, &l1);
+	memcpy(q, w1, l1);
+	free(w1);
+	ldns_pkt_free(p);
+	n = tsig_sign(&k, q, l1, sizeof(q), mac, &maclen);
+	qmac = ldns_native2rdf_int16_data(maclen, mac);
+	/* 1: signed by ldns */
+	p = ldns_pkt_new();
+	ldns_pkt_set_id(p, 7);
+	ldns_pkt_set_qr(p, true);
+	ldns_rr_new_frm_str(&rr, "example. 60 IN SOA ns. host. 1 2 3 4 5", 0, NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	ldns_pkt_tsig_sign_next(p, "axfr-key.example.", secret, 300, "hmac-sha256.", qmac, 0);
+	mac1 = ldns_rdf_clone(ldns_rr_rdf(ldns_pkt_tsig(p), 3));
+	ldns_pkt2wire(&w1, p, &l1);
+	ldns_pkt_free(p);
+	/* 2: unsigned */
+	p = ldns_pkt_new();
+	ldns_pkt_set_id(p, 7);
+	ldns_pkt_set_qr(p, true);
+	ldns_rr_new_frm_str(&rr, "www.example. 60 IN A 192.0.2.1", 0, NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	ldns_pkt2wire(&w2, p, &l2);
+	ldns_pkt_free(p);
+	/* 3: the closing SOA, signed by hand */
+	p = ldns_pkt_new();
+	ldns_pkt_set_id(p, 7);
+	ldns_pkt_set_qr(p, true);
+	ldns_rr_new_frm_str(&rr, "example. 60 IN SOA ns. host. 1 2 3 4 5", 0, NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	ldns_pkt2wire(&w3, p, &l3);
+	ldns_pkt_free(p);
+	size_t m1len = ldns_rdf_size(mac1) - 2;		/* the rdf holds length + MAC */
+	dig[dl++] = (uint8_t)(m1len >> 8);
+	dig[dl++] = (uint8_t)m1len;
+	memcpy(dig + dl, ldns_rdf_data(mac1) + 2, m1len);
+	dl += m1len;
+	memcpy(dig + dl, w2, l2);
+	dl += l2;
+	memcpy(dig + dl, w3, l3);
+	dl += l3;
+	for (int i = 5; i >= 0; i--)
+		dig[dl++] = (uint8_t)(now >> (8 * i));
+	dig[dl++] = 300 >> 8;
+	dig[dl++] = 300 & 0xff;
+	n = tsig_hmac(&k, dig, dl, mac3);
+	size_t o = l3;
+	memcpy(s3, w3, l3);
+	memcpy(s3 + o, k.namew, k.namelen);
+	o += k.namelen;
+	uint8_t fixed[10] = { 0, 250, 0, 255, 0, 0, 0, 0, 0, 0 };
+	size_t rdl = k.alglen + 16 + (size_t)n;
+	fixed[8] = (uint8_t)(rdl >> 8);
+	fixed[9] = (uint8_t)rdl;
+	memcpy(s3 + o, fixed, 10);
+	o += 10;
+	memcpy(s3 + o, k.algw, k.alglen);
+	o += k.alglen;
+	for (int i = 5; i >= 0; i--)
+		s3[o++] = (uint8_t)(now >> (8 * i));
+	s3[o++] = 300 >> 8;
+	s3[o++] = 300 & 0xff;
+	s3[o++] = 0;
+	s3[o++] = (uint8_t)n;
+	memcpy(s3 + o, mac3, (size_t)n);
+	o += (size_t)n;
+	s3[o++] = 0;			/* original ID 7 */
+	s3[o++] = 7;
+	memset(s3 + o, 0, 4);
+	o += 4;
+	s3[11] = 1;			/* ARCOUNT */
+
+	tsig_verify_init(&tv, &k, mac, maclen);
+	rc = tsig_verify_msg(&tv, w1, l1, err, sizeof(err));
+	rc = rc ? rc : tsig_verify_msg(&tv, w2, l2, err, sizeof(err));
+	rc = rc ? rc : tsig_verify_msg(&tv, s3, o, err, sizeof(err));
+	rc = rc ? rc : tsig_verify_end(&tv, err, sizeof(err));
+	if (rc != 0)
+		printf("# %s\n", err);
+	CHECK(rc == 0, "signed, unsigned, signed: the MAC over the unsigned message verifies");
+	w2[l2 - 1] ^= 1;
+	tsig_verify_init(&tv, &k, mac, maclen);
+	rc = tsig_verify_msg(&tv, w1, l1, err, sizeof(err));
+	rc = rc ? rc : tsig_verify_msg(&tv, w2, l2, err, sizeof(err));
+	rc = rc ? rc : tsig_verify_msg(&tv, s3, o, err, sizeof(err));
+	CHECK(rc == -1 && strstr(err, "BADSIG"), "a changed byte in the unsigned message fails the next MAC");
+	free(w1);
+	free(w2);
+	free(w3);
+	ldns_rdf_deep_free(qmac);
+	ldns_rdf_deep_free(mac1);
+}
+
 int
 main(void)
 {
+	test_unsigned_between();
 	test_vectors();
 	test_ldns("hmac-md5");
 	test_ldns("hmac-sha1");
