@@ -27,12 +27,16 @@ struct db_domain {
 	char		*soa;		/* NULL when the zone has no SOA row */
 };
 
-/* A SLAVE domain's AXFR-MASTER-TSIG key (NULL algorithm: not in tsigkeys). */
+/*
+ * A domain's AXFR-MASTER-TSIG key (keyname NULL: none; algorithm NULL: not
+ * in tsigkeys) and AXFR-SOURCE (NULL: none).
+ */
 struct db_tsig {
 	uint32_t	 domain_id;
 	char		*keyname;
 	char		*algorithm;
 	char		*secret;
+	char		*source;
 };
 
 enum db_rc {
@@ -65,7 +69,7 @@ int		 db_load_domains(struct db *, const char *only_name, uint32_t above_id,
 /* The highest domains.id (0 for none): one lookup at the end of the index. */
 int		 db_max_domain_id(struct db *, uint32_t *max, char *err, size_t errlen);
 void		 db_domains_free(struct db_domain *, size_t);
-/* Every domain's AXFR-MASTER-TSIG key with its tsigkeys row, by domain id. */
+/* Every domain's AXFR-MASTER-TSIG key with its tsigkeys row, and AXFR-SOURCE. */
 int		 db_load_tsig(struct db *, struct db_tsig **out, size_t *n, char *err,
 		    size_t errlen);
 void		 db_tsig_free(struct db_tsig *, size_t);

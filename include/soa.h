@@ -32,12 +32,14 @@ struct soa_query;
  * each from a new random port with a new random ID.  cb runs exactly once,
  * from the event loop, unless the query is cancelled first.  NULL (errno
  * set) if not even the first datagram could be sent; cb does not run then.
- * With a key (copied), every query is signed and an answer must verify.
+ * With a key (copied), every query is signed and an answer must verify;
+ * with src (AXFR-SOURCE), every socket is bound to it first.
  */
 struct tsig_key;
 struct soa_query *soa_query_start(struct event_base *, const char *zone,
 		    const struct master_addr *, int timeout_ms, int tries,
-		    const struct tsig_key *key, soa_cb *cb, void *arg);
+		    const struct tsig_key *key, const struct master_addr *src,
+		    soa_cb *cb, void *arg);
 /* Stop a query; its callback will not run. */
 void		 soa_query_cancel(struct soa_query *);
 

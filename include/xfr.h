@@ -50,6 +50,8 @@ struct xfr_job {
 	bool			 dnssec;	/* gmysql-dnssec semantics */
 	bool			 tsig;		/* sign with key, verify the answer */
 	struct tsig_key		 key;
+	bool			 has_src;	/* AXFR-SOURCE: bind to src first */
+	struct master_addr	 src;
 	void			*arg;		/* the caller's, untouched */
 	/* out */
 	enum xfr_status		 status;

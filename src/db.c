@@ -368,14 +368,14 @@ int
 db_domains_signature(struct db *db, char *sig, size_t siglen, uint32_t *max_id,
     char *err, size_t errlen)
 {
-	/* The TSIG keys are part of it: a key added or changed reloads the list. */
+	/* TSIG keys and AXFR-SOURCE are part of it: a change reloads the list. */
 	static const char q[] = "SELECT COUNT(*), IFNULL(MAX(id), 0), "
 	    "IFNULL(BIT_XOR(CRC32(CONCAT_WS(',', id, name, IFNULL(master, '')))), 0), "
 	    "(SELECT IFNULL(MAX(id), 0) FROM domains), "
 	    "(SELECT CONCAT(COUNT(*), ':', IFNULL(BIT_XOR(CRC32(CONCAT_WS(',', dm.domain_id, "
-	    "dm.content, IFNULL(tk.algorithm, ''), IFNULL(tk.secret, '')))), 0)) "
-	    "FROM domainmetadata dm LEFT JOIN tsigkeys tk ON " TSIG_JOIN
-	    " WHERE dm.kind = 'AXFR-MASTER-TSIG') "
+	    "dm.kind, dm.content, IFNULL(tk.algorithm, ''), IFNULL(tk.secret, '')))), 0)) "
+	    "FROM domainmetadata dm LEFT JOIN tsigkeys tk ON dm.kind = 'AXFR-MASTER-TSIG' AND "
+	    TSIG_JOIN " WHERE dm.kind IN ('AXFR-MASTER-TSIG', 'AXFR-SOURCE')) "
 	    "FROM domains WHERE type = 'SLAVE'";
 	MYSQL_RES	*res = NULL;
 	MYSQL_ROW	 row;
@@ -420,7 +420,42 @@ db_load_tsig(struct db *db, struct db_tsig **out, size_t *n, char *err, size_t e
 		(*out)[*n].keyname = xstrdup(row[1] ? row[1] : "");
 		(*out)[*n].algorithm = row[2] ? xstrdup(row[2]) : NULL;
 		(*out)[*n].secret = row[3] ? xstrdup(row[3]) : NULL;
+		(*out)[*n].source = NULL;
 		(*n)++;
+	}
+	mysql_free_result(res);
+	/* AXFR-SOURCE, merged in by domain id (the first row counts). */
+	if (query_retry(db, "SELECT domain_id, content FROM domainmetadata "
+	    "WHERE kind = 'AXFR-SOURCE' ORDER BY domain_id, id", QRES_STORE, &res,
+	    "loading AXFR-SOURCE", err, errlen) == -1) {
+		db_tsig_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	size_t ntsig = *n;
+	uint32_t last = 0;
+	bool any = false;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		uint32_t id = row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
+		struct db_tsig *t = NULL;
+		if (any && id == last)
+			continue;
+		any = true;
+		last = id;
+		for (size_t i = 0; i < ntsig && t == NULL; i++)
+			if ((*out)[i].domain_id == id)
+				t = &(*out)[i];
+		if (t == NULL) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 16;
+				*out = xreallocarray(*out, cap, sizeof(**out));
+			}
+			t = &(*out)[(*n)++];
+			memset(t, 0, sizeof(*t));
+			t->domain_id = id;
+		}
+		t->source = xstrdup(row[1] ? row[1] : "");
 	}
 	mysql_free_result(res);
 	return 0;
@@ -433,6 +468,7 @@ db_tsig_free(struct db_tsig *t, size_t n)
 		free(t[i].keyname);
 		free(t[i].algorithm);
 		free(t[i].secret);
+		free(t[i].source);
 	}
 	free(t);
 }

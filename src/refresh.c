@@ -522,10 +522,12 @@ on_soa(void *arg, const struct soa_result *res)
  * checks fail with that reason: unsigned, the master would refuse anyway.
  */
 struct tsig_entry {
-	uint32_t	 id;
-	bool		 bad;
-	char		 err[160];
-	struct tsig_key	 key;
+	uint32_t		 id;
+	bool			 bad;		/* checks fail with err */
+	bool			 has_key, has_src;
+	char			 err[160];
+	struct tsig_key		 key;
+	struct master_addr	 src;		/* AXFR-SOURCE, port 0 */
 };
 static struct tsig_entry	*tsig_tab;
 static size_t			 tsig_n;
@@ -561,13 +563,34 @@ tsig_update(const struct db_tsig *t, size_t n, bool full)
 		}
 		memset(e, 0, sizeof(*e));
 		e->id = t[i].domain_id;
-		if (t[i].algorithm == NULL) {
+		if (t[i].keyname == NULL)
+			;
+		else if (t[i].algorithm == NULL) {
 			e->bad = true;
 			snprintf(e->err, sizeof(e->err), "TSIG key '%.60s' (AXFR-MASTER-TSIG) is "
 			    "not in tsigkeys", t[i].keyname);
 		} else if (tsig_key_init(&e->key, t[i].keyname, t[i].algorithm, t[i].secret,
 		    e->err, sizeof(e->err)) == -1)
 			e->bad = true;
+		else
+			e->has_key = true;
+		if (t[i].source != NULL && !e->bad) {
+			char	 pe[160];
+			if (strchr(t[i].source, '[') != NULL ||
+			    master_parse(t[i].source, &e->src, 1, pe, sizeof(pe)) != 1 ||
+			    (strchr(t[i].source, '.') != NULL && strchr(t[i].source, ':') != NULL)) {
+				e->bad = true;
+				snprintf(e->err, sizeof(e->err), "AXFR-SOURCE '%.60s' is not an "
+				    "address", t[i].source);
+			} else {
+				/* any port */
+				if (e->src.ss.ss_family == AF_INET)
+					((struct sockaddr_in *)&e->src.ss)->sin_port = 0;
+				else
+					((struct sockaddr_in6 *)&e->src.ss)->sin6_port = 0;
+				e->has_src = true;
+			}
+		}
 		if (e->bad && z != NULL)
 			log_warnx("zone %s: %s; its checks fail until that is fixed", z->name,
 			    e->err);
@@ -606,7 +629,8 @@ start_query(struct zone *z, struct master *m)
 		return true;
 	}
 	z->sq = soa_query_start(S.base, z->name, &m->addr, c->soa_timeout_ms,
-	    c->soa_tries, te != NULL ? &te->key : NULL, on_soa, z);
+	    c->soa_tries, te != NULL && te->has_key ? &te->key : NULL,
+	    te != NULL && te->has_src ? &te->src : NULL, on_soa, z);
 	if (z->sq != NULL)
 		return true;
 	if (errno_local(errno)) {
@@ -624,8 +648,18 @@ start_query(struct zone *z, struct master *m)
 		return false;
 	}
 	memset(&res, 0, sizeof(res));
-	res.status = SOA_NETERR;
-	snprintf(res.err, sizeof(res.err), "cannot send: %s", strerror(errno));
+	if (te != NULL && te->has_src && (errno == EADDRNOTAVAIL || errno == EINVAL ||
+	    errno == EAFNOSUPPORT)) {
+		/* this zone's source address, not the master */
+		char a[80];
+		master_fmt(&te->src, a, sizeof(a));
+		res.status = SOA_BAD;
+		snprintf(res.err, sizeof(res.err), "cannot use AXFR-SOURCE %s: %s", a,
+		    strerror(errno));
+	} else {
+		res.status = SOA_NETERR;
+		snprintf(res.err, sizeof(res.err), "cannot send: %s", strerror(errno));
+	}
 	on_soa(z, &res);
 	return true;
 }
@@ -720,8 +754,10 @@ refresh_notify(const char *name, const struct sockaddr *from, socklen_t flen,
 		struct tsig_verify	 tv;
 		char			 e[200] = "the zone has no TSIG key";
 
-		if (te != NULL && !te->bad)
+		if (te != NULL && !te->bad && te->has_key)
 			tsig_verify_init(&tv, &te->key, NULL, 0);
+		if (te != NULL && !te->has_key && !te->bad)
+			te = NULL;
 		if (te == NULL || te->bad || tsig_verify_msg(&tv, msg, len, e, sizeof(e)) == -1) {
 			S.notify_refused++;
 			if (now - S.notify_log >= ERRLOG_WINDOW_MS) {
@@ -851,9 +887,13 @@ start_xfr(struct zone *z, struct master *m)
 	job->dnssec = c->dnssec != 0;
 	{
 		const struct tsig_entry *te = tsig_find(z->id);
-		if (te != NULL && !te->bad) {
+		if (te != NULL && !te->bad && te->has_key) {
 			job->tsig = true;
 			job->key = te->key;
+		}
+		if (te != NULL && !te->bad && te->has_src) {
+			job->has_src = true;
+			job->src = te->src;
 		}
 	}
 	job->arg = z;

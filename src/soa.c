@@ -34,6 +34,8 @@ struct soa_query {
 	uint8_t			 q[1024];
 	size_t			 qlen, qbase;	/* with and without the TSIG */
 	struct tsig_key		*key;		/* NULL: unsigned */
+	bool			 has_src;	/* AXFR-SOURCE */
+	struct master_addr	 src;
 	uint8_t			 mac[TSIG_MAC_MAX];
 	size_t			 maclen;
 	/* TCP fallback */
@@ -262,6 +264,8 @@ query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
 	sq->fd = socket(sq->ma.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (sq->fd == -1)
 		return -1;
+	if (sq->has_src && bind(sq->fd, (struct sockaddr *)&sq->src.ss, sq->src.len) == -1)
+		return -1;
 	if (connect(sq->fd, (struct sockaddr *)&sq->ma.ss, sq->ma.len) == -1 &&
 	    errno != EINPROGRESS)
 		return -1;
@@ -482,7 +486,7 @@ soa_event(evutil_socket_t fd, short what, void *arg)
 struct soa_query *
 soa_query_start(struct event_base *base, const char *zone,
     const struct master_addr *ma, int timeout_ms, int tries, const struct tsig_key *key,
-    soa_cb *cb, void *arg)
+    const struct master_addr *src, soa_cb *cb, void *arg)
 {
 	struct soa_query	*sq = xcalloc(1, sizeof(*sq));
 	int			 n;
@@ -499,6 +503,10 @@ soa_query_start(struct event_base *base, const char *zone,
 	if (key != NULL) {
 		sq->key = xmalloc(sizeof(*sq->key));
 		*sq->key = *key;
+	}
+	if (src != NULL) {
+		sq->has_src = true;
+		sq->src = *src;
 	}
 	if ((n = soa_name_wire(zone, sq->zone, sizeof(sq->zone))) == -1 ||
 	    (sq->zlen = (size_t)n,

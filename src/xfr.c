@@ -314,6 +314,12 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 			rc = -3;
 		goto out;
 	}
+	if (job->has_src && bind(fd, (struct sockaddr *)&job->src.ss, job->src.len) == -1) {
+		char a[80];
+		master_fmt(&job->src, a, sizeof(a));
+		snprintf(err, errlen, "cannot use AXFR-SOURCE %s: %s", a, strerror(errno));
+		goto out;
+	}
 	if (connect(fd, (struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
 		if (errno != EINPROGRESS) {
 			snprintf(err, errlen, "connect: %s", strerror(errno));

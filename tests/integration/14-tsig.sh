@@ -1,9 +1,9 @@
 #!/bin/bash
 # TSIG from PowerDNS's tables (domainmetadata AXFR-MASTER-TSIG naming a
 # tsigkeys row) against NSD requiring keys for transfers: good keys in two
-# algorithms, a zone big enough for unsigned messages between signed ones,
-# a wrong secret, an unknown algorithm, a key missing from tsigkeys, no key,
-# an unsigned answer (the fake master), and signed NOTIFYs.
+# algorithms, a zone of 93 signed messages, a wrong secret, an unknown
+# algorithm, a key missing from tsigkeys, no key, an unsigned answer (the
+# fake master), and signed NOTIFYs.  Then AXFR-SOURCE.
 . tests/lib/env.sh
 set -u
 mkdir -p "$T/z"
@@ -57,7 +57,10 @@ wait_for 20 sh -c "dig +time=1 +tries=1 -p 5300 @127.0.1.7 t256.test SOA +norec 
 
 # The fake master answers unsigned, whatever the query.
 make_zone "$T/z/unsigned.test.zone" unsigned.test 1
-echo "zone unsigned.test $T/z/unsigned.test.zone" > "$T/script"
+make_zone "$T/z/src.test.zone" src.test 1
+make_zone "$T/z/badsrc.test.zone" badsrc.test 1
+printf 'zone %s %s\n' unsigned.test "$T/z/unsigned.test.zone" src.test "$T/z/src.test.zone" \
+    badsrc.test "$T/z/badsrc.test.zone" > "$T/script"
 fake_start "$T/script" 127.0.3.1 || exit 1
 
 db_create t14
@@ -65,7 +68,8 @@ sql t14 "INSERT INTO domains (name, master, type) VALUES
     ('t256.test', '127.0.1.7:5300', 'SLAVE'), ('tmd5.test', '127.0.1.7:5300', 'SLAVE'),
     ('big.test', '127.0.1.7:5300', 'SLAVE'), ('wrong.test', '127.0.1.7:5300', 'SLAVE'),
     ('badalg.test', '127.0.1.7:5300', 'SLAVE'), ('nokey.test', '127.0.1.7:5300', 'SLAVE'),
-    ('nosig.test', '127.0.1.7:5300', 'SLAVE'), ('unsigned.test', '127.0.3.1:5300', 'SLAVE');
+    ('nosig.test', '127.0.1.7:5300', 'SLAVE'), ('unsigned.test', '127.0.3.1:5300', 'SLAVE'),
+    ('src.test', '127.0.3.1:5300', 'SLAVE'), ('badsrc.test', '127.0.3.1:5300', 'SLAVE');
     INSERT INTO tsigkeys (name, algorithm, secret) VALUES
     ('k256', 'hmac-sha256', '$S256'), ('kmd5', 'hmac-md5', '$SMD5'),
     ('kwrong', 'hmac-sha256', '$(head -c 32 /dev/urandom | base64)'),
@@ -74,7 +78,10 @@ sql t14 "INSERT INTO domains (name, master, type) VALUES
     SELECT id, 'AXFR-MASTER-TSIG', CASE name WHEN 'tmd5.test' THEN 'kmd5'
         WHEN 'wrong.test' THEN 'kwrong' WHEN 'badalg.test' THEN 'kwhirl'
         WHEN 'nokey.test' THEN 'kmissing' ELSE 'k256' END
-    FROM domains WHERE name <> 'nosig.test'"
+    FROM domains WHERE name NOT IN ('nosig.test', 'src.test', 'badsrc.test');
+    INSERT INTO domainmetadata (domain_id, kind, content)
+    SELECT id, 'AXFR-SOURCE', IF(name = 'src.test', '127.0.6.6', '192.0.2.99')
+    FROM domains WHERE name IN ('src.test', 'badsrc.test')"
 write_conf t14 "notify {
     listen = {\"127.0.0.1:5354\"}
 }"
@@ -104,6 +111,16 @@ check "no key where NSD requires one: the transfer is refused, rows kept" \
     grep -Eq "zone nosig.test: master 127.0.1.7:5300: transfer failed, rows kept: master answered (REFUSED|NOTAUTH)" "$DLOG"
 check "an unsigned answer to a signed query: refused" \
     grep -q "zone unsigned.test: master 127.0.3.1:5300: SOA check failed: TSIG: the answer is not signed" "$DLOG"
+
+check "AXFR-SOURCE: transferred" grep -q "zone src.test: first transfer, serial 1" "$DLOG"
+check "AXFR-SOURCE: the SOA query and the transfer came from 127.0.6.6" \
+    bash -c "awk '\$4 == \"src.test.\" { print \$2, \$3, \$5 }' '$FAKELOG' | sort -u | tr '\n' ' ' |
+        grep -qx 'tcp AXFR 127.0.6.6 udp SOA 127.0.6.6 '"
+check "AXFR-SOURCE not on this host: the zone fails with the reason, rows kept" \
+    bash -c "grep -q 'zone badsrc.test: master 127.0.3.1:5300: SOA check failed: cannot use AXFR-SOURCE 192.0.2.99:0: Cannot assign requested address' '$DLOG' &&
+        [ -z \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t14 -e \"SELECT 1 FROM records r JOIN domains d ON d.id=r.domain_id WHERE d.name='badsrc.test'\")\" ]"
+check "AXFR-SOURCE not on this host: the master is not blamed (no pause)" \
+    bash -c "! grep -q 'master 127.0.3.1:5300: no answer' '$DLOG'"
 
 # A change on the master: the signed check sees it, the signed transfer brings it.
 make_zone "$T/z/t256.test.zone" t256.test 2 "changed IN A 192.0.2.2"
