@@ -126,3 +126,4 @@ bench:
 	@tests/bench/bench.sh $(BENCH)
 	@tests/bench/memory.sh
 	@tests/bench/notify.sh
+	@tests/bench/purge.sh

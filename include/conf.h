@@ -55,6 +55,9 @@ struct conf {
 	int	 notify_rate;		/* NOTIFYs per second from one source */
 	int	 notify_trusted_rate;	/* ... from one trusted source (pdns relays all) */
 
+	/* pdns {} */
+	char	*pdns_control;		/* pdns's control socket: purge after writes */
+
 	/* log {} */
 	int	 log_facility;
 	int	 log_level;

@@ -79,6 +79,8 @@ struct axfr {
 
 /* Start n workers, each with its own DB connection. */
 void		 xfr_start(int n, const struct db_params *);
+/* pdns's control socket to purge a zone's cache entries after its write ("" off). */
+void		 xfr_set_purge(const char *path);
 /* Descriptor that becomes readable when finished jobs are waiting. */
 int		 xfr_fd(void);
 /* Hand a job to the pool; the pool owns it until xfr_done returns it. */

@@ -66,6 +66,7 @@ static const struct strkey {
 	{ "mysql", "user", "pdns", offsetof(struct conf, db_user) },
 	{ "mysql", "password", "", offsetof(struct conf, db_password) },
 	{ "mysql", "database", "pdns", offsetof(struct conf, db_name) },
+	{ "pdns", "control-socket", "", offsetof(struct conf, pdns_control) },
 };
 
 static char	*conf_err;
@@ -293,7 +294,7 @@ struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const secs[] = { "mysql", "soa", "master",
-	    "transfer", "timers", "notify", "log" };
+	    "transfer", "timers", "notify", "pdns", "log" };
 	cfg_opt_t	*secopts[NITEMS(secs)];
 	cfg_opt_t	*top, *root;
 	cfg_t		*cfg;

@@ -61,6 +61,7 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	log_setup(nc->log_facility, verbose ? LOG_LVL_DEBUG : (enum log_level)nc->log_level);
 	refresh_set_conf(nc);
 	notify_set_conf(nc);
+	xfr_set_purge(nc->pdns_control);
 	conf_free(conf);
 	conf = nc;
 	log_info("SIGHUP: configuration reloaded from %s", conf_path);
@@ -179,6 +180,7 @@ main(int argc, char *argv[])
 	db_library_init();
 	db_params_from_conf(&dbp, conf);
 	xfr_start(conf->workers, &dbp);
+	xfr_set_purge(conf->pdns_control);
 	dbthread_start(&dbp);
 
 	if ((base = event_base_new()) == NULL)

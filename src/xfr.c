@@ -5,6 +5,8 @@
  * finished job goes back through a chan whose descriptor wakes the loop.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -464,6 +466,74 @@ out:
 	return false;
 }
 
+/*
+ * pdns's caches: after a zone is written, "purge ZONE$" on pdns's control
+ * socket (what pdns_control does: a line on a Unix stream socket, the answer
+ * until EOF), when pdns.control-socket is set.  A second at most; a failure
+ * is logged and costs nothing else: pdns serves the new rows when its cache
+ * entries expire.
+ */
+static pthread_mutex_t	 purge_mtx = PTHREAD_MUTEX_INITIALIZER;
+static char		 purge_path[108];
+static atomic_int	 purge_errlog;		/* seconds: one warning a minute */
+
+void
+xfr_set_purge(const char *path)
+{
+	pthread_mutex_lock(&purge_mtx);
+	util_strlcpy(purge_path, path != NULL ? path : "", sizeof(purge_path));
+	pthread_mutex_unlock(&purge_mtx);
+}
+
+static void
+purge(const char *zone)
+{
+	struct sockaddr_un	 sun;
+	char			 line[300], reply[64];
+	int			 fd = -1, n, now = (int)time(NULL), last;
+	const char		*why = NULL;
+	size_t			 got = 0;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	pthread_mutex_lock(&purge_mtx);
+	util_strlcpy(sun.sun_path, purge_path, sizeof(sun.sun_path));
+	pthread_mutex_unlock(&purge_mtx);
+	if (sun.sun_path[0] == '\0')
+		return;
+	n = snprintf(line, sizeof(line), "purge %s$\n", zone);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		why = "connect";
+	else {
+		struct timeval tv = { 1, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+			why = "send";
+		else {
+			ssize_t k;
+			while ((k = recv(fd, reply + got, sizeof(reply) - 1 - got, 0)) > 0 &&
+			    got + (size_t)k < sizeof(reply) - 1)
+				got += (size_t)k;
+			if (k == -1)
+				why = "no answer";
+		}
+	}
+	if (fd != -1)
+		close(fd);
+	if (why == NULL) {
+		reply[got] = '\0';
+		log_debug("zone %s: pdns cache purged (%s entries)", zone, reply);
+		return;
+	}
+	last = atomic_load(&purge_errlog);
+	if (now - last >= 60 && atomic_compare_exchange_strong(&purge_errlog, &last, now))
+		log_warnx("zone %s: purging pdns's cache through %s failed (%s: %s); pdns "
+		    "serves the new rows when its cache expires", zone, sun.sun_path, why,
+		    strerror(errno));
+}
+
 static void
 group_write(struct db *db, struct group *g)
 {
@@ -482,6 +552,8 @@ group_write(struct db *db, struct group *g)
 		job->ms = util_now_ms() - g->p[i].start;
 		job->rows_kept = w[i].rc == DB_OK ? job->rows - w[i].written : 0;
 		rr_set_free(&g->p[i].set);
+		if (job->status == XFR_OK)
+			purge(job->zone);
 		chan_put(done, &job->done.node);
 	}
 	g->n = g->rows = 0;
