@@ -26,12 +26,13 @@ typedef enum notify_verdict notify_cb(const char *zone, const struct sockaddr *f
     const uint8_t *msg, size_t len, bool is_signed);
 
 /*
- * Bind every notify.listen address (UDP) and take NOTIFYs with cb.
- * Returns 0, or -1 with a message in err (a listen address that cannot be
- * bound stops the start).
+ * Bind every notify.listen address (UDP), before the daemon detaches, so a
+ * listen address that cannot be bound stops the start with its reason.
+ * Returns 0, or -1 with a message in err.
  */
-int	notify_start(struct event_base *, const struct conf *, notify_cb *cb,
-	    char *err, size_t errlen);
+int	notify_bind(const struct conf *, char *err, size_t errlen);
+/* Take NOTIFYs on the bound sockets with cb. */
+int	notify_start(struct event_base *, notify_cb *cb, char *err, size_t errlen);
 /* notify.trusted and the rate from a reloaded configuration. */
 void	notify_set_conf(const struct conf *);
 void	notify_stop(void);

@@ -172,6 +172,11 @@ main(int argc, char *argv[])
 	if (conf_world_readable(conf_path))
 		log_warnx("%s is readable by every user and holds the database password; "
 		    "chmod o-r it", conf_path);
+	if (!once && notify_bind(conf, err, sizeof(err)) == -1) {
+		if (!foreground)	/* not detached yet: say it where it was started */
+			fprintf(stderr, "pdns-refresher: %s\n", err);
+		fatalx("%s", err);
+	}
 	if (!foreground && !once && daemon(0, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
@@ -197,7 +202,7 @@ main(int argc, char *argv[])
 	    conf->soa_qps, conf->soa_inflight, conf->master_qps,
 	    conf->master_inflight, conf->master_xfrs);
 	refresh_init(base, conf, once, zone, sock_cap);
-	if (!once && notify_start(base, conf, refresh_notify, err, sizeof(err)) == -1)
+	if (!once && notify_start(base, refresh_notify, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	refresh_start();
 	event_base_dispatch(base);

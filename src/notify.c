@@ -233,10 +233,22 @@ notify_set_conf(const struct conf *c)
 }
 
 int
-notify_start(struct event_base *base, const struct conf *c, notify_cb *cb, char *err,
-    size_t errlen)
+notify_start(struct event_base *base, notify_cb *cb, char *err, size_t errlen)
 {
 	notify_fn = cb;
+	for (int i = 0; i < nlis; i++) {
+		lis[i].ev = event_new(base, lis[i].fd, EV_READ | EV_PERSIST, on_read, NULL);
+		if (lis[i].ev == NULL || event_add(lis[i].ev, NULL) == -1) {
+			snprintf(err, errlen, "notify: event_add failed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+notify_bind(const struct conf *c, char *err, size_t errlen)
+{
 	notify_set_conf(c);
 	if (c->n_notify_listen > LISTEN_MAX) {
 		snprintf(err, errlen, "notify.listen: more than %d addresses", LISTEN_MAX);
@@ -268,13 +280,7 @@ notify_start(struct event_base *base, const struct conf *c, notify_cb *cb, char 
 			return -1;
 		}
 		lis[nlis].fd = fd;
-		lis[nlis].ev = event_new(base, fd, EV_READ | EV_PERSIST, on_read, NULL);
-		if (lis[nlis].ev == NULL || event_add(lis[nlis].ev, NULL) == -1) {
-			snprintf(err, errlen, "notify.listen '%s': event_add failed",
-			    c->notify_listen[i]);
-			close(fd);
-			return -1;
-		}
+		lis[nlis].ev = NULL;
 		nlis++;
 		log_info("notify: listening on %s", c->notify_listen[i]);
 	}
@@ -285,7 +291,8 @@ void
 notify_stop(void)
 {
 	for (int i = 0; i < nlis; i++) {
-		event_free(lis[i].ev);
+		if (lis[i].ev != NULL)
+			event_free(lis[i].ev);
 		close(lis[i].fd);
 	}
 	nlis = 0;

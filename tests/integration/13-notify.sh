@@ -37,6 +37,9 @@ check "setup: $(echo $zones $sweep | wc -w) zones loaded" eq "$(sql t13 "SELECT 
 : > "$DLOG"
 daemon_start
 check "listener: logged" wait_for 10 grep -q "notify: listening on 127.0.0.1:5353" "$DLOG"
+"$BIN" -c "$T/refresher.conf" > "$T/second.out" 2>&1; rc=$?
+check "a listen address in use: a second daemon fails before it detaches, with the reason" \
+    bash -c "[ $rc -eq 1 ] && grep -q \"notify.listen '127.0.0.1:5353': bind: Address already in use\" '$T/second.out'"
 # pdns after us: it relays NSD's start-up NOTIFYs (retried) at once, and
 # does not queue 2,000 relays to a port nobody listens on yet.
 PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
