@@ -17,13 +17,22 @@ enum notify_verdict {
 	NOTIFY_BADTSIG,		/* NOTAUTH: signed, but not with the zone's key */
 };
 
+/* How to sign the answer to a signed NOTIFY that verified. */
+struct tsig_key;
+struct notify_sig {
+	const struct tsig_key	*key;		/* NULL: answer unsigned */
+	uint8_t			 mac[64];	/* the NOTIFY's MAC */
+	size_t			 maclen;
+};
+
 /*
  * A parsed, rate-checked NOTIFY: zone in lowercase presentation, no dot;
- * msg is the datagram, for the signature when is_signed.
+ * msg is the datagram, for the signature when is_signed; sig says how to
+ * sign the answer (valid until the callback's caller returns).
  */
 typedef enum notify_verdict notify_cb(const char *zone, const struct sockaddr *from,
     socklen_t fromlen, bool trusted, bool has_serial, uint32_t serial,
-    const uint8_t *msg, size_t len, bool is_signed);
+    const uint8_t *msg, size_t len, bool is_signed, struct notify_sig *sig);
 
 /*
  * Bind every notify.listen address (UDP), before the daemon detaches, so a

@@ -29,7 +29,7 @@ int	refresh_exit_code(void);
 /* A NOTIFY for zone (notify.h's notify_cb): check it now when it is ours. */
 enum notify_verdict refresh_notify(const char *zone, const struct sockaddr *from,
 	    socklen_t fromlen, bool trusted, bool has_serial, uint32_t serial,
-	    const uint8_t *msg, size_t len, bool is_signed);
+	    const uint8_t *msg, size_t len, bool is_signed, struct notify_sig *sig);
 /* One log line with the counters. */
 void	refresh_log_stats(const char *prefix);
 

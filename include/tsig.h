@@ -36,6 +36,10 @@ int	tsig_key_init(struct tsig_key *, const char *name, const char *algorithm,
 int	tsig_sign(const struct tsig_key *, uint8_t *msg, size_t len, size_t cap,
 	    uint8_t *mac, size_t *maclen);
 
+/* Sign an answer to a signed request (a NOTIFY) whose MAC was reqmac. */
+int	tsig_sign_reply(const struct tsig_key *, uint8_t *msg, size_t len, size_t cap,
+	    const uint8_t *reqmac, size_t reqmaclen);
+
 /* Verifying the answer: one message (SOA) or a stream (AXFR). */
 struct tsig_verify {
 	const struct tsig_key	*key;

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "master.h"
 #include "notify.h"
+#include "tsig.h"
 #include "util.h"
 #include "zone.h"
 
@@ -99,12 +100,23 @@ is_trusted(const struct sockaddr *sa, socklen_t len)
 }
 
 static void
-send_reply(int fd, ldns_pkt *p, const struct sockaddr *to, socklen_t tolen)
+send_reply(int fd, ldns_pkt *p, const struct notify_sig *sig, const struct sockaddr *to,
+    socklen_t tolen)
 {
-	uint8_t	*w = NULL;
+	uint8_t	*w = NULL, buf[1024];
 	size_t	 n;
+	int	 k;
 
-	if (ldns_pkt2wire(&w, p, &n) == LDNS_STATUS_OK)
+	if (ldns_pkt2wire(&w, p, &n) != LDNS_STATUS_OK) {
+		free(w);
+		return;
+	}
+	if (sig->key != NULL && n < sizeof(buf)) {
+		memcpy(buf, w, n);
+		if ((k = tsig_sign_reply(sig->key, buf, n, sizeof(buf), sig->mac,
+		    sig->maclen)) > 0)
+			(void)sendto(fd, buf, (size_t)k, 0, to, tolen);
+	} else
 		(void)sendto(fd, w, n, 0, to, tolen);
 	free(w);
 }
@@ -133,6 +145,7 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 	bool			 has_serial = false;
 	uint32_t		 serial = 0;
 	enum notify_verdict	 v;
+	struct notify_sig	 sig;
 	bool			 trusted_src;
 	int			 limit;
 
@@ -182,8 +195,9 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 		return;
 	}
 	zone_name_canon(name);
+	memset(&sig, 0, sizeof(sig));
 	v = notify_fn(name, from, flen, trusted_src, has_serial, serial, buf, n,
-	    ldns_pkt_tsig(q) != NULL);
+	    ldns_pkt_tsig(q) != NULL, &sig);
 	free(name);
 	r = ldns_pkt_new();
 	ldns_pkt_set_id(r, ldns_pkt_id(q));
@@ -193,7 +207,7 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 	ldns_pkt_set_rcode(r, v == NOTIFY_ACCEPT ? LDNS_RCODE_NOERROR :
 	    v == NOTIFY_BADTSIG ? LDNS_RCODE_NOTAUTH : LDNS_RCODE_REFUSED);
 	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(qr));
-	send_reply(fd, r, from, flen);
+	send_reply(fd, r, &sig, from, flen);
 	answered++;
 	ldns_pkt_free(r);
 	ldns_pkt_free(q);

@@ -732,7 +732,7 @@ notify_check(struct zone *z)
 enum notify_verdict
 refresh_notify(const char *name, const struct sockaddr *from, socklen_t flen,
     bool trusted, bool has_serial, uint32_t serial, const uint8_t *msg, size_t len,
-    bool is_signed)
+    bool is_signed, struct notify_sig *sig)
 {
 	struct zone		*z = zone_by_name(name);
 	struct master_addr	 fa;
@@ -768,6 +768,9 @@ refresh_notify(const char *name, const struct sockaddr *from, socklen_t flen,
 			return NOTIFY_BADTSIG;
 		}
 		trusted = true;
+		sig->key = &te->key;		/* the answer is signed too */
+		sig->maclen = tv.prevlen;
+		memcpy(sig->mac, tv.prev, tv.prevlen);
 	}
 	if (z == NULL || (idx == -1 && !trusted)) {
 		S.notify_refused++;

@@ -364,12 +364,13 @@ vars_after_name(const struct tsig_key *k, uint64_t t, unsigned fudge, unsigned e
 	return o + otherlen;
 }
 
-int
-tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap, uint8_t *mac,
-    size_t *maclen)
+/* Sign msg, after the request's MAC when answering a signed request. */
+static int
+sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap, const uint8_t *reqmac,
+    size_t reqmaclen, uint8_t *mac, size_t *maclen)
 {
 	struct hmac	 m;
-	uint8_t		 v[512];
+	uint8_t		 v[512], l[2];
 	size_t		 vl, need, o;
 	uint64_t	 now = (uint64_t)time(NULL);
 
@@ -377,6 +378,11 @@ tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap, uint8_
 	if (len < 12 || need > cap)
 		return -1;
 	hmac_init(&m, k);
+	if (reqmac != NULL) {
+		put16(l, (unsigned)reqmaclen);
+		hmac_update(&m, l, 2);
+		hmac_update(&m, reqmac, reqmaclen);
+	}
 	hmac_update(&m, msg, len);
 	hmac_update(&m, k->namew, k->namelen);
 	vl = vars_after_name(k, now, TSIG_FUDGE, 0, NULL, 0, v);
@@ -403,6 +409,23 @@ tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap, uint8_
 	o += 6;
 	put16(msg + 10, (unsigned)((msg[10] << 8 | msg[11]) + 1));
 	return (int)o;
+}
+
+int
+tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap, uint8_t *mac,
+    size_t *maclen)
+{
+	return sign(k, msg, len, cap, NULL, 0, mac, maclen);
+}
+
+int
+tsig_sign_reply(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap,
+    const uint8_t *reqmac, size_t reqmaclen)
+{
+	uint8_t	 mac[TSIG_MAC_MAX];
+	size_t	 maclen;
+
+	return sign(k, msg, len, cap, reqmac, reqmaclen, mac, &maclen);
 }
 
 void

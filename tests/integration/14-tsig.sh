@@ -135,6 +135,8 @@ daemon_start
 wait_for 10 grep -q "notify: listening" "$DLOG"
 out=$(dig -y "hmac-sha256:k256.:$S256" +opcode=notify +norec -b 127.0.5.5 -p 5354 @127.0.0.1 t256.test SOA 2>&1)
 check "signed NOTIFY with the zone's key, from any address: NOERROR" grep -q "status: NOERROR" <<<"$out"
+check "signed NOTIFY: the answer is signed and dig verifies it" \
+    bash -c "grep -q 'k256.*TSIG.*NOERROR' <<<\"\$1\" && ! grep -qi \"couldn't verify\|failure\" <<<\"\$1\"" _ "$out"
 check "signed NOTIFY: logged as signed" wait_for 5 grep -q "zone t256.test: NOTIFY from 127.0.5.5:[0-9]* (signed); checking now" "$DLOG"
 out=$(dig -y "hmac-sha256:k256.:$(head -c 32 /dev/urandom | base64)" +opcode=notify +norec -b 127.0.1.7 -p 5354 @127.0.0.1 t256.test SOA 2>&1)
 check "NOTIFY signed with a wrong secret, even from the master: NOTAUTH" grep -q "status: NOTAUTH" <<<"$out"
