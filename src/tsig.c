@@ -360,7 +360,8 @@ vars_after_name(const struct tsig_key *k, uint64_t t, unsigned fudge, unsigned e
 	put16(out + o + 8, error);
 	put16(out + o + 10, (unsigned)otherlen);
 	o += 12;
-	memcpy(out + o, other, otherlen);
+	if (otherlen > 0)
+		memcpy(out + o, other, otherlen);
 	return o + otherlen;
 }
 
