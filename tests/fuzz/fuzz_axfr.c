@@ -3,13 +3,16 @@
  * a TCP stream (2-byte length, message, ...) fed through validation
  * (axfr_feed) and, when it completes, conversion to PowerDNS rows
  * (rr_set_finish), in both dnssec modes.  Message IDs are set to ours, so
- * the fuzzer spends its time past the ID check.
+ * the fuzzer spends its time past the ID check.  Each message also goes
+ * through TSIG verification (its own parse of the records), as for a zone
+ * with a key.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rr.h"
+#include "tsig.h"
 #include "xfr.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -21,6 +24,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rr_set	 set;
 	struct rr_meta	 meta;
 	struct rr_had	 had;
+	static struct tsig_key key;
+	static bool	 have_key;
+	struct tsig_verify tv;
+	uint8_t		 reqmac[32] = { 1 };
 	uint8_t		 msg[65535];
 	char		 err[256];
 	size_t		 off = 1;
@@ -29,6 +36,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (!have_key && tsig_key_init(&key, "k.example.", "hmac-sha256",
+	    "c2VjcmV0LWtleS1mb3ItZnV6emluZw==", (char[200]){0}, 200) == 0)
+		have_key = true;
+	tsig_verify_init(&tv, &key, reqmac, sizeof(reqmac));
 	dnssec = data[0] & 1;
 	memset(&had, 0, sizeof(had));
 	had.presigned = (data[0] & 2) != 0;
@@ -46,8 +57,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			msg[0] = 0x12;
 			msg[1] = 0x34;
 		}
+		(void)tsig_verify_msg(&tv, msg, len, err, sizeof(err));
 		rc = axfr_feed(&ax, msg, len, err, sizeof(err));
 	}
+	(void)tsig_verify_end(&tv, err, sizeof(err));
 	if (rc == 1)
 		(void)rr_set_finish(&set, (data[0] & 4) ? &had : NULL, dnssec, &meta,
 		    err, sizeof(err));
