@@ -63,6 +63,18 @@ int	tsig_verify_msg(struct tsig_verify *, const uint8_t *msg, size_t len,
 /* At the end of a transfer: was the last message signed?  -1 with err if not. */
 int	tsig_verify_end(const struct tsig_verify *, char *err, size_t errlen);
 
+/*
+ * TSIG records in the additional section, or -1 if the records run past
+ * the end.  More than one is malformed (RFC 8945).
+ */
+int	tsig_count(const uint8_t *msg, size_t len);
+/*
+ * Records that end where the message ends and at most one TSIG: only such
+ * a message goes to ldns_wire2pkt, which leaks memory on some of the others
+ * (found by make fuzz: two TSIG records in an incomplete additional section).
+ */
+bool	tsig_wire_ok(const uint8_t *msg, size_t len);
+
 /* HMAC of data with key (tests): the MAC length, or -1. */
 int	tsig_hmac(const struct tsig_key *, const uint8_t *data, size_t len, uint8_t *out);
 

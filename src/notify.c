@@ -170,7 +170,7 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 		reply_header(fd, buf, LDNS_RCODE_NOTIMPL, from, flen);
 		return;
 	}
-	if (ldns_wire2pkt(&q, buf, n) != LDNS_STATUS_OK) {
+	if (!tsig_wire_ok(buf, n) || ldns_wire2pkt(&q, buf, n) != LDNS_STATUS_OK) {
 		reply_header(fd, buf, LDNS_RCODE_FORMERR, from, flen);
 		return;
 	}

@@ -158,7 +158,7 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
 		return SOA_BAD;
 	}
-	if (ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
+	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
 		snprintf(r->err, sizeof(r->err), "malformed reply");
 		return SOA_BAD;
 	}

@@ -465,6 +465,41 @@ skip_name(const uint8_t *p, size_t len, size_t *pos)
 	return false;
 }
 
+int
+tsig_count(const uint8_t *msg, size_t len)
+{
+	size_t		 pos = 12;
+	unsigned	 qd, an, ns, ar, n = 0;
+
+	if (len < 12)
+		return -1;
+	qd = (unsigned)(msg[4] << 8 | msg[5]);
+	an = (unsigned)(msg[6] << 8 | msg[7]);
+	ns = (unsigned)(msg[8] << 8 | msg[9]);
+	ar = (unsigned)(msg[10] << 8 | msg[11]);
+	for (unsigned i = 0; i < qd; i++)
+		if (!skip_name(msg, len, &pos) || (pos += 4) > len)
+			return -1;
+	for (unsigned i = 0; i < an + ns + ar; i++) {
+		if (!skip_name(msg, len, &pos) || pos + 10 > len)
+			return -1;
+		if (i >= an + ns && (msg[pos] << 8 | msg[pos + 1]) == 250)
+			n++;
+		pos += 10 + (size_t)(msg[pos + 8] << 8 | msg[pos + 9]);
+		if (pos > len)
+			return -1;
+	}
+	return (int)n;
+}
+
+bool
+tsig_wire_ok(const uint8_t *msg, size_t len)
+{
+	int	 n = tsig_count(msg, len);
+
+	return n == 0 || n == 1;
+}
+
 static const char *
 tsig_rcode(unsigned e, char *buf, size_t n)
 {

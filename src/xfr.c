@@ -181,7 +181,7 @@ axfr_feed(struct axfr *ax, const uint8_t *msg, size_t len, char *err, size_t err
 		    soa_rcode_name(msg[3] & 0x0f, rb, sizeof(rb)));
 		return -1;
 	}
-	if (ldns_wire2pkt(&pkt, msg, len) != LDNS_STATUS_OK) {
+	if (!tsig_wire_ok(msg, len) || ldns_wire2pkt(&pkt, msg, len) != LDNS_STATUS_OK) {
 		snprintf(err, errlen, "malformed message %zu", ax->msgs + 1);
 		return -1;
 	}
