@@ -465,30 +465,42 @@ skip_name(const uint8_t *p, size_t len, size_t *pos)
 	return false;
 }
 
+/* Skip the questions (at 12) and the first nrr records; false if they run past len. */
+static bool
+skip_records(const uint8_t *msg, size_t len, size_t *pos, unsigned nrr, unsigned *ntsig,
+    unsigned tsig_from)
+{
+	unsigned	 qd = (unsigned)(msg[4] << 8 | msg[5]);
+
+	*pos = 12;
+	for (unsigned i = 0; i < qd; i++)
+		if (!skip_name(msg, len, pos) || (*pos += 4) > len)
+			return false;
+	for (unsigned i = 0; i < nrr; i++) {
+		if (!skip_name(msg, len, pos) || *pos + 10 > len)
+			return false;
+		if (ntsig != NULL && i >= tsig_from && (msg[*pos] << 8 | msg[*pos + 1]) == 250)
+			(*ntsig)++;
+		*pos += 10 + (size_t)(msg[*pos + 8] << 8 | msg[*pos + 9]);
+		if (*pos > len)
+			return false;
+	}
+	return true;
+}
+
 int
 tsig_count(const uint8_t *msg, size_t len)
 {
-	size_t		 pos = 12;
-	unsigned	 qd, an, ns, ar, n = 0;
+	size_t		 pos;
+	unsigned	 an, ns, ar, n = 0;
 
 	if (len < 12)
 		return -1;
-	qd = (unsigned)(msg[4] << 8 | msg[5]);
 	an = (unsigned)(msg[6] << 8 | msg[7]);
 	ns = (unsigned)(msg[8] << 8 | msg[9]);
 	ar = (unsigned)(msg[10] << 8 | msg[11]);
-	for (unsigned i = 0; i < qd; i++)
-		if (!skip_name(msg, len, &pos) || (pos += 4) > len)
-			return -1;
-	for (unsigned i = 0; i < an + ns + ar; i++) {
-		if (!skip_name(msg, len, &pos) || pos + 10 > len)
-			return -1;
-		if (i >= an + ns && (msg[pos] << 8 | msg[pos + 1]) == 250)
-			n++;
-		pos += 10 + (size_t)(msg[pos + 8] << 8 | msg[pos + 9]);
-		if (pos > len)
-			return -1;
-	}
+	if (!skip_records(msg, len, &pos, an + ns + ar, &n, an + ns))
+		return -1;
 	return (int)n;
 }
 
@@ -518,8 +530,8 @@ tsig_verify_msg(struct tsig_verify *tv, const uint8_t *msg, size_t len, char *er
 {
 	struct hmac	*m = (struct hmac *)(void *)tv->ctx;
 	const struct tsig_key *k = tv->key;
-	size_t		 pos = 12, start, rdend, maclen, otherlen;
-	unsigned	 qd, an, ns, ar, rdlen, error, fudge, origid;
+	size_t		 pos, start, rdend, maclen, otherlen;
+	unsigned	 an, ns, ar, rdlen, error, fudge, origid;
 	uint64_t	 t, now = (uint64_t)time(NULL);
 	ldns_rdf	*owner = NULL, *alg = NULL, *kn = NULL, *ka = NULL;
 	uint8_t		 hdr[12], v[512], mac[TSIG_MAC_MAX], l[2];
@@ -531,20 +543,12 @@ tsig_verify_msg(struct tsig_verify *tv, const uint8_t *msg, size_t len, char *er
 		snprintf(err, errlen, "TSIG: message too short");
 		return -1;
 	}
-	qd = (unsigned)(msg[4] << 8 | msg[5]);
 	an = (unsigned)(msg[6] << 8 | msg[7]);
 	ns = (unsigned)(msg[8] << 8 | msg[9]);
 	ar = (unsigned)(msg[10] << 8 | msg[11]);
-	for (unsigned i = 0; i < qd; i++)
-		if (!skip_name(msg, len, &pos) || (pos += 4) > len)
-			goto malformed;
-	for (unsigned i = 0; i + 1 < an + ns + ar; i++) {
-		if (!skip_name(msg, len, &pos) || pos + 10 > len)
-			goto malformed;
-		pos += 10 + (size_t)(msg[pos + 8] << 8 | msg[pos + 9]);
-		if (pos > len)
-			goto malformed;
-	}
+	/* to the last record, where a TSIG must be */
+	if (!skip_records(msg, len, &pos, an + ns + ar > 0 ? an + ns + ar - 1 : 0, NULL, 0))
+		goto malformed;
 	start = pos;
 	if (ar == 0 || ldns_wire2dname(&owner, msg, len, &pos) != LDNS_STATUS_OK ||
 	    pos + 10 > len || (msg[pos] << 8 | msg[pos + 1]) != 250) {
