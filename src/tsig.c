@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "soa.h"
 #include "tsig.h"
 
 enum { A_MD5, A_SHA1, A_SHA224, A_SHA256, A_SHA384, A_SHA512 };
@@ -258,26 +259,6 @@ tsig_hmac(const struct tsig_key *k, const uint8_t *data, size_t len, uint8_t *ou
 
 /* ---- keys ---- */
 
-/* Name to lowercase wire form; the length or -1. */
-static int
-name_wire(const char *name, uint8_t *out, size_t cap)
-{
-	ldns_rdf	*r = NULL;
-	size_t		 n;
-
-	if (ldns_str2rdf_dname(&r, name) != LDNS_STATUS_OK)
-		return -1;
-	ldns_dname2canonical(r);
-	n = ldns_rdf_size(r);
-	if (n > cap) {
-		ldns_rdf_deep_free(r);
-		return -1;
-	}
-	memcpy(out, ldns_rdf_data(r), n);
-	ldns_rdf_deep_free(r);
-	return (int)n;
-}
-
 int
 tsig_key_init(struct tsig_key *k, const char *name, const char *algorithm,
     const char *secret, char *err, size_t errlen)
@@ -304,12 +285,12 @@ tsig_key_init(struct tsig_key *k, const char *name, const char *algorithm,
 		return -1;
 	}
 	snprintf(k->name, sizeof(k->name), "%s", name);
-	if ((w = name_wire(name, k->namew, sizeof(k->namew))) == -1) {
+	if ((w = soa_name_wire(name, k->namew, sizeof(k->namew))) == -1) {
 		snprintf(err, errlen, "key name '%s' is not a domain name", name);
 		return -1;
 	}
 	k->namelen = (size_t)w;
-	k->alglen = (size_t)name_wire(algs[k->alg].wire, k->algw, sizeof(k->algw));
+	k->alglen = (size_t)soa_name_wire(algs[k->alg].wire, k->algw, sizeof(k->algw));
 	{
 		ldns_rdf *b = NULL;
 		if (secret == NULL || ldns_str2rdf_b64(&b, secret) != LDNS_STATUS_OK ||
