@@ -9,15 +9,6 @@ N=300
 OLD=150
 NEW=250
 
-# big_zone FILE ZONE SERIAL HOSTS: a version marker and HOSTS address records.
-big_zone() {
-	{
-		printf '$ORIGIN %s.\n$TTL 300\n' "$2"
-		printf '@ IN SOA ns1.%s. h.%s. %s 3600 600 604800 300\n@ IN NS ns1.%s.\n' "$2" "$2" "$3" "$2"
-		printf 'ns1 IN A 192.0.2.1\nversion IN TXT "%s"\n' "$3"
-		awk -v n="$4" -v s="$3" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d-%s IN A 10.%d.%d.%d\n", i, s, int(i/65536)%256, int(i/256)%256, i%256 }'
-	} > "$1"
-}
 zones=$(for i in $(seq 1 $N); do echo "s$i.test"; done)
 for z in $zones; do big_zone "$T/z/$z.zone" "$z" 100 $OLD; done
 nsd_start a 127.0.1.1 5300 "$T/z" || exit 1

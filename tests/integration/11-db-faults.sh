@@ -12,15 +12,6 @@ db_start || exit 1
 mkdir -p "$T/z"
 N=200
 
-# vz FILE ZONE SERIAL HOSTS: a version marker and HOSTS address records.
-vz() {
-	{
-		printf '$ORIGIN %s.\n$TTL 300\n' "$2"
-		printf '@ IN SOA ns1.%s. h.%s. %s 3600 600 604800 300\n@ IN NS ns1.%s.\n' "$2" "$2" "$3" "$2"
-		printf 'ns1 IN A 192.0.2.1\nversion IN TXT "%s"\n' "$3"
-		awk -v n="$4" -v s="$3" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d-%s IN A 10.0.%d.%d\n", i, s, int(i/256)%256, i%256 }'
-	} > "$1"
-}
 # every zone wholly at one version: SOA serial, marker and host rows agree
 mixed() {
 	sql t11 "SELECT d.name FROM domains d
@@ -34,12 +25,12 @@ mixed() {
 }
 version_count() { sql t11 "SELECT COUNT(*) FROM records WHERE type='TXT' AND content='\"$1\"'"; }
 bump() {	# bump SERIAL HOSTS: every zone to a new version on the master
-	for z in $zones; do vz "$T/z/$z.zone" "$z" "$1" "$2"; done
+	for z in $zones; do big_zone "$T/z/$z.zone" "$z" "$1" "$2"; done
 	nsd_reload a
 }
 
 zones=$(for i in $(seq 1 $N); do echo "f$i.test"; done)
-for z in $zones; do vz "$T/z/$z.zone" "$z" 100 20; done
+for z in $zones; do big_zone "$T/z/$z.zone" "$z" 100 20; done
 nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
 db_create t11
 add_slaves t11 127.0.1.1:5300 $zones
@@ -92,7 +83,7 @@ DELIMITER ;
 SQL
 before=$(all_rows t11)
 : > "$DLOG"
-vz "$T/z/f1.test.zone" f1.test 102 25
+big_zone "$T/z/f1.test.zone" f1.test 102 25
 nsd_reload a
 # (inside the trigger the connection shows its definer, root: found by its state)
 victim() { sql t11 "SELECT id FROM information_schema.processlist WHERE command='Execute' AND state='User sleep' LIMIT 1"; }
@@ -128,7 +119,7 @@ mariadb --no-defaults -S "$SOCK" -uroot t11 -e "START TRANSACTION;
 other=$!
 sleep 0.5
 : > "$DLOG"
-vz "$T/z/f2.test.zone" f2.test 102 20
+big_zone "$T/z/f2.test.zone" f2.test 102 20
 nsd_reload a
 wait $other
 check "deadlock: the new version written after all" \

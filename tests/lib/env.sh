@@ -198,6 +198,17 @@ ${4:-}
 EOZ
 }
 
+# big_zone FILE ZONE SERIAL HOSTS: a version marker ("SERIAL" in TXT) and
+# HOSTS address records named after the serial (the storm tests).
+big_zone() {
+	{
+		printf '$ORIGIN %s.\n$TTL 300\n' "$2"
+		printf '@ IN SOA ns1.%s. h.%s. %s 3600 600 604800 300\n@ IN NS ns1.%s.\n' "$2" "$2" "$3" "$2"
+		printf 'ns1 IN A 192.0.2.1\nversion IN TXT "%s"\n' "$3"
+		awk -v n="$4" -v s="$3" 'BEGIN { for (i = 1; i <= n; i++) printf "h%d-%s IN A 10.%d.%d.%d\n", i, s, int(i/65536)%256, int(i/256)%256, i%256 }'
+	} > "$1"
+}
+
 # simple_setup DB N PREFIX [ADDR]: N small zones PREFIX1.test.. served by NSD
 # "a" on ADDR:5300 (127.0.1.1), listed as SLAVE domains in a fresh DB;
 # sets $zones.
