@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.." || exit 1
 pass=0
 fail=0
 failed_names=""
+rcfile=$(mktemp /tmp/pdnsr-rc.XXXXXX)
+trap 'rm -f "$rcfile"' EXIT
 count() {	# count NAME: read test output on stdin, tally ok / not ok lines
 	local name=$1 out
 	while IFS= read -r line; do
@@ -21,12 +23,31 @@ count() {	# count NAME: read test output on stdin, tally ok / not ok lines
 	done
 }
 
-if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
-	for t in "$BUILD"/tests/*; do
+# units DIR: every unit test built in DIR (a sanitized build: under it)
+units() {
+	local dir=$1 t label
+	for t in "$dir"/tests/*; do
 		[ -x "$t" ] || continue
 		[ -n "$FILTER" ] && case "$t" in *"$FILTER"*) ;; *) continue ;; esac
-		echo "# unit: $(basename "$t")"
-		count "$(basename "$t")" < <("$t" 2>&1; rc=$?; [ $rc -eq 0 ] || echo "not ok - $(basename "$t") exited $rc")
+		label=$(basename "$t")
+		[ "$dir" != "$BUILD" ] && label="$label (${dir#build-})"
+		echo "# unit: $label"
+		before=$((pass + fail))
+		count "$label" < <(
+			[ "$dir" != "$BUILD" ] && export ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 \
+			    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1
+			"$t" 2>&1; rc=$?; [ $rc -eq 0 ] || echo "not ok - $label exited $rc")
+		if [ $((pass + fail)) -eq "$before" ]; then
+			echo "not ok - $label asserted nothing"
+			fail=$((fail + 1)); failed_names="$failed_names\n  $label: asserted nothing"
+		fi
+	done
+}
+
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+	units "$BUILD"
+	for s in ${SANITIZED:-}; do
+		[ -d "${s%%:*}/tests" ] && units "${s%%:*}"
 	done
 fi
 
@@ -43,12 +64,26 @@ integration() {
 		label=$name${sandir:+ (${sandir#build-})}
 		echo "# integration: $label"
 		start=$(date +%s)
+		before=$((pass + fail))
+		failed_before=$fail
+		rm -f "$rcfile"
 		count "$label" < <(
 			[ -n "$sandir" ] && export BIN=$PWD/$sandir/pdns-refresher SANITIZED_RUN=1 \
 			    ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 \
 			    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 			    TSAN_OPTIONS=halt_on_error=1
-			timeout 900 bash "$t" 2>&1; rc=$?; [ $rc -eq 0 ] || echo "# $name exited $rc")
+			timeout 900 bash "$t" 2>&1; echo "$?" > "$rcfile")
+		rc=$(cat "$rcfile" 2>/dev/null)
+		rc=${rc:-255}
+		# A test that dies in its set-up, is killed by the timeout, or
+		# asserts nothing has failed, whatever it printed before.
+		if [ "$rc" -ne 0 ] && [ "$fail" -eq "$failed_before" ]; then
+			echo "not ok - $label exited $rc"
+			fail=$((fail + 1)); failed_names="$failed_names\n  $label: exited $rc"
+		elif [ $((pass + fail)) -eq "$before" ]; then
+			echo "not ok - $label asserted nothing"
+			fail=$((fail + 1)); failed_names="$failed_names\n  $label: asserted nothing"
+		fi
 		echo "# $label took $(( $(date +%s) - start )) s"
 	done
 }
@@ -64,7 +99,8 @@ if [ "$WHAT" = all ] || [ "$WHAT" = integration ]; then
 		db_start || exit 1
 		echo "$SOCK" > "$T_SHARED/sock"
 		echo "$DBPID" > "$T_SHARED/dbpid"
-	) || { echo "not ok - MariaDB for the integration tests did not start"; fail=$((fail + 1)); }
+	) || { echo "not ok - MariaDB for the integration tests did not start"; fail=$((fail + 1))
+	    failed_names="$failed_names\n  MariaDB did not start"; }
 	if [ -f "$T_SHARED/sock" ]; then
 		export SOCK
 		SOCK=$(cat "$T_SHARED/sock")

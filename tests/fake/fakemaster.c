@@ -49,7 +49,7 @@
 #include <unistd.h>
 
 #define MAXADDR		16
-#define MAXRULES	256
+#define MAXRULES	1024
 
 struct rule {
 	ldns_rdf	*name;
@@ -125,7 +125,7 @@ rule_for(const ldns_rdf *name, bool create)
 	if (!create)
 		return NULL;
 	if (nrules == MAXRULES)
-		die("more than %s zones", "256");
+		die("more than %s zones", "1024");
 	rules[nrules].name = ldns_rdf_clone(name);
 	strcpy(rules[nrules].soa, "ok");
 	strcpy(rules[nrules].axfr, "ok");

@@ -260,15 +260,26 @@ EON
 	nsd -c "$conf" -d >"$T/nsd-$name.out" 2>&1 &
 	local pid=$! first
 	PIDS="$PIDS $pid"
-	eval "NSD_PID_$name=$pid"
+	eval "NSD_PID_$name=$pid NSD_DIR_$name=$dir NSD_ADDR_$name=$addr NSD_PORT_$name=$port"
 	first=$(ls "$dir" | sed -n 's/\.zone$//p' | head -n 1)
 	# Ours must be alive and serve its first zone (not some other server on the port).
 	wait_for "${NSD_WAIT:-20}" sh -c "kill -0 $pid && dig +time=1 +tries=1 -p $port @$addr '${first:-.}' SOA +norec | grep -q 'flags: qr aa'" ||
 	    { echo "NSD $name did not start"; cat "$T/nsd-$name.out" "$T/nsd-$name.log" 2>/dev/null; return 1; }
 }
 nsd_stop() { eval "local p=\${NSD_PID_$1:-}"; [ -n "$p" ] || return 0; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
-# nsd_reload NAME: re-read zone files (NSD 4 reloads on SIGHUP)
-nsd_reload() { eval "local p=\$NSD_PID_$1"; kill -HUP "$p"; sleep 0.5; }
+# nsd_reload NAME: re-read zone files (NSD 4 reloads on SIGHUP), and wait
+# until NSD serves the newest zone file's serial: a test must not start
+# checking while the master still answers with the old data.
+nsd_reload() {
+	eval "local p=\$NSD_PID_$1 dir=\$NSD_DIR_$1 addr=\$NSD_ADDR_$1 port=\$NSD_PORT_$1"
+	local f z s
+	kill -HUP "$p"
+	f=$(ls -t "$dir"/*.zone | head -n 1)
+	z=$(basename "$f" .zone)
+	s=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "SOA") { print $(i + 3); exit } }' "$f")
+	wait_for 60 sh -c "[ \"\$(dig +short +time=1 +tries=1 -p $port @$addr $z SOA | awk '{print \$3}')\" = '$s' ]" ||
+	    { echo "NSD $1 did not serve $z serial $s after a reload"; return 1; }
+}
 # What the master serves now, for comparisons with dig.
 master_serial() { dig +short +time=1 +tries=2 -p "$2" "@$1" "$3" SOA | awk '{print $3}'; }
 
