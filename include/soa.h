@@ -13,8 +13,9 @@ enum soa_status {
 	SOA_TRUNCATED,		/* TC set: ask again over TCP */
 	SOA_IGNORE,		/* not a reply to this query (ID, QR, source) */
 	SOA_BAD,		/* a reply to this query that we cannot use */
-	SOA_TIMEOUT,
-	SOA_NETERR,
+	SOA_TIMEOUT,		/* nothing usable came back in time */
+	SOA_NETERR,		/* could not be sent */
+	SOA_LOCAL,		/* the zone's own trouble (key, source): not sent */
 };
 
 struct soa_result {
@@ -43,18 +44,10 @@ struct soa_query *soa_query_start(struct event_base *, const char *zone,
 /* Stop a query; its callback will not run. */
 void		 soa_query_cancel(struct soa_query *);
 
-/* A query message (RD clear) for zone/qtype into buf; returns its length or -1. */
-int		 soa_make_query(const char *zone, uint16_t qtype, uint16_t id,
-		    uint8_t *buf, size_t buflen);
 /*
  * Validate a reply to our SOA query for zone (wire name) with ID id, as
  * shared/reference/secondary.md requires.  Pure; fills res.
  */
 enum soa_status	 soa_check_reply(const uint8_t *pkt, size_t len, uint16_t id,
 		    const uint8_t *zone_wire, size_t zone_len, struct soa_result *res);
-/* RCODE mnemonic ("REFUSED"), or "RCODEn" written into buf. */
-const char	*soa_rcode_name(unsigned rcode, char *buf, size_t len);
-/* Zone name to lowercase wire form; returns length or -1. */
-int		 soa_name_wire(const char *zone, uint8_t *buf, size_t buflen);
-
 #endif

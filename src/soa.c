@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "dnswire.h"
 #include "soa.h"
 #include "tsig.h"
 #include "util.h"
 
-#define DNS_HDR		12
 #define TCP_MAX		65535
 
 struct soa_query {
@@ -27,7 +27,9 @@ struct soa_query {
 	size_t			 zlen;
 	char			*zname;
 	int			 fd;
-	struct event		*ev;
+	struct event		*ev;		/* the socket */
+	struct event		*timer;		/* the try's absolute deadline */
+	int			 icmp;		/* an ICMP error seen (errno), 0: none */
 	uint16_t		 id;
 	int			 attempt, tries, timeout_ms;
 	int64_t			 started;
@@ -46,52 +48,6 @@ struct soa_query {
 	void			*arg;
 };
 
-int
-soa_name_wire(const char *zone, uint8_t *buf, size_t buflen)
-{
-	ldns_rdf	*rdf = NULL;
-	size_t		 n;
-
-	if (ldns_str2rdf_dname(&rdf, zone) != LDNS_STATUS_OK)
-		return -1;
-	n = ldns_rdf_size(rdf);
-	if (n > buflen) {
-		ldns_rdf_deep_free(rdf);
-		return -1;
-	}
-	memcpy(buf, ldns_rdf_data(rdf), n);
-	ldns_rdf_deep_free(rdf);
-	for (size_t i = 0; i < n;) {		/* lowercase the labels */
-		uint8_t ll = buf[i++];
-		for (uint8_t j = 0; j < ll && i < n; j++, i++)
-			if (buf[i] >= 'A' && buf[i] <= 'Z')
-				buf[i] = (uint8_t)(buf[i] + 32);
-	}
-	return (int)n;
-}
-
-int
-soa_make_query(const char *zone, uint16_t qtype, uint16_t id, uint8_t *buf,
-    size_t buflen)
-{
-	int	 n;
-
-	if (buflen < DNS_HDR + 4)
-		return -1;
-	memset(buf, 0, DNS_HDR);
-	buf[0] = (uint8_t)(id >> 8);
-	buf[1] = (uint8_t)id;
-	buf[5] = 1;				/* QDCOUNT */
-	if ((n = soa_name_wire(zone, buf + DNS_HDR, buflen - DNS_HDR - 4)) == -1)
-		return -1;
-	uint8_t *p = buf + DNS_HDR + n;
-	p[0] = (uint8_t)(qtype >> 8);
-	p[1] = (uint8_t)qtype;
-	p[2] = 0;
-	p[3] = LDNS_RR_CLASS_IN;
-	return DNS_HDR + n + 4;
-}
-
 static bool
 dname_eq(const ldns_rdf *a, const uint8_t *w, size_t wlen)
 {
@@ -107,17 +63,6 @@ dname_eq(const ldns_rdf *a, const uint8_t *w, size_t wlen)
 			return false;
 	}
 	return true;
-}
-
-const char *
-soa_rcode_name(unsigned rc, char *buf, size_t len)
-{
-	ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rc);
-
-	if (lt != NULL)
-		return lt->name;
-	snprintf(buf, len, "RCODE%u", rc);
-	return buf;
 }
 
 enum soa_status
@@ -149,7 +94,7 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 	}
 	if ((p[3] & 0x0f) != LDNS_RCODE_NOERROR) {
 		snprintf(r->err, sizeof(r->err), "master answered %s",
-		    soa_rcode_name(p[3] & 0x0f, rb, sizeof(rb)));
+		    dnswire_rcode_name(p[3] & 0x0f, rb, sizeof(rb)));
 		return SOA_BAD;
 	}
 	if (p[2] & 0x02)
@@ -201,6 +146,7 @@ out:
 }
 
 static void	soa_event(evutil_socket_t, short, void *);
+static void	soa_timeout(evutil_socket_t, short, void *);
 
 static void
 query_close(struct soa_query *sq)
@@ -219,6 +165,8 @@ static void
 query_free(struct soa_query *sq)
 {
 	query_close(sq);
+	if (sq->timer != NULL)
+		event_free(sq->timer);
 	free(sq->tbuf);
 	free(sq->zname);
 	free(sq->key);
@@ -254,7 +202,12 @@ query_fail(struct soa_query *sq, enum soa_status st, const char *fmt, ...)
 	query_finish(sq, &res);
 }
 
-/* Open a socket of type to the master and arm the event; -1 with errno. */
+/*
+ * Open a socket of type to the master, watch it, and arm the deadline
+ * timeout_ms from now; -1 with errno.  The deadline is absolute: what the
+ * socket receives (a stream of wrong-ID datagrams, a byte at a time over
+ * TCP) never moves it, so a master cannot hold a query open.
+ */
 static int
 query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
 {
@@ -270,7 +223,8 @@ query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
 	    errno != EINPROGRESS)
 		return -1;
 	sq->ev = event_new(sq->base, sq->fd, what, soa_event, sq);
-	if (sq->ev == NULL || event_add(sq->ev, &tv) == -1)
+	if (sq->ev == NULL || event_add(sq->ev, NULL) == -1 ||
+	    evtimer_add(sq->timer, &tv) == -1)
 		return -1;
 	return 0;
 }
@@ -322,8 +276,12 @@ static void
 udp_next(struct soa_query *sq)
 {
 	if (++sq->attempt >= sq->tries) {
-		query_fail(sq, SOA_TIMEOUT, "no reply after %d tries of %d ms",
-		    sq->tries, sq->timeout_ms);
+		if (sq->icmp != 0)
+			query_fail(sq, SOA_TIMEOUT, "no reply after %d tries of %d ms "
+			    "(ICMP: %s)", sq->tries, sq->timeout_ms, strerror(sq->icmp));
+		else
+			query_fail(sq, SOA_TIMEOUT, "no reply after %d tries of %d ms",
+			    sq->tries, sq->timeout_ms);
 		return;
 	}
 	if (udp_attempt(sq) == -1)
@@ -396,12 +354,20 @@ udp_read(struct soa_query *sq)
 	socklen_t		 flen;
 	ssize_t			 n;
 
-	for (;;) {
+	for (int i = 0; i < 64; i++) {		/* then let the loop run */
 		flen = sizeof(from);
 		n = recvfrom(sq->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH || errno == EHOSTDOWN) {
+				/* ICMP is unauthenticated: anyone can send it.
+				 * The try waits for its deadline like a lost
+				 * datagram; a real answer may still come. */
+				sq->icmp = errno;
+				continue;
+			}
 			query_fail(sq, SOA_NETERR, "%s", strerror(errno));
 			return;
 		}
@@ -435,10 +401,9 @@ tcp_io(struct soa_query *sq, short what)
 			return;
 		}
 		sq->connected = true;
-		struct timeval tv = { sq->timeout_ms * 2 / 1000, (sq->timeout_ms * 2 % 1000) * 1000 };
-		event_free(sq->ev);
+		event_free(sq->ev);	/* the deadline stays where it was */
 		sq->ev = event_new(sq->base, sq->fd, EV_READ | EV_PERSIST, soa_event, sq);
-		if (sq->ev == NULL || event_add(sq->ev, &tv) == -1)
+		if (sq->ev == NULL || event_add(sq->ev, NULL) == -1)
 			query_fail(sq, SOA_NETERR, "event_add failed");
 		return;
 	}
@@ -465,18 +430,24 @@ tcp_io(struct soa_query *sq, short what)
 }
 
 static void
+soa_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct soa_query	*sq = arg;
+
+	(void)fd;
+	(void)what;
+	if (sq->tcp)
+		query_fail(sq, SOA_TIMEOUT, "tcp: no reply in %d ms", sq->timeout_ms * 2);
+	else
+		udp_next(sq);
+}
+
+static void
 soa_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct soa_query	*sq = arg;
 
 	(void)fd;
-	if (what & EV_TIMEOUT) {
-		if (sq->tcp)
-			query_fail(sq, SOA_TIMEOUT, "tcp: no reply in %d ms", sq->timeout_ms * 2);
-		else
-			udp_next(sq);
-		return;
-	}
 	if (sq->tcp)
 		tcp_io(sq, what);
 	else
@@ -500,6 +471,11 @@ soa_query_start(struct event_base *base, const char *zone,
 	sq->arg = arg;
 	sq->zname = xstrdup(zone);
 	sq->started = util_now_ms();
+	if ((sq->timer = evtimer_new(base, soa_timeout, sq)) == NULL) {
+		query_free(sq);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (key != NULL) {
 		sq->key = xmalloc(sizeof(*sq->key));
 		*sq->key = *key;
@@ -508,9 +484,9 @@ soa_query_start(struct event_base *base, const char *zone,
 		sq->has_src = true;
 		sq->src = *src;
 	}
-	if ((n = soa_name_wire(zone, sq->zone, sizeof(sq->zone))) == -1 ||
+	if ((n = dnswire_name(zone, sq->zone, sizeof(sq->zone))) == -1 ||
 	    (sq->zlen = (size_t)n,
-	    n = soa_make_query(zone, LDNS_RR_TYPE_SOA, 0, sq->q, sizeof(sq->q))) == -1) {
+	    n = dnswire_query(zone, LDNS_RR_TYPE_SOA, 0, sq->q, sizeof(sq->q))) == -1) {
 		query_free(sq);
 		return NULL;
 	}

@@ -1,8 +1,20 @@
-/* SOA reply validation (secondary.md "Checking a SOA reply") and AXFR validation. */
+/*
+ * SOA reply validation, AXFR validation, and SOA queries on loopback
+ * against masters that try to hold them open.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <event2/event.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "util.h"
+
+#include "dnswire.h"
 #include "soa.h"
 #include "unit.h"
+#include "axfr.h"
 #include "xfr.h"
 
 static uint8_t	 zw[256];
@@ -89,13 +101,13 @@ static void
 test_query(void)
 {
 	uint8_t	 q[512];
-	int	 n = soa_make_query("Example.COM", LDNS_RR_TYPE_SOA, 0xbeef, q, sizeof(q));
+	int	 n = dnswire_query("Example.COM", LDNS_RR_TYPE_SOA, 0xbeef, q, sizeof(q));
 
 	CHECK(n == 12 + 13 + 4, "query length");
 	CHECK(q[0] == 0xbe && q[1] == 0xef && q[2] == 0 && q[5] == 1, "query header: id, RD clear, one question");
 	CHECK(memcmp(q + 12, "\7example\3com\0", 13) == 0, "query name lowercase wire");
 	CHECK(q[25] == 0 && q[26] == 6 && q[28] == 1, "qtype SOA, class IN");
-	CHECK(soa_make_query("a..b", LDNS_RR_TYPE_SOA, 1, q, sizeof(q)) == -1, "empty label refused");
+	CHECK(dnswire_query("a..b", LDNS_RR_TYPE_SOA, 1, q, sizeof(q)) == -1, "empty label refused");
 }
 
 /* ---- AXFR ---- */
@@ -214,14 +226,158 @@ test_axfr(void)
 	rr_set_free(&s);
 }
 
+/*
+ * A master that holds a query open: it answers each UDP query with a
+ * stream of wrong-ID datagrams (every 50 ms), or with TC and then a TCP
+ * answer one byte every 50 ms.  The query must end at its deadline.
+ */
+struct holder {
+	struct event_base	*base;
+	int			 udp, lis, tcp;
+	int			 sent;		/* TCP bytes dripped */
+	bool			 tc;
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	uint8_t			 qid[2];
+	bool			 have_peer;
+	bool			 done;
+	struct soa_result	 res;
+	int64_t			 ended;
+};
+
+static void
+holder_udp(evutil_socket_t fd, short ev, void *arg)
+{
+	struct holder	*h = arg;
+	uint8_t		 b[512];
+	ssize_t		 n;
+
+	(void)ev;
+	h->peerlen = sizeof(h->peer);
+	n = recvfrom(fd, b, sizeof(b), 0, (struct sockaddr *)&h->peer, &h->peerlen);
+	if (n < 12)
+		return;
+	h->have_peer = true;
+	memcpy(h->qid, b, 2);
+	if (h->tc) {		/* our ID, QR, TC: go to TCP */
+		b[2] = 0x82;
+		b[3] = 0;
+		sendto(fd, b, (size_t)n, 0, (struct sockaddr *)&h->peer, h->peerlen);
+	}
+}
+
+static void
+holder_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct holder	*h = arg;
+	uint8_t		 junk[12] = { 0 };
+
+	(void)fd;
+	(void)ev;
+	if (h->tcp != -1) {	/* a 256-byte message, a byte at a time */
+		(void)write(h->tcp, h->sent++ == 0 ? "\1" : "\0", 1);
+		return;
+	}
+	if (!h->have_peer || h->tc)
+		return;
+	junk[0] = (uint8_t)(h->qid[0] ^ 0x55);	/* wrong ID */
+	junk[1] = h->qid[1];
+	junk[2] = 0x84;
+	sendto(h->udp, junk, sizeof(junk), 0, (struct sockaddr *)&h->peer, h->peerlen);
+}
+
+static void
+holder_accept(evutil_socket_t fd, short ev, void *arg)
+{
+	struct holder	*h = arg;
+
+	(void)ev;
+	if (h->tcp == -1)
+		h->tcp = accept(fd, NULL, NULL);
+}
+
+static void
+holder_cb(void *arg, const struct soa_result *res)
+{
+	struct holder	*h = arg;
+
+	h->done = true;
+	h->res = *res;
+	h->ended = util_now_ms();
+	event_base_loopbreak(h->base);
+}
+
+static void
+watchdog(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	event_base_loopbreak(arg);
+}
+
+static void
+run_holder(bool tc)
+{
+	struct holder		 h = { .tcp = -1, .tc = tc };
+	struct sockaddr_in	 a = { .sin_family = AF_INET };
+	socklen_t		 alen = sizeof(a);
+	struct master_addr	 ma;
+	struct timeval		 tick = { 0, 50000 }, dog = { 10, 0 };
+	struct event		*e1, *e2, *e3, *e4;
+	int			 one = 1;
+
+	h.base = event_base_new();
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	h.udp = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(h.udp, (struct sockaddr *)&a, sizeof(a));
+	getsockname(h.udp, (struct sockaddr *)&a, &alen);
+	h.lis = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(h.lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	bind(h.lis, (struct sockaddr *)&a, sizeof(a));
+	listen(h.lis, 4);
+	memset(&ma, 0, sizeof(ma));
+	memcpy(&ma.ss, &a, sizeof(a));
+	ma.len = sizeof(a);
+	e1 = event_new(h.base, h.udp, EV_READ | EV_PERSIST, holder_udp, &h);
+	e2 = event_new(h.base, -1, EV_PERSIST, holder_tick, &h);
+	e3 = event_new(h.base, h.lis, EV_READ | EV_PERSIST, holder_accept, &h);
+	e4 = evtimer_new(h.base, watchdog, h.base);
+	event_add(e1, NULL);
+	event_add(e2, &tick);
+	event_add(e3, NULL);
+	event_add(e4, &dog);
+	int64_t start = util_now_ms();
+	struct soa_query *sq = soa_query_start(h.base, "example", &ma, 200, 2, NULL, NULL,
+	    holder_cb, &h);
+	CHECK(sq != NULL, "%s: query sent", tc ? "tcp drip" : "udp junk");
+	event_base_dispatch(h.base);
+	if (!h.done && sq != NULL)
+		soa_query_cancel(sq);
+	CHECK(h.done && h.res.status == SOA_TIMEOUT, "%s: the query ends at its deadline "
+	    "whatever the master keeps sending (%s after %lld ms)", tc ? "tcp drip: a byte "
+	    "every 50 ms" : "udp: a wrong-ID datagram every 50 ms", h.done ? h.res.err :
+	    "still open", (long long)(h.done ? h.ended - start : util_now_ms() - start));
+	event_free(e1);
+	event_free(e2);
+	event_free(e3);
+	event_free(e4);
+	close(h.udp);
+	close(h.lis);
+	if (h.tcp != -1)
+		close(h.tcp);
+	event_base_free(h.base);
+}
+
 int
 main(void)
 {
-	int n = soa_name_wire("example", zw, sizeof(zw));
+	int n = dnswire_name("example", zw, sizeof(zw));
 
 	zlen = (size_t)n;
 	test_reply();
 	test_query();
 	test_axfr();
+	run_holder(false);
+	run_holder(true);
 	UNIT_DONE();
 }
