@@ -25,10 +25,16 @@ struct chan {
 struct chan *
 chan_new(bool with_fd)
 {
-	struct chan	*c = xcalloc(1, sizeof(*c));
+	struct chan		*c = xcalloc(1, sizeof(*c));
+	pthread_condattr_t	 ca;
 
 	pthread_mutex_init(&c->mtx, NULL);
-	pthread_cond_init(&c->cond, NULL);
+	/* timed waits count on the monotonic clock: a wall clock step must
+	 * neither stretch nor cut them */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	c->fd = -1;
 	if (with_fd && (c->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		fatal("eventfd");
@@ -83,7 +89,7 @@ chan_get_timed(struct chan *c, int ms)
 
 	pthread_mutex_lock(&c->mtx);
 	if (ms > 0) {
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += (long)ms * 1000000;
 		until.tv_sec += until.tv_nsec / 1000000000;
 		until.tv_nsec %= 1000000000;
