@@ -13,13 +13,12 @@
 #include <ldns/sha1.h>
 #include <ldns/sha2.h>
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "soa.h"
+#include "dnswire.h"
 #include "tsig.h"
 
 enum { A_MD5, A_SHA1, A_SHA224, A_SHA256, A_SHA384, A_SHA512 };
@@ -44,7 +43,25 @@ struct md5 {
 	uint8_t		 buf[64];
 };
 
-static uint32_t	 md5_k[64];
+/* RFC 1321 3.4: floor(2^32 * abs(sin(i + 1))), as a literal table. */
+static const uint32_t md5_k[64] = {
+	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee,
+	0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+	0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
+	0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+	0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa,
+	0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+	0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
+	0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+	0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
+	0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+	0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05,
+	0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+	0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039,
+	0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
+	0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
+};
 
 static void
 md5_block(uint32_t s[4], const uint8_t *p)
@@ -91,9 +108,6 @@ md5_block(uint32_t s[4], const uint8_t *p)
 static void
 md5_init(struct md5 *m)
 {
-	if (md5_k[0] == 0)
-		for (int i = 0; i < 64; i++)
-			md5_k[i] = (uint32_t)(fabs(sin((double)i + 1)) * 4294967296.0);
 	m->s[0] = 0x67452301;
 	m->s[1] = 0xefcdab89;
 	m->s[2] = 0x98badcfe;
@@ -285,12 +299,12 @@ tsig_key_init(struct tsig_key *k, const char *name, const char *algorithm,
 		return -1;
 	}
 	snprintf(k->name, sizeof(k->name), "%s", name);
-	if ((w = soa_name_wire(name, k->namew, sizeof(k->namew))) == -1) {
+	if ((w = dnswire_name(name, k->namew, sizeof(k->namew))) == -1) {
 		snprintf(err, errlen, "key name '%s' is not a domain name", name);
 		return -1;
 	}
 	k->namelen = (size_t)w;
-	k->alglen = (size_t)soa_name_wire(algs[k->alg].wire, k->algw, sizeof(k->algw));
+	k->alglen = (size_t)dnswire_name(algs[k->alg].wire, k->algw, sizeof(k->algw));
 	{
 		ldns_rdf *b = NULL;
 		if (secret == NULL || ldns_str2rdf_b64(&b, secret) != LDNS_STATUS_OK ||
@@ -429,46 +443,6 @@ tsig_verify_init(struct tsig_verify *tv, const struct tsig_key *k, const uint8_t
 	hmac_update(m, reqmac, reqmaclen);
 }
 
-/* Skip a (possibly compressed) name at *pos; false if it runs out. */
-static bool
-skip_name(const uint8_t *p, size_t len, size_t *pos)
-{
-	while (*pos < len) {
-		uint8_t c = p[*pos];
-		if ((c & 0xc0) == 0xc0) {
-			*pos += 2;
-			return *pos <= len;
-		}
-		*pos += 1 + (size_t)c;
-		if (c == 0)
-			return *pos <= len;
-	}
-	return false;
-}
-
-/* Skip the questions (at 12) and the first nrr records; false if they run past len. */
-static bool
-skip_records(const uint8_t *msg, size_t len, size_t *pos, unsigned nrr, unsigned *ntsig,
-    unsigned tsig_from)
-{
-	unsigned	 qd = (unsigned)(msg[4] << 8 | msg[5]);
-
-	*pos = 12;
-	for (unsigned i = 0; i < qd; i++)
-		if (!skip_name(msg, len, pos) || (*pos += 4) > len)
-			return false;
-	for (unsigned i = 0; i < nrr; i++) {
-		if (!skip_name(msg, len, pos) || *pos + 10 > len)
-			return false;
-		if (ntsig != NULL && i >= tsig_from && (msg[*pos] << 8 | msg[*pos + 1]) == 250)
-			(*ntsig)++;
-		*pos += 10 + (size_t)(msg[*pos + 8] << 8 | msg[*pos + 9]);
-		if (*pos > len)
-			return false;
-	}
-	return true;
-}
-
 int
 tsig_count(const uint8_t *msg, size_t len)
 {
@@ -480,7 +454,7 @@ tsig_count(const uint8_t *msg, size_t len)
 	an = (unsigned)(msg[6] << 8 | msg[7]);
 	ns = (unsigned)(msg[8] << 8 | msg[9]);
 	ar = (unsigned)(msg[10] << 8 | msg[11]);
-	if (!skip_records(msg, len, &pos, an + ns + ar, &n, an + ns))
+	if (!dnswire_skip_records(msg, len, &pos, an + ns + ar, &n, an + ns))
 		return -1;
 	return (int)n;
 }
@@ -528,7 +502,7 @@ tsig_verify_msg(struct tsig_verify *tv, const uint8_t *msg, size_t len, char *er
 	ns = (unsigned)(msg[8] << 8 | msg[9]);
 	ar = (unsigned)(msg[10] << 8 | msg[11]);
 	/* to the last record, where a TSIG must be */
-	if (!skip_records(msg, len, &pos, an + ns + ar > 0 ? an + ns + ar - 1 : 0, NULL, 0))
+	if (!dnswire_skip_records(msg, len, &pos, an + ns + ar > 0 ? an + ns + ar - 1 : 0, NULL, 0))
 		goto malformed;
 	start = pos;
 	if (ar == 0 || ldns_wire2dname(&owner, msg, len, &pos) != LDNS_STATUS_OK ||
