@@ -19,10 +19,10 @@ comma    := ,
 BUILD    ?= build
 
 DEPS_OK  := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
-ALL_CFLAGS := $(WARN) -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
+ALL_CFLAGS := $(WARN) -iquote include $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
-MODULES  := log util conf zone master tsig soa xfr rr db dbthread chan notify refresh
+MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats
 OBJS     := $(MODULES:%=$(BUILD)/%.o)
 MAIN     := $(BUILD)/main.o
 BIN      := $(BUILD)/pdns-refresher
@@ -62,14 +62,15 @@ $(BUILD):
 	@mkdir -p $(BUILD)
 
 # Every test: unit tests, integration tests against private servers, then
-# the integration tests again under AddressSanitizer+UndefinedBehaviorSanitizer
-# and the worker pool's tests under ThreadSanitizer (SANITIZED= skips them).
+# the unit tests and the integration tests again under
+# AddressSanitizer+UndefinedBehaviorSanitizer, the unit tests and the worker
+# pool's tests under ThreadSanitizer (SANITIZED= skips them).
 SANITIZED ?= build-address-undefined:all build-thread:03-,08-,11-
 check:
 	@tests/lib/deps.sh build test
 	@$(MAKE) --no-print-directory $(BIN) $(UNITS) $(BUILD)/fakemaster
 	@for s in $(SANITIZED); do d=$${s%%:*}; \
-	    $(MAKE) --no-print-directory SANITIZE=$$(echo $${d#build-} | tr - ,) $$d/pdns-refresher || exit 1; done
+	    $(MAKE) --no-print-directory SANITIZE=$$(echo $${d#build-} | tr - ,) $$d/pdns-refresher units || exit 1; done
 	@SANITIZED="$(SANITIZED)" tests/run.sh $(BUILD)
 
 # libFuzzer on what masters send (transfers, SOA replies) and what we read

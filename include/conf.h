@@ -35,7 +35,6 @@ struct conf {
 	int	 xfr_total_s;		/* seconds for a whole transfer */
 	long	 xfr_max_records;
 	long	 xfr_max_bytes;
-	int	 xfr_queue;		/* transfers waiting for a worker */
 
 	/* timers {} : bounds on what a master's SOA asks for */
 	int	 min_refresh, max_refresh;

@@ -70,8 +70,8 @@ int		 db_load_domains(struct db *, const char *only_name, uint32_t above_id,
 int		 db_max_domain_id(struct db *, uint32_t *max, char *err, size_t errlen);
 void		 db_domains_free(struct db_domain *, size_t);
 /* Every domain's AXFR-MASTER-TSIG key with its tsigkeys row, and AXFR-SOURCE. */
-int		 db_load_tsig(struct db *, struct db_tsig **out, size_t *n, char *err,
-		    size_t errlen);
+int		 db_load_tsig(struct db *, uint32_t above, struct db_tsig **out, size_t *n,
+		    char *err, size_t errlen);
 void		 db_tsig_free(struct db_tsig *, size_t);
 /*
  * A fingerprint of the SLAVE domain list (count, highest id, XOR of CRC32

@@ -8,7 +8,11 @@
 #include "chan.h"
 #include "db.h"
 
-enum dbreq_type { DBREQ_LOAD, DBREQ_LAST_CHECK };
+enum dbreq_type {
+	DBREQ_LOAD,
+	DBREQ_LAST_CHECK,
+	DBREQ_RELEASE,		/* free a finished load in the db thread; no answer */
+};
 
 struct dbreq {
 	struct chan_node	 node;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -18,6 +19,18 @@ int	log_level_parse(const char *);
 int	log_facility_parse(const char *);
 /* src with control bytes as \xNN, cut to fit dstlen (at least 6). */
 void	log_vis(char *dst, size_t dstlen, const char *src);
+
+/*
+ * The one "once a window, then a count": a warning when window_ms passed
+ * since the last one, saying how many lines like it were held back since;
+ * in between, the line goes to debug and is counted.
+ */
+struct log_rl {
+	int64_t		 last;		/* ms of the last warning; 0: none yet */
+	uint64_t	 held;
+};
+void	log_ratelimited(struct log_rl *, int64_t now, int64_t window_ms,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

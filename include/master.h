@@ -1,4 +1,7 @@
-/* master: master address lists and the per-master registry (limits, queues). */
+/*
+ * master: master address lists, the registry of masters shared by all
+ * zones, their queues and run lists, their timers, and their health.
+ */
 #ifndef MASTER_H
 #define MASTER_H
 
@@ -7,6 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "log.h"
+#include "util.h"
 
 #define MASTER_MAX	16	/* masters kept per domain; more are ignored */
 
@@ -18,32 +24,39 @@ struct master_addr {
 	socklen_t		 len;
 };
 
+/* Health comes from real answers only. */
+enum master_health {
+	MASTER_UP,
+	MASTER_DOWN,		/* nothing came back: no query until the timer */
+	MASTER_PROBING,		/* pause over: one query tests it */
+};
+
 struct master {
 	struct master_addr	 addr;
 	char			 name[64];	/* for logs: 192.0.2.1:53, [::1]:5300 */
 	unsigned		 refs;		/* zones listing it */
 	struct master		*hnext;
 
-	/* Owned by sched: zones waiting for an SOA query or a transfer. */
-	struct zone_list	 ready;
-	struct zone_list	 xfrwait;
+	/* Queues (zone_set_state keeps them) and admission state. */
+	struct zone_list	 urgent;	/* NOTIFYs: checked before ready */
+	struct zone_list	 ready;		/* due for a SOA check */
+	struct zone_list	 xfrwait;	/* newer serial: waiting for a transfer */
 	int			 soa_inflight;
 	int			 xfr_inflight;
-	double			 tokens;	/* query rate bucket */
-	int64_t			 tokens_at;	/* ms when tokens was computed */
-	bool			 in_runnable, in_xfr_runnable, sleeping;
-	TAILQ_ENTRY(master)	 run;
-	TAILQ_ENTRY(master)	 xrun;
-	struct event		*wake;		/* token refill timer */
+	struct bucket		 tokens;	/* query rate */
+	int8_t			 run;		/* which run list: -1 none, 0, 1 urgent */
+	bool			 in_xrun;
+	TAILQ_ENTRY(master)	 runq;
+	TAILQ_ENTRY(master)	 xrunq;
+	struct heap_node	 timer;		/* out of tokens, or paused, until then */
 
-	/* Health: failures for logging once, and down-ness as a whole. */
-	unsigned		 fails;
-	int64_t			 last_err_log;
-	bool			 down;		/* no answer: no query until the probe */
-	bool			 probing;	/* down time over: one query tests it */
-	int64_t			 down_since, down_ms;	/* current pause, doubling */
-	int64_t			 down_log;	/* last warning about the pause */
-	unsigned		 skipped;	/* zones moved on or failed while down */
+	/* Health. */
+	uint8_t			 health;	/* enum master_health */
+	int64_t			 last_answer;	/* ms of the last real answer, 0: never */
+	uint32_t		 probe_id;	/* the zone that answered last */
+	int64_t			 down_since, down_ms, down_log;
+	unsigned		 skipped;	/* zone checks moved on or held while down */
+	struct log_rl		 errlog;	/* one failure warning a minute */
 };
 TAILQ_HEAD(master_list, master);
 
@@ -66,9 +79,42 @@ bool		 master_host_eq(const struct master_addr *, const struct sockaddr *,
 
 /* The registry entry for an address, created on first use; takes a reference. */
 struct master	*master_get(const struct master_addr *);
-/* Drop a reference; the entry is freed when none is left. */
+/* Drop a reference; the last one takes it off every list and frees it. */
 void		 master_put(struct master *);
 /* Number of masters in the registry. */
 size_t		 master_count(void);
+/* Call fn for each master. */
+void		 master_foreach(void (*fn)(struct master *, void *), void *);
+
+/*
+ * Run lists: masters with zones to check (those with NOTIFYs first), and
+ * masters with zones to transfer.  master_wants_run puts m on the right
+ * list if it has work and may send (not paused, not waiting for tokens).
+ */
+void		 master_wants_run(struct master *);
+struct master	*master_next_run(void);		/* takes it off its list */
+void		 master_wants_xfr(struct master *);
+struct master	*master_next_xfr(void);
+
+/* The master timers: out of tokens, or the end of a pause. */
+void		 master_timer_set(struct master *, int64_t at);
+void		 master_timer_del(struct master *);
+struct master	*master_next_timer(void);
+
+/*
+ * Health.  master_answered: a real answer (any rcode) came from m about
+ * zone id; true if that ended a pause.  master_silent: a query sent at
+ * sent got nothing back; it counts against m only if nothing else came
+ * back from m since then: true if m is now paused (first pause down_ms,
+ * doubling after a failed probe up to max_ms).
+ */
+bool		 master_answered(struct master *, uint32_t zone_id, int64_t now);
+bool		 master_silent(struct master *, int64_t sent, int64_t now,
+		    int64_t down_ms, int64_t max_ms);
+const char	*master_health_name(enum master_health);
+/* A failure from m about zone: a warning a minute per master, the rest at debug. */
+#define MASTER_ERRLOG_MS	60000
+void		 master_log_error(struct master *, const char *zone, const char *what,
+		    const char *why, int64_t now);
 
 #endif

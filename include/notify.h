@@ -26,22 +26,15 @@ struct notify_sig {
 };
 
 /*
- * A parsed, rate-checked NOTIFY: zone in lowercase presentation, no dot;
- * msg is the datagram, for the signature when is_signed; sig says how to
- * sign the answer (valid until the callback's caller returns).
- */
-typedef enum notify_verdict notify_cb(const char *zone, const struct sockaddr *from,
-    socklen_t fromlen, bool trusted, bool has_serial, uint32_t serial,
-    const uint8_t *msg, size_t len, bool is_signed, struct notify_sig *sig);
-
-/*
  * Bind every notify.listen address (UDP), before the daemon detaches, so a
  * listen address that cannot be bound stops the start with its reason.
  * Returns 0, or -1 with a message in err.
  */
 int	notify_bind(const struct conf *, char *err, size_t errlen);
-/* Take NOTIFYs on the bound sockets with cb. */
-int	notify_start(struct event_base *, notify_cb *cb, char *err, size_t errlen);
+/* Take NOTIFYs on the bound sockets; accepted ones go to sched_notify(). */
+int	notify_start(struct event_base *, char *err, size_t errlen);
+/* One more NOTIFY from sa within limit a second (burst: a second's worth)? */
+bool	notify_rate_ok(const struct sockaddr *sa, int limit, int64_t now);
 /* notify.trusted and the rate from a reloaded configuration. */
 void	notify_set_conf(const struct conf *);
 void	notify_stop(void);

@@ -1,7 +1,8 @@
-/* util: allocation that never returns NULL, time and string helpers. */
+/* util: allocation that never returns NULL, clock, hashes, heap, token bucket. */
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -15,12 +16,50 @@ char	*xstrdup(const char *);
 /* Monotonic clock in milliseconds; for deadlines and rates, never for the DB. */
 int64_t	 util_now_ms(void);
 
-/* FNV-1a of a NUL-terminated string (NULL hashes like ""); for hash tables. */
+/* FNV-1a of a NUL-terminated string (NULL hashes like ""); for tables we fill. */
 uint32_t util_strhash(const char *);
+/*
+ * SipHash-2-4 of len bytes under a key drawn at the first call: for tables
+ * whose keys the network chooses, so nobody can aim at one bucket.
+ */
+uint64_t util_keyed_hash(const void *, size_t len);
 
 /* Copy src to dst (size dst_size), always NUL-terminated; returns strlen(src). */
 size_t	 util_strlcpy(char *dst, const char *src, size_t dst_size);
 
+/*
+ * A binary min-heap of nodes embedded in their owners (container_of):
+ * at is the key, idx the position (0: in no heap).  O(log n) set and del.
+ */
+struct heap_node {
+	int64_t		 at;
+	uint32_t	 idx;
+};
+struct heap {
+	struct heap_node	**a;	/* 1-based */
+	size_t			  n, cap;
+};
+/* Insert node with key at, or move it there if it is in the heap already. */
+void	 heap_set(struct heap *, struct heap_node *, int64_t at);
+void	 heap_del(struct heap *, struct heap_node *);
+struct heap_node *heap_top(const struct heap *);
+void	 heap_free(struct heap *);
+
+/* A token bucket: rate a second, holding at most burst tokens. */
+struct bucket {
+	double		 tokens;
+	int64_t		 at;		/* ms of the last refill */
+};
+/* The burst of the query limits: a tenth of a second's worth, at least one. */
+#define BUCKET_BURST(rate)	((rate) / 10 < 1 ? 1 : (rate) / 10)
+void	 bucket_init(struct bucket *, double tokens, int64_t now);
+/* Take a token if there is one. */
+bool	 bucket_take(struct bucket *, int rate, int burst, int64_t now);
+/* When the next token will be there (now if there is one). */
+int64_t	 bucket_next(struct bucket *, int rate, int burst, int64_t now);
+
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 #endif

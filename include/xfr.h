@@ -62,21 +62,6 @@ struct xfr_job {
 	int64_t			 ms;
 };
 
-/* Validation state of one AXFR stream, fed message by message. */
-struct axfr {
-	uint8_t		 apex[256];	/* lowercase wire name */
-	size_t		 apexlen;
-	const char	*zone;
-	uint16_t	 id;
-	ldns_rr		*soa;		/* first SOA */
-	size_t		 msgs;
-	bool		 done;
-	long		 max_records;
-	size_t		 records, dropped;
-	char		 dropped_example[128];
-	struct rr_set	*set;
-};
-
 /* Start n workers, each with its own DB connection. */
 void		 xfr_start(int n, const struct db_params *);
 /* pdns's control socket to purge a zone's cache entries after its write ("" off). */
@@ -96,17 +81,6 @@ void		 xfr_abort(void);
 /* Abort transfers in progress (not transactions), stop and join the workers. */
 void		 xfr_stop(void);
 void		 xfr_job_free(struct xfr_job *);
-
-/* Set up validation of an AXFR of zone into set. */
-int		 axfr_init(struct axfr *, const char *zone, uint16_t id,
-		    long max_records, struct rr_set *set);
-/*
- * Feed one message.  Returns 0 for more, 1 when the closing SOA arrived,
- * -1 with the reason in err.  Pure: no I/O, no logging.
- */
-int		 axfr_feed(struct axfr *, const uint8_t *msg, size_t len,
-		    char *err, size_t errlen);
-void		 axfr_free(struct axfr *);
 
 /*
  * Run a job's network part and validation into set (used by workers and

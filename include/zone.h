@@ -1,4 +1,4 @@
-/* zone: the in-memory zone table, timer heap, serial arithmetic, timers. */
+/* zone: the zone table, its timers and the zone state machine. */
 #ifndef ZONE_H
 #define ZONE_H
 
@@ -9,16 +9,22 @@
 #include <time.h>
 
 #include "master.h"
+#include "util.h"
 
-struct soa_query;
-
+/*
+ * A zone's life.  Only zone_set_state() moves a zone between states, and it
+ * does every side effect of the move: the timer heap, its master's queues
+ * and in-flight counts, the totals in zone_counts, a pending master list.
+ */
 enum zone_state {
-	ZONE_WAITING,		/* in the timer heap until due */
-	ZONE_READY,		/* due; queued on its current master for a SOA query */
+	ZONE_IDLE,		/* in the timer heap until due */
+	ZONE_QUEUED,		/* due: in its master's queue for a SOA check */
 	ZONE_QUERYING,		/* SOA query out */
-	ZONE_XFR_WAIT,		/* newer serial seen; waiting for a transfer slot */
-	ZONE_TRANSFERRING,	/* a worker has it */
-	ZONE_DONE,		/* --once: finished, not rescheduled */
+	ZONE_XFR_QUEUED,	/* newer serial seen: in its master's transfer queue */
+	ZONE_TRANSFERRING,	/* a worker fetches it */
+	ZONE_WRITING,		/* fetched; waits in a worker's group commit */
+	ZONE_DONE,		/* --once or shutdown: finished, not rescheduled */
+	ZONE_NSTATES
 };
 
 #define ZONE_NEVER	INT64_MIN
@@ -32,22 +38,58 @@ struct zone {
 	uint8_t			 cur;		/* master being tried */
 	uint8_t			 state;		/* enum zone_state */
 	bool			 has_soa;	/* a SOA row exists in the DB */
-	bool			 writing;	/* transferred, in a group commit */
-	bool			 removed;	/* gone from domains; free when idle */
+	bool			 removed;	/* gone from domains; freed when idle */
 	bool			 expired;	/* logged as expired */
-	bool			 seen;		/* reload generation mark */
 	bool			 stale_warned;	/* master's serial not newer: warned */
 	bool			 notify_again;	/* NOTIFY while busy: check again after */
+	bool			 urgent;	/* NOTIFY: queue it in the urgent lane */
+	bool			 in_urgent;	/* it is queued there (zone_set_state) */
+	bool			 in_lc;		/* in lastcheck's batch */
 	uint16_t		 fails;		/* consecutive failed attempts */
+	uint32_t		 gen;		/* domain list generation it was last seen in */
 	uint32_t		 serial, refresh, retry, expire;
-	int64_t			 due;		/* monotonic ms */
+	struct heap_node	 due;		/* next check (monotonic ms) */
+	struct heap_node	 exp;		/* when it expires, while it has data */
 	int64_t			 last_ok;	/* monotonic ms of the last good check, or ZONE_NEVER */
-	uint32_t		 heap_idx;	/* position in the heap; 0 = not in it */
-	struct soa_query	*sq;		/* while querying */
+	int64_t			 lc_time;	/* wall time for lastcheck's batch */
+	struct master		*at;		/* whose queue or slot it holds */
+	int64_t			 sent;		/* ms the SOA query left */
+	void			*sq;		/* the SOA query while querying */
+	struct master_addr	*pend;		/* a new master list, applied when idle */
+	int			 npend;
+	int64_t			 pend_at;	/* ms it was seen: due then */
+	TAILQ_ENTRY(zone)	 q;		/* a master's queue */
 	struct zone		*id_next, *name_next;
-	TAILQ_ENTRY(zone)	 q;		/* master ready or xfrwait queue */
 	char			 name[];	/* lowercase, no trailing dot */
 };
+
+/* Totals kept by zone_set_state(). */
+struct zone_counts {
+	size_t	 in[ZONE_NSTATES];	/* zones in each state */
+	size_t	 pending;		/* queued .. writing */
+};
+extern struct zone_counts zone_counts;
+
+/* Name for log lines ("querying"). */
+const char	*zone_state_name(enum zone_state);
+/*
+ * Move z to st.  Entering ZONE_QUEUED or ZONE_XFR_QUEUED puts it at the tail
+ * of m's queue (the head of the urgent lane when z->urgent); ZONE_QUERYING
+ * and ZONE_TRANSFERRING take one of m's slots; ZONE_IDLE arms z->due.at, or,
+ * when a new master list is pending, applies it and makes the zone due by
+ * pend_at.  Leaving a state undoes what entering it did.
+ */
+void		 zone_set_state(struct zone *, enum zone_state, struct master *m);
+/* A new master list (copied), seen at now: used from the next idle moment. */
+void		 zone_set_pending(struct zone *, const struct master_addr *, int n,
+		    int64_t now);
+/* Replace the master list now (the zone must hold no master's queue or slot). */
+void		 zone_set_masters(struct zone *, const struct master_addr *, int n);
+/* The next zone due, and the next to expire (NULL: none). */
+struct zone	*zone_next_due(void);
+struct zone	*zone_next_expiry(void);
+/* Arm (or, with ZONE_NEVER, disarm) the expiry timer. */
+void		 zone_set_expiry(struct zone *, int64_t at);
 
 /* RFC 1982 comparison: -1 a<b, 0 equal, 1 a>b, 2 undefined (distance 2^31). */
 int		 zone_serial_cmp(uint32_t a, uint32_t b);
@@ -67,24 +109,18 @@ int64_t		 zone_backoff_ms(uint32_t retry, unsigned fails, int lo, int hi, int ca
 /* Lowercase a presentation zone name and drop a trailing dot, in place. */
 void		 zone_name_canon(char *);
 
-/* Room for n master references (the zone holds one itself); drops the old ones. */
-struct master	**zone_masters_room(struct zone *, int n);
-
 /* The table: by id and by name.  The table owns its zones. */
 struct zone	*zone_new(uint32_t id, const char *name);
+/* Free a zone: out of every heap and queue first (state idle or done). */
 void		 zone_free(struct zone *);
 void		 zone_table_add(struct zone *);
 void		 zone_table_remove(struct zone *);
 struct zone	*zone_by_id(uint32_t);
 struct zone	*zone_by_name(const char *);
 size_t		 zone_count(void);
-/* Call fn for each zone; fn may not add or remove zones. */
+/* Call fn for each zone; fn may remove the zone it is given, nothing else. */
 void		 zone_foreach(void (*fn)(struct zone *, void *), void *);
-
-/* Timer heap ordered by due. */
-void		 zone_heap_push(struct zone *);
-void		 zone_heap_remove(struct zone *);
-struct zone	*zone_heap_top(void);
-size_t		 zone_heap_size(void);
+/* Free every zone and the table (at exit, and between unit tests). */
+void		 zone_table_clear(void);
 
 #endif

@@ -44,7 +44,6 @@ static const struct intkey intkeys[] = {
 	I("transfer", "timeout", 600, 1, 86400, xfr_total_s),
 	L("transfer", "max-records", 1000000, 1, 100000000, xfr_max_records),
 	L("transfer", "max-bytes", 256L << 20, 512, 1L << 34, xfr_max_bytes),
-	I("transfer", "queue", 10000, 1, 10000000, xfr_queue),
 	I("timers", "min-refresh", 60, 1, 86400 * 28, min_refresh),
 	I("timers", "max-refresh", 86400, 1, 86400 * 28, max_refresh),
 	I("timers", "min-retry", 30, 1, 86400 * 28, min_retry),

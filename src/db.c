@@ -394,67 +394,78 @@ db_domains_signature(struct db *db, char *sig, size_t siglen, uint32_t *max_id,
 	return 0;
 }
 
-int
-db_load_tsig(struct db *db, struct db_tsig **out, size_t *n, char *err, size_t errlen)
+/* Room for one more entry in *out (capacity *cap). */
+static struct db_tsig *
+tsig_push(struct db_tsig **out, size_t *n, size_t *cap, uint32_t id)
 {
-	static const char q[] = "SELECT dm.domain_id, dm.content, tk.algorithm, tk.secret "
+	struct db_tsig	*t;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*out = xreallocarray(*out, *cap, sizeof(**out));
+	}
+	t = &(*out)[(*n)++];
+	memset(t, 0, sizeof(*t));
+	t->domain_id = id;
+	return t;
+}
+
+int
+db_load_tsig(struct db *db, uint32_t above, struct db_tsig **out, size_t *n, char *err,
+    size_t errlen)
+{
+	static const char qk[] = "SELECT dm.domain_id, dm.content, tk.algorithm, tk.secret "
 	    "FROM domainmetadata dm LEFT JOIN tsigkeys tk ON " TSIG_JOIN
-	    " WHERE dm.kind = 'AXFR-MASTER-TSIG' ORDER BY dm.domain_id, dm.id";
+	    " WHERE dm.kind = 'AXFR-MASTER-TSIG' AND dm.domain_id > %u "
+	    "ORDER BY dm.domain_id, dm.id";
+	static const char qs[] = "SELECT domain_id, content FROM domainmetadata "
+	    "WHERE kind = 'AXFR-SOURCE' AND domain_id > %u ORDER BY domain_id, id";
+	char		 q[sizeof(qk) + 16];
 	MYSQL_RES	*res = NULL;
 	MYSQL_ROW	 row;
-	size_t		 cap = 0;
+	size_t		 cap = 0, nkeys, k = 0;
+	uint32_t	 id, last = 0;
+	bool		 any = false;
 
 	*out = NULL;
 	*n = 0;
+	/* above: our own integer, formatted; nothing from a master or a row */
+	snprintf(q, sizeof(q), qk, above);
 	if (query_retry(db, q, QRES_STORE, &res, "loading TSIG keys", err, errlen) == -1)
 		return -1;
 	while ((row = mysql_fetch_row(res)) != NULL) {
-		uint32_t id = row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
+		id = row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
 		if (*n > 0 && (*out)[*n - 1].domain_id == id)
 			continue;		/* the first one counts, as in pdns */
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		(*out)[*n].domain_id = id;
-		(*out)[*n].keyname = xstrdup(row[1] ? row[1] : "");
-		(*out)[*n].algorithm = row[2] ? xstrdup(row[2]) : NULL;
-		(*out)[*n].secret = row[3] ? xstrdup(row[3]) : NULL;
-		(*out)[*n].source = NULL;
-		(*n)++;
+		struct db_tsig *t = tsig_push(out, n, &cap, id);
+		t->keyname = xstrdup(row[1] ? row[1] : "");
+		t->algorithm = row[2] ? xstrdup(row[2]) : NULL;
+		t->secret = row[3] ? xstrdup(row[3]) : NULL;
 	}
 	mysql_free_result(res);
-	/* AXFR-SOURCE, merged in by domain id (the first row counts). */
-	if (query_retry(db, "SELECT domain_id, content FROM domainmetadata "
-	    "WHERE kind = 'AXFR-SOURCE' ORDER BY domain_id, id", QRES_STORE, &res,
-	    "loading AXFR-SOURCE", err, errlen) == -1) {
+	/* AXFR-SOURCE, merged in by domain id (the first row counts): both
+	 * lists are in id order, so one pass over each. */
+	snprintf(q, sizeof(q), qs, above);
+	if (query_retry(db, q, QRES_STORE, &res, "loading AXFR-SOURCE", err, errlen) == -1) {
 		db_tsig_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 		return -1;
 	}
-	size_t ntsig = *n;
-	uint32_t last = 0;
-	bool any = false;
+	nkeys = *n;
 	while ((row = mysql_fetch_row(res)) != NULL) {
-		uint32_t id = row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
 		struct db_tsig *t = NULL;
+		id = row[0] ? (uint32_t)strtoul(row[0], NULL, 10) : 0;
 		if (any && id == last)
 			continue;
 		any = true;
 		last = id;
-		for (size_t i = 0; i < ntsig && t == NULL; i++)
-			if ((*out)[i].domain_id == id)
-				t = &(*out)[i];
-		if (t == NULL) {
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 16;
-				*out = xreallocarray(*out, cap, sizeof(**out));
-			}
-			t = &(*out)[(*n)++];
-			memset(t, 0, sizeof(*t));
-			t->domain_id = id;
-		}
+		while (k < nkeys && (*out)[k].domain_id < id)
+			k++;
+		if (k < nkeys && (*out)[k].domain_id == id)
+			t = &(*out)[k];
+		else
+			t = tsig_push(out, n, &cap, id);
 		t->source = xstrdup(row[1] ? row[1] : "");
 	}
 	mysql_free_result(res);

@@ -3,6 +3,7 @@
  * event loop needs from the database, so the loop never waits on MySQL.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,12 @@ static void	load_domains(struct db *, struct dbreq *);
 static void
 load(struct db *db, struct dbreq *r)
 {
+	uint32_t	 above = r->max_id;	/* a partial load: only new domains */
+
 	load_domains(db, r);
 	if (r->rc == 0 && !r->unchanged)
-		r->rc = db_load_tsig(db, &r->tsig, &r->ntsig, r->err, sizeof(r->err));
+		r->rc = db_load_tsig(db, r->partial ? above : 0, &r->tsig, &r->ntsig,
+		    r->err, sizeof(r->err));
 }
 
 static void
@@ -89,6 +93,12 @@ dbthread_main(void *arg)
 			r->rc = db_last_check(db, r->ids, r->times, r->n, r->err,
 			    sizeof(r->err));
 			break;
+		case DBREQ_RELEASE:
+			/* The list was built in this thread's malloc arena: free it
+			 * here and give the pages back, off the event loop. */
+			dbreq_free(r);
+			malloc_trim(0);
+			continue;
 		}
 		r->ms = util_now_ms() - start;
 		chan_put(done, &r->node);

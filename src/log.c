@@ -4,6 +4,8 @@
  * Safe to call from any thread (syslog and stdio lock internally).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,4 +162,26 @@ fatalx(const char *fmt, ...)
 	vlog(LOG_LVL_ERR, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+void
+log_ratelimited(struct log_rl *rl, int64_t now, int64_t window_ms, const char *fmt, ...)
+{
+	char	 buf[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (rl->last != 0 && now - rl->last < window_ms) {
+		rl->held++;
+		log_debug("%s", buf);
+		return;
+	}
+	if (rl->held > 0)
+		log_warnx("%s (%" PRIu64 " more like it since the last warning)", buf, rl->held);
+	else
+		log_warnx("%s", buf);
+	rl->last = now == 0 ? 1 : now;
+	rl->held = 0;
 }

@@ -18,13 +18,226 @@
 #include "log.h"
 #include "notify.h"
 #include "main.h"
-#include "refresh.h"
+#include "domains.h"
+#include "keys.h"
+#include "lastcheck.h"
+#include "sched.h"
+#include "soa.h"
+#include "stats.h"
 #include "util.h"
 #include "xfr.h"
+
+#define PROGRESS_MS	10000
 
 static struct conf	*conf;
 static const char	*conf_path = DEFAULT_CONF;
 static bool		 verbose;
+
+/* The event loop's wiring: the scheduler's timer and its I/O. */
+static struct {
+	struct event_base	*base;
+	struct event		*tick, *flush, *stats, *ev_xfr, *ev_db;
+	int64_t			 tick_at;	/* when tick is armed for; INT64_MAX: not */
+	bool			 once, finishing;
+} L;
+
+static void	maybe_exit(void);
+
+static int64_t
+loop_now(void)
+{
+	return util_now_ms();
+}
+
+static struct timeval
+ms_tv(int64_t ms)
+{
+	struct timeval	 tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+static void
+loop_arm(int64_t at)
+{
+	struct timeval	 tv;
+
+	if (L.tick_at <= at)
+		return;		/* armed for sooner already */
+	L.tick_at = at;
+	tv = ms_tv(at - util_now_ms());
+	evtimer_add(L.tick, &tv);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	L.tick_at = INT64_MAX;
+	sched_tick();
+	maybe_exit();
+}
+
+static void
+soa_cb_loop(void *arg, const struct soa_result *res)
+{
+	sched_soa_done(arg, res);
+	maybe_exit();
+}
+
+static void *
+loop_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke)
+{
+	return soa_query_start(L.base, z->name, &m->addr, conf->soa_timeout_ms,
+	    conf->soa_tries, ke != NULL && ke->has_key ? &ke->key : NULL,
+	    ke != NULL && ke->has_src ? &ke->src : NULL, soa_cb_loop, z);
+}
+
+static void
+loop_soa_cancel(void *sq)
+{
+	soa_query_cancel(sq);
+}
+
+static const struct sched_ops loop_ops = {
+	.now = loop_now,
+	.arm = loop_arm,
+	.soa_start = loop_soa_start,
+	.soa_cancel = loop_soa_cancel,
+	.xfr_submit = xfr_submit,
+};
+
+static void
+xfr_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct xfr_job	*job;
+	bool		 fetched;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((job = xfr_done(&fetched)) != NULL) {
+		if (fetched) {		/* written later, in a group */
+			sched_xfr_fetched(job);
+			continue;
+		}
+		sched_xfr_done(job);
+		xfr_job_free(job);
+	}
+	maybe_exit();
+}
+
+static void
+db_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct dbreq	*r;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	while ((r = dbthread_done()) != NULL) {
+		if (r->type == DBREQ_LOAD) {
+			domains_loaded(r);
+			continue;	/* it owns r now */
+		}
+		lastcheck_done(r, L.finishing);
+		dbreq_free(r);
+		if (L.finishing)
+			lastcheck_flush();	/* what came while that one was out */
+	}
+	maybe_exit();
+}
+
+static void
+flush_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	lastcheck_flush();
+}
+
+static void
+stats_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	stats_tick(util_now_ms());
+}
+
+/*
+ * --once or shutdown: when nothing is left in flight, write the last
+ * last_check batch, then end the loop once the database has it.
+ */
+static void
+maybe_exit(void)
+{
+	if (!sched_stopping() && (!domains_ready() || domains_busy()))
+		return;		/* --once: the list is not there yet */
+	if (!sched_done())
+		return;
+	if (!L.finishing) {
+		L.finishing = true;
+		sched_shutdown();
+		lastcheck_flush();
+	}
+	if (!lastcheck_busy() && !domains_busy())
+		event_base_loopbreak(L.base);
+}
+
+static void
+shutdown_now(const char *why)
+{
+	if (sched_stopping())
+		return;
+	log_info("shutting down (%s): %zu SOA queries and %zu transfers in flight",
+	    why, zone_counts.in[ZONE_QUERYING],
+	    zone_counts.in[ZONE_TRANSFERRING] + zone_counts.in[ZONE_WRITING]);
+	sched_shutdown();
+	xfr_abort();
+	maybe_exit();
+}
+
+static void
+loop_init(struct event_base *base, bool once, const char *zone, int sock_cap)
+{
+	struct timeval	 tv;
+
+	L.base = base;
+	L.once = once || zone != NULL;
+	L.tick_at = INT64_MAX;
+	stats.started = util_now_ms();
+	L.tick = evtimer_new(base, tick_cb, NULL);
+	L.flush = event_new(base, -1, EV_PERSIST, flush_cb, NULL);
+	L.stats = event_new(base, -1, EV_PERSIST, stats_cb, NULL);
+	L.ev_xfr = event_new(base, xfr_fd(), EV_READ | EV_PERSIST, xfr_cb, NULL);
+	L.ev_db = event_new(base, dbthread_fd(), EV_READ | EV_PERSIST, db_cb, NULL);
+	event_add(L.ev_xfr, NULL);
+	event_add(L.ev_db, NULL);
+	tv = ms_tv(conf->last_check_flush_ms);
+	event_add(L.flush, &tv);
+	tv = ms_tv(PROGRESS_MS);
+	event_add(L.stats, &tv);
+	sched_init(&loop_ops, conf, L.once, sock_cap);
+	domains_init(base, conf, once, zone);
+}
+
+static void
+loop_free(void)
+{
+	struct event	*evs[] = { L.tick, L.flush, L.stats, L.ev_xfr, L.ev_db };
+
+	for (size_t i = 0; i < NITEMS(evs); i++)
+		event_free(evs[i]);
+	domains_stop();
+}
 
 static void __attribute__((noreturn))
 usage(void)
@@ -43,10 +256,10 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	if (sig != SIGHUP) {
-		refresh_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		shutdown_now(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		return;
 	}
-	refresh_rescan();	/* domains too, whatever the file says */
+	domains_request(true);	/* domains too, whatever the file says */
 	if ((nc = conf_load(conf_path, err, sizeof(err))) == NULL) {
 		err[strcspn(err, "\n")] = '\0';
 		log_err("SIGHUP: configuration not reloaded, keeping the old one: %s", err);
@@ -59,8 +272,13 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 		log_warnx("SIGHUP: mysql {} and workers changes take effect at the next restart");
 	nc->workers = conf->workers;
 	log_setup(nc->log_facility, verbose ? LOG_LVL_DEBUG : (enum log_level)nc->log_level);
-	refresh_set_conf(nc);
+	sched_set_conf(nc);
+	domains_set_conf(nc);
 	notify_set_conf(nc);
+	{
+		struct timeval tv = ms_tv(nc->last_check_flush_ms);
+		event_add(L.flush, &tv);
+	}
 	xfr_set_purge(nc->pdns_control);
 	conf_free(conf);
 	conf = nc;
@@ -201,17 +419,20 @@ main(int argc, char *argv[])
 	    zone ? " for one zone" : once ? " (once)" : "", conf->workers,
 	    conf->soa_qps, conf->soa_inflight, conf->master_qps,
 	    conf->master_inflight, conf->master_xfrs);
-	refresh_init(base, conf, once, zone, sock_cap);
-	if (!once && notify_start(base, refresh_notify, err, sizeof(err)) == -1)
+	loop_init(base, once, zone, sock_cap);
+	if (!once && notify_start(base, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	refresh_start();
+	domains_request(false);
 	event_base_dispatch(base);
 
 	notify_stop();
 	xfr_stop();
 	dbthread_stop();
-	refresh_log_stats("stopped");
-	rc = refresh_exit_code();
+	stats_log("stopped");
+	rc = stats.once_failed > 0 ? 1 : 0;
+	loop_free();
+	zone_table_clear();
+	keys_clear();
 	for (size_t i = 0; i < NITEMS(sigs); i++)
 		event_free(sigs[i]);
 	event_base_free(base);

@@ -5,7 +5,6 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <event2/event.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +194,10 @@ addr_eq(const struct master_addr *ma, const struct sockaddr *sa, socklen_t len,
 /* Registry: open hash of masters by address and port. */
 static struct master	**reg;
 static size_t		  reg_size, reg_count;
+static struct master_list runs[2];	/* [1]: with NOTIFYs waiting */
+static struct master_list xruns;
+static struct heap	  timers;
+static bool		  lists_init;
 
 static uint32_t
 addr_hash(const struct master_addr *ma)
@@ -239,12 +242,24 @@ reg_grow(void)
 	reg_size = nsize;
 }
 
+static void
+init_lists(void)
+{
+	if (lists_init)
+		return;
+	TAILQ_INIT(&runs[0]);
+	TAILQ_INIT(&runs[1]);
+	TAILQ_INIT(&xruns);
+	lists_init = true;
+}
+
 struct master *
 master_get(const struct master_addr *ma)
 {
 	struct master	*m;
 	size_t		 b;
 
+	init_lists();
 	if (reg_count >= reg_size)
 		reg_grow();
 	b = addr_hash(ma) & (reg_size - 1);
@@ -256,14 +271,32 @@ master_get(const struct master_addr *ma)
 	m = xcalloc(1, sizeof(*m));
 	m->addr = *ma;
 	master_fmt(ma, m->name, sizeof(m->name));
+	TAILQ_INIT(&m->urgent);
 	TAILQ_INIT(&m->ready);
 	TAILQ_INIT(&m->xfrwait);
-	m->tokens = 1;
+	m->tokens.tokens = 1;
+	m->run = -1;
 	m->refs = 1;
 	m->hnext = reg[b];
 	reg[b] = m;
 	reg_count++;
 	return m;
+}
+
+static void
+run_del(struct master *m)
+{
+	if (m->run >= 0)
+		TAILQ_REMOVE(&runs[m->run], m, runq);
+	m->run = -1;
+}
+
+static void
+xrun_del(struct master *m)
+{
+	if (m->in_xrun)
+		TAILQ_REMOVE(&xruns, m, xrunq);
+	m->in_xrun = false;
 }
 
 void
@@ -273,13 +306,16 @@ master_put(struct master *m)
 
 	if (--m->refs > 0)
 		return;
+	/* Zones hold a reference while queued or in flight, so its queues
+	 * are empty; only the lists and the timer can still point at it. */
+	run_del(m);
+	xrun_del(m);
+	heap_del(&timers, &m->timer);
 	pp = &reg[addr_hash(&m->addr) & (reg_size - 1)];
 	while (*pp != m)
 		pp = &(*pp)->hnext;
 	*pp = m->hnext;
 	reg_count--;
-	if (m->wake != NULL)
-		event_free(m->wake);
 	free(m);
 }
 
@@ -287,4 +323,139 @@ size_t
 master_count(void)
 {
 	return reg_count;
+}
+
+void
+master_foreach(void (*fn)(struct master *, void *), void *arg)
+{
+	for (size_t i = 0; i < reg_size; i++)
+		for (struct master *m = reg[i], *next; m != NULL; m = next) {
+			next = m->hnext;
+			fn(m, arg);
+		}
+}
+
+void
+master_wants_run(struct master *m)
+{
+	int	 want;
+
+	if (m->health == MASTER_DOWN || m->timer.idx != 0)
+		want = -1;		/* paused, or waiting for a token */
+	else if (!TAILQ_EMPTY(&m->urgent))
+		want = 1;
+	else if (!TAILQ_EMPTY(&m->ready))
+		want = 0;
+	else
+		want = -1;
+	if (want == m->run)
+		return;
+	run_del(m);
+	if (want >= 0)
+		TAILQ_INSERT_TAIL(&runs[want], m, runq);
+	m->run = (int8_t)want;
+}
+
+struct master *
+master_next_run(void)
+{
+	struct master	*m;
+
+	init_lists();
+	if ((m = TAILQ_FIRST(&runs[1])) == NULL)
+		m = TAILQ_FIRST(&runs[0]);
+	if (m != NULL)
+		run_del(m);
+	return m;
+}
+
+void
+master_wants_xfr(struct master *m)
+{
+	if (m->in_xrun || TAILQ_EMPTY(&m->xfrwait))
+		return;
+	TAILQ_INSERT_TAIL(&xruns, m, xrunq);
+	m->in_xrun = true;
+}
+
+struct master *
+master_next_xfr(void)
+{
+	struct master	*m;
+
+	init_lists();
+	if ((m = TAILQ_FIRST(&xruns)) != NULL)
+		xrun_del(m);
+	return m;
+}
+
+void
+master_timer_set(struct master *m, int64_t at)
+{
+	run_del(m);
+	heap_set(&timers, &m->timer, at);
+}
+
+void
+master_timer_del(struct master *m)
+{
+	heap_del(&timers, &m->timer);
+}
+
+struct master *
+master_next_timer(void)
+{
+	struct heap_node	*n = heap_top(&timers);
+
+	return n == NULL ? NULL : container_of(n, struct master, timer);
+}
+
+bool
+master_answered(struct master *m, uint32_t zone_id, int64_t now)
+{
+	m->last_answer = now;
+	m->probe_id = zone_id;
+	if (m->health == MASTER_UP)
+		return false;
+	if (m->health == MASTER_DOWN)
+		master_timer_del(m);
+	m->health = MASTER_UP;
+	m->down_ms = 0;
+	return true;
+}
+
+bool
+master_silent(struct master *m, int64_t sent, int64_t now, int64_t down_ms,
+    int64_t max_ms)
+{
+	if (m->last_answer >= sent && m->last_answer != 0)
+		return false;		/* it answers; only this zone is silent */
+	if (m->health == MASTER_DOWN)
+		return false;
+	if (m->health == MASTER_PROBING)
+		m->down_ms = m->down_ms * 2 > max_ms ? max_ms : m->down_ms * 2;
+	else {
+		m->down_ms = down_ms > max_ms ? max_ms : down_ms;
+		m->down_since = now;
+		m->skipped = 0;
+	}
+	m->health = MASTER_DOWN;
+	master_timer_set(m, now + m->down_ms);
+	return true;
+}
+
+const char *
+master_health_name(enum master_health h)
+{
+	static const char *const names[] = { "up", "down", "probing" };
+
+	return names[h];
+}
+
+void
+master_log_error(struct master *m, const char *zone, const char *what, const char *why,
+    int64_t now)
+{
+	log_ratelimited(&m->errlog, now, MASTER_ERRLOG_MS, "zone %s: master %s: %s: %s",
+	    zone, m->name, what, why);
 }

@@ -1,10 +1,13 @@
 /*
  * notify: NOTIFY (RFC 1996) over UDP on the notify.listen addresses.  Each
- * datagram is rate-limited per source address (a token bucket in a fixed
- * table, so a flood from one source cannot starve the others nor grow
- * memory), validated (a query, opcode NOTIFY, one question for a SOA in
- * class IN), handed to the loop, and answered with the same ID, QR and AA.
- * The SOA a NOTIFY may carry is only a hint.
+ * datagram is rate-limited per source address (token buckets in a fixed
+ * table under a keyed hash: addresses that share a bucket share its rate,
+ * and nobody can choose addresses that do, so a flood from one source
+ * cannot starve the others, reset another's bucket, nor grow memory),
+ * validated (a query, opcode NOTIFY, one question for a SOA in class IN),
+ * checked against the zone's masters, the trusted relays and the zone's
+ * TSIG key, handed to the scheduler's urgent lane, and answered with the
+ * same ID, QR and AA.  The SOA a NOTIFY may carry is only a hint.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -18,24 +21,21 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "keys.h"
 #include "log.h"
 #include "master.h"
 #include "notify.h"
+#include "sched.h"
+#include "stats.h"
 #include "tsig.h"
 #include "util.h"
 #include "zone.h"
 
 #define LISTEN_MAX	16
 #define TRUSTED_MAX	64
-#define RL_SLOTS	4096		/* sources tracked; a collision resets the slot */
+#define RL_SLOTS	4096		/* rate buckets; sources that share one share its rate */
 #define READS_PER_EVENT	64		/* then let the loop run other events */
 #define DROPLOG_MS	60000
-
-struct rl_slot {
-	struct master_addr	 addr;
-	double			 tokens;
-	int64_t			 at;
-};
 
 static struct {
 	int		 fd;
@@ -45,10 +45,10 @@ static int			 nlis;
 static struct master_addr	 trusted[TRUSTED_MAX];
 static int			 ntrusted;
 static int			 rate, trusted_rate;
-static struct rl_slot		*rl;
-static notify_cb		*notify_fn;
+static struct bucket		*rl;
 static uint64_t			 answered, dropped;
 static int64_t			 drop_log;
+static struct log_rl		 refused_log;
 
 static const uint8_t *
 addr_bytes(const struct sockaddr *sa, size_t *n)
@@ -61,33 +61,19 @@ addr_bytes(const struct sockaddr *sa, size_t *n)
 	return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
 }
 
-/* One more NOTIFY from sa within notify.per-source-rate (burst: one second's worth)? */
-static bool
-rate_ok(const struct sockaddr *sa, socklen_t len, int limit)
+bool
+notify_rate_ok(const struct sockaddr *sa, int limit, int64_t now)
 {
 	size_t		 n;
 	const uint8_t	*b = addr_bytes(sa, &n);
-	uint32_t	 h = 2166136261u;
-	struct rl_slot	*s;
-	int64_t		 now = util_now_ms();
+	struct bucket	*s;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	s = &rl[h % RL_SLOTS];
-	if (!master_host_eq(&s->addr, sa, len)) {
-		memcpy(&s->addr.ss, sa, len);
-		s->addr.len = len;
-		s->tokens = limit;
-		s->at = now;
-	}
-	s->tokens += (double)(now - s->at) * limit / 1000.0;
-	if (s->tokens > limit)
-		s->tokens = limit;
-	s->at = now;
-	if (s->tokens < 1)
-		return false;
-	s->tokens -= 1;
-	return true;
+	if (rl == NULL)
+		rl = xcalloc(RL_SLOTS, sizeof(*rl));
+	s = &rl[util_keyed_hash(b, n) % RL_SLOTS];
+	if (s->at == 0)
+		bucket_init(s, limit, now);
+	return bucket_take(s, limit, limit, now);
 }
 
 static bool
@@ -136,6 +122,83 @@ reply_header(int fd, const uint8_t *q, ldns_pkt_rcode rc, const struct sockaddr 
 }
 
 static void
+refused(const char *zone, const char *who, const char *why)
+{
+	stats.notify_refused++;
+	log_ratelimited(&refused_log, util_now_ms(), DROPLOG_MS, "notify for %s from %s "
+	    "refused: %s (%" PRIu64 " refused in all)", zone, who, why, stats.notify_refused);
+}
+
+/*
+ * A signed NOTIFY must verify with the zone's key; then it counts from any
+ * address, since only the key's holders can sign, and the answer is signed.
+ */
+static bool
+signed_ok(const struct zone *z, const uint8_t *msg, size_t len, struct notify_sig *sig,
+    char *e, size_t elen)
+{
+	const struct keys_entry	*ke = keys_find(z->id);
+	struct tsig_verify	 tv;
+
+	if (ke == NULL || !ke->has_key) {
+		snprintf(e, elen, "%s", ke != NULL && ke->bad ? ke->err : "the zone has no TSIG key");
+		return false;
+	}
+	tsig_verify_init(&tv, &ke->key, NULL, 0);
+	if (tsig_verify_msg(&tv, msg, len, e, elen) == -1)
+		return false;
+	sig->key = &ke->key;
+	sig->maclen = tv.prevlen;
+	memcpy(sig->mac, tv.prev, tv.prevlen);
+	return true;
+}
+
+/* Who may notify the zone, and what it sets off. */
+static enum notify_verdict
+policy(const char *name, const struct sockaddr *from, socklen_t flen, bool relay,
+    bool has_serial, uint32_t serial, const uint8_t *msg, size_t len, bool is_signed,
+    struct notify_sig *sig)
+{
+	struct zone		*z = zone_by_name(name);
+	struct master_addr	 fa;
+	char			 who[80], e[200];
+	int			 idx = -1;
+
+	memcpy(&fa.ss, from, flen);
+	fa.len = flen;
+	master_fmt(&fa, who, sizeof(who));
+	if (z == NULL) {
+		refused(name, who, "not a SLAVE zone here");
+		return NOTIFY_UNKNOWN;
+	}
+	for (int i = 0; i < z->nmasters && idx == -1; i++)
+		if (master_host_eq(&z->masters[i]->addr, from, flen))
+			idx = i;
+	if (is_signed) {
+		if (!signed_ok(z, msg, len, sig, e, sizeof(e))) {
+			refused(name, who, e);
+			return NOTIFY_BADTSIG;
+		}
+		relay = true;
+	}
+	if (idx == -1 && !relay) {
+		refused(name, who, "not one of its masters, nor trusted");
+		return NOTIFY_STRANGER;
+	}
+	stats.notifies++;
+	if (has_serial && z->has_soa && zone_serial_cmp(z->serial, serial) != -1) {
+		log_debug("zone %s: NOTIFY from %s with serial %u, ours %u: nothing to do",
+		    z->name, who, serial, z->serial);
+		return NOTIFY_ACCEPT;
+	}
+	if (z->state == ZONE_IDLE || (z->state == ZONE_QUEUED && !z->in_urgent))
+		log_info("zone %s: NOTIFY from %s%s; checking now", z->name, who,
+		    is_signed ? " (signed)" : idx == -1 ? " (trusted)" : "");
+	sched_notify(z, idx);
+	return NOTIFY_ACCEPT;
+}
+
+static void
 handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, socklen_t flen)
 {
 	ldns_pkt		*q = NULL, *r;
@@ -153,7 +216,7 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 		return;				/* a runt or a response: no answer */
 	trusted_src = is_trusted(from, flen);
 	limit = trusted_src ? trusted_rate : rate;
-	if (!rate_ok(from, flen, limit)) {
+	if (!notify_rate_ok(from, limit, util_now_ms())) {
 		int64_t now = util_now_ms();
 		dropped++;
 		if (now - drop_log >= DROPLOG_MS) {
@@ -196,7 +259,7 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 	}
 	zone_name_canon(name);
 	memset(&sig, 0, sizeof(sig));
-	v = notify_fn(name, from, flen, trusted_src, has_serial, serial, buf, n,
+	v = policy(name, from, flen, trusted_src, has_serial, serial, buf, n,
 	    ldns_pkt_tsig(q) != NULL, &sig);
 	free(name);
 	r = ldns_pkt_new();
@@ -247,9 +310,8 @@ notify_set_conf(const struct conf *c)
 }
 
 int
-notify_start(struct event_base *base, notify_cb *cb, char *err, size_t errlen)
+notify_start(struct event_base *base, char *err, size_t errlen)
 {
-	notify_fn = cb;
 	for (int i = 0; i < nlis; i++) {
 		lis[i].ev = event_new(base, lis[i].fd, EV_READ | EV_PERSIST, on_read, NULL);
 		if (lis[i].ev == NULL || event_add(lis[i].ev, NULL) == -1) {
@@ -268,8 +330,6 @@ notify_bind(const struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "notify.listen: more than %d addresses", LISTEN_MAX);
 		return -1;
 	}
-	if (c->n_notify_listen > 0 && rl == NULL)
-		rl = xcalloc(RL_SLOTS, sizeof(*rl));
 	for (int i = 0; i < c->n_notify_listen; i++) {
 		struct master_addr	 ma;
 		char			 e[160];

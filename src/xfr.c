@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "axfr.h"
 #include "log.h"
+#include "dnswire.h"
 #include "soa.h"
 #include "util.h"
 #include "xfr.h"
@@ -31,189 +33,6 @@ static int		 nworkers;
 static struct chan	*jobs, *done;
 static struct db_params	 dbp;
 static atomic_bool	 stopping;
-
-/* ------------------------------------------------------------------ */
-/* Validation */
-
-int
-axfr_init(struct axfr *ax, const char *zone, uint16_t id, long max_records,
-    struct rr_set *set)
-{
-	int	 n;
-
-	memset(ax, 0, sizeof(*ax));
-	if ((n = soa_name_wire(zone, ax->apex, sizeof(ax->apex))) == -1)
-		return -1;
-	ax->apexlen = (size_t)n;
-	ax->zone = zone;
-	ax->id = id;
-	ax->max_records = max_records;
-	ax->set = set;
-	return 0;
-}
-
-void
-axfr_free(struct axfr *ax)
-{
-	if (ax->soa != NULL)
-		ldns_rr_free(ax->soa);
-	ax->soa = NULL;
-}
-
-/* Is the (wire) name rdf at or below the apex?  Case-insensitive. */
-static bool
-in_zone(const struct axfr *ax, const ldns_rdf *name, bool *at_apex)
-{
-	const uint8_t	*d = ldns_rdf_data(name);
-	size_t		 n = ldns_rdf_size(name), off = 0;
-
-	*at_apex = false;
-	if (n < ax->apexlen)
-		return false;
-	/* Walk labels to the suffix of the apex's length, on a label boundary. */
-	while (n - off > ax->apexlen) {
-		off += (size_t)d[off] + 1;
-		if (off >= n)
-			return false;
-	}
-	if (n - off != ax->apexlen)
-		return false;
-	for (size_t i = 0; i < ax->apexlen; i++) {
-		uint8_t c = d[off + i];
-		if (c >= 'A' && c <= 'Z')
-			c = (uint8_t)(c + 32);
-		if (c != ax->apex[i])
-			return false;
-	}
-	*at_apex = off == 0;
-	return true;
-}
-
-static int
-axfr_rr(struct axfr *ax, ldns_rr *rr, bool last_in_msg, char *err, size_t errlen)
-{
-	bool		 apex;
-	uint16_t	 t = ldns_rr_get_type(rr);
-
-	/*
-	 * RFC 2181 8: a TTL is 0 to 2^31-1.  records.ttl is a signed INT, so
-	 * PowerDNS cannot store more either (its own AXFR fails in the
-	 * database on such a record).  Refuse the transfer here, naming the
-	 * record, instead of in the middle of the write.
-	 */
-	if (ldns_rr_ttl(rr) > INT32_MAX) {
-		char	*o = ldns_rdf2str(ldns_rr_owner(rr));
-		char	*ts = ldns_rr_type2str(t);
-		snprintf(err, errlen, "record %s %s has TTL %u, over 2^31-1 (RFC 2181 8)",
-		    o ? o : "?", ts ? ts : "?", ldns_rr_ttl(rr));
-		free(o);
-		free(ts);
-		return -1;
-	}
-	if (ax->soa == NULL) {
-		if (t != LDNS_RR_TYPE_SOA || !in_zone(ax, ldns_rr_owner(rr), &apex) || !apex ||
-		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || ldns_rr_rd_count(rr) != 7) {
-			snprintf(err, errlen, "transfer does not begin with the zone's SOA");
-			return -1;
-		}
-		ax->soa = ldns_rr_clone(rr);
-		ax->records++;
-		char e[160];
-		if (rr_set_add(ax->set, rr, e, sizeof(e)) == -1) {
-			snprintf(err, errlen, "SOA: %s", e);
-			return -1;
-		}
-		return 0;
-	}
-	if (t == LDNS_RR_TYPE_SOA && in_zone(ax, ldns_rr_owner(rr), &apex) && apex) {
-		/* RFC 5936 2.2: the closing SOA is the first one again. */
-		if (ldns_rr_compare(rr, ax->soa) != 0) {
-			snprintf(err, errlen, "closing SOA differs from the opening SOA");
-			return -1;
-		}
-		if (!last_in_msg) {
-			snprintf(err, errlen, "records after the closing SOA");
-			return -1;
-		}
-		ax->done = true;
-		return 1;
-	}
-	if (++ax->records > (size_t)ax->max_records) {
-		snprintf(err, errlen, "more than %ld records (transfer.max-records)",
-		    ax->max_records);
-		return -1;
-	}
-	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || !in_zone(ax, ldns_rr_owner(rr), &apex)) {
-		if (ax->dropped++ == 0) {
-			char *s = ldns_rdf2str(ldns_rr_owner(rr));
-			snprintf(ax->dropped_example, sizeof(ax->dropped_example), "%s", s ? s : "?");
-			free(s);
-		}
-		return 0;
-	}
-	char e[160];
-	if (rr_set_add(ax->set, rr, e, sizeof(e)) == -1) {
-		snprintf(err, errlen, "%s", e);
-		return -1;
-	}
-	return 0;
-}
-
-int
-axfr_feed(struct axfr *ax, const uint8_t *msg, size_t len, char *err, size_t errlen)
-{
-	ldns_pkt	*pkt = NULL;
-	ldns_rr_list	*an;
-	size_t		 n;
-	int		 rc = 0;
-
-	if (ax->done) {
-		snprintf(err, errlen, "message after the closing SOA");
-		return -1;
-	}
-	if (len < 12 || (uint16_t)(msg[0] << 8 | msg[1]) != ax->id || !(msg[2] & 0x80)) {
-		snprintf(err, errlen, "message %zu is not a reply to our AXFR", ax->msgs + 1);
-		return -1;
-	}
-	if ((msg[3] & 0x0f) != LDNS_RCODE_NOERROR) {
-		char rb[16];
-		snprintf(err, errlen, "master answered %s",
-		    soa_rcode_name(msg[3] & 0x0f, rb, sizeof(rb)));
-		return -1;
-	}
-	if (!tsig_wire_ok(msg, len) || ldns_wire2pkt(&pkt, msg, len) != LDNS_STATUS_OK) {
-		snprintf(err, errlen, "malformed message %zu", ax->msgs + 1);
-		return -1;
-	}
-	ax->msgs++;
-	if (ldns_pkt_qdcount(pkt) > 1) {
-		snprintf(err, errlen, "message with %u questions", ldns_pkt_qdcount(pkt));
-		rc = -1;
-		goto out;
-	}
-	if (ldns_pkt_qdcount(pkt) == 1) {
-		ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
-		bool apex;
-		if (ldns_rr_get_type(q) != LDNS_RR_TYPE_AXFR ||
-		    !in_zone(ax, ldns_rr_owner(q), &apex) || !apex) {
-			snprintf(err, errlen, "reply question differs from ours");
-			rc = -1;
-			goto out;
-		}
-	}
-	an = ldns_pkt_answer(pkt);
-	n = ldns_rr_list_rr_count(an);
-	if (n == 0) {
-		snprintf(err, errlen, "empty message %zu in transfer", ax->msgs);
-		rc = -1;
-		goto out;
-	}
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = axfr_rr(ax, ldns_rr_list_rr(an, i), i == n - 1, err, errlen);
-out:
-	ldns_pkt_free(pkt);
-	return rc;
-}
 
 /* ------------------------------------------------------------------ */
 /* Network */
@@ -294,7 +113,7 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	char		*err = job->err;
 	size_t		 errlen = sizeof(job->err);
 
-	if ((n = soa_make_query(job->zone, LDNS_RR_TYPE_AXFR, id, q + 2, sizeof(q) - 2)) == -1 ||
+	if ((n = dnswire_query(job->zone, LDNS_RR_TYPE_AXFR, id, q + 2, sizeof(q) - 2)) == -1 ||
 	    axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
 		snprintf(err, errlen, "zone name does not convert");
 		return -1;
@@ -568,24 +387,30 @@ worker_main(void *arg)
 
 	(void)arg;
 	for (;;) {
-		struct xfr_job *job;
-		if ((n = chan_get_timed(jobs, g->n == 0 ? -1 : GROUP_LINGER_MS)) == NULL) {
+		struct xfr_job	*job;
+		int		 wait = -1;
+
+		if (g->n > 0) {		/* the group waits GROUP_MS at most, in all */
+			int64_t left = g->since + GROUP_MS - util_now_ms();
+			wait = left <= 0 ? 0 : left < GROUP_LINGER_MS ? (int)left : GROUP_LINGER_MS;
+		}
+		if ((n = chan_get_timed(jobs, wait)) == NULL) {
 			if (g->n == 0)
 				break;		/* closed and drained */
-			group_write(db, g);	/* nothing more came: write now */
+			group_write(db, g);	/* nothing more came, or time is up */
 			continue;
 		}
 		job = (struct xfr_job *)n;
 		if (stopping) {
 			job->status = XFR_ABORTED;
 			snprintf(job->err, sizeof(job->err), "shutting down");
-		} else if (run_job(db, job, g)) {
-			if (g->n == GROUP_ZONES || g->rows >= GROUP_ROWS ||
-			    util_now_ms() - g->since >= GROUP_MS)
-				group_write(db, g);
-			continue;
-		}
-		chan_put(done, &job->done.node);
+			chan_put(done, &job->done.node);
+		} else if (!run_job(db, job, g))
+			chan_put(done, &job->done.node);
+		/* failed jobs count too: a stream of them must not hold the group */
+		if (g->n > 0 && (g->n == GROUP_ZONES || g->rows >= GROUP_ROWS ||
+		    util_now_ms() - g->since >= GROUP_MS))
+			group_write(db, g);
 	}
 	free(g);
 	db_free(db);

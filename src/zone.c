@@ -1,12 +1,14 @@
 /*
- * zone: the zone table (hashed by id and by name), the heap of due times,
- * RFC 1982 serial arithmetic and refresh/retry timer computation.
+ * zone: the zone table (hashed by id and by name), the zone state machine
+ * with its two timer heaps (next check, expiry), RFC 1982 serial arithmetic
+ * and refresh/retry timer computation.
  */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "util.h"
 #include "zone.h"
 
@@ -154,8 +156,10 @@ zone_new(uint32_t id, const char *name)
 	z->id = id;
 	memcpy(z->name, name, len + 1);
 	zone_name_canon(z->name);
-	z->state = ZONE_WAITING;
+	z->state = ZONE_DONE;		/* holds nothing until it is scheduled */
+	zone_counts.in[ZONE_DONE]++;
 	z->last_ok = ZONE_NEVER;
+	z->npend = -1;
 	return z;
 }
 
@@ -164,21 +168,179 @@ zone_free(struct zone *z)
 {
 	if (z == NULL)
 		return;
-	zone_masters_room(z, 0);
+	zone_set_state(z, ZONE_DONE, NULL);
+	zone_counts.in[ZONE_DONE]--;
+	zone_set_expiry(z, ZONE_NEVER);
+	zone_set_masters(z, NULL, 0);
+	free(z->pend);
 	free(z);
 }
 
-struct master **
-zone_masters_room(struct zone *z, int n)
+void
+zone_set_masters(struct zone *z, const struct master_addr *ma, int n)
 {
 	for (int i = 0; i < z->nmasters; i++)
 		master_put(z->masters[i]);
 	if (z->masters != &z->master1)
 		free(z->masters);
-	z->nmasters = 0;
+	z->nmasters = (uint8_t)n;
+	z->cur = 0;
 	z->masters = n == 0 ? NULL : n == 1 ? &z->master1 :
 	    xcalloc((size_t)n, sizeof(*z->masters));
-	return z->masters;
+	for (int i = 0; i < n; i++)
+		z->masters[i] = master_get(&ma[i]);
+}
+
+void
+zone_set_pending(struct zone *z, const struct master_addr *ma, int n, int64_t now)
+{
+	free(z->pend);
+	z->pend = xcalloc((size_t)n, sizeof(*z->pend));
+	memcpy(z->pend, ma, (size_t)n * sizeof(*ma));
+	z->npend = n;
+	z->pend_at = now;
+}
+
+/* The state machine. */
+struct zone_counts	 zone_counts;
+static struct heap	 due_heap, exp_heap;
+
+static const char *const state_names[ZONE_NSTATES] = {
+	"idle", "queued", "querying", "xfr-queued", "transferring", "writing", "done",
+};
+
+const char *
+zone_state_name(enum zone_state st)
+{
+	return st < ZONE_NSTATES ? state_names[st] : "?";
+}
+
+static bool
+state_pending(int st)
+{
+	return st >= ZONE_QUEUED && st <= ZONE_WRITING;
+}
+
+/* Undo what entering the zone's current state did. */
+static void
+state_leave(struct zone *z)
+{
+	struct master	*m = z->at;
+
+	switch (z->state) {
+	case ZONE_IDLE:
+		heap_del(&due_heap, &z->due);
+		break;
+	case ZONE_QUEUED:
+		if (z->in_urgent)
+			TAILQ_REMOVE(&m->urgent, z, q);
+		else
+			TAILQ_REMOVE(&m->ready, z, q);
+		master_wants_run(m);
+		break;
+	case ZONE_QUERYING:
+		m->soa_inflight--;
+		master_wants_run(m);
+		break;
+	case ZONE_XFR_QUEUED:
+		TAILQ_REMOVE(&m->xfrwait, z, q);
+		break;
+	case ZONE_TRANSFERRING:
+		m->xfr_inflight--;
+		master_wants_xfr(m);
+		break;
+	default:
+		break;
+	}
+	if (m != NULL) {
+		z->at = NULL;
+		master_put(m);
+	}
+}
+
+static void
+state_enter(struct zone *z, enum zone_state st, struct master *m)
+{
+	if (st >= ZONE_QUEUED && st <= ZONE_TRANSFERRING) {
+		z->at = m;
+		m->refs++;		/* held while it holds m's queue or slot */
+	}
+	switch (st) {
+	case ZONE_IDLE:
+		if (z->npend >= 0) {	/* a master change waited for this moment */
+			zone_set_masters(z, z->pend, z->npend);
+			free(z->pend);
+			z->pend = NULL;
+			z->npend = -1;
+			if (z->pend_at < z->due.at)
+				z->due.at = z->pend_at;
+		}
+		heap_set(&due_heap, &z->due, z->due.at);
+		break;
+	case ZONE_QUEUED:
+		z->in_urgent = z->urgent;
+		if (z->urgent)
+			TAILQ_INSERT_TAIL(&m->urgent, z, q);
+		else
+			TAILQ_INSERT_TAIL(&m->ready, z, q);
+		master_wants_run(m);
+		break;
+	case ZONE_QUERYING:
+		m->soa_inflight++;
+		break;
+	case ZONE_XFR_QUEUED:
+		TAILQ_INSERT_TAIL(&m->xfrwait, z, q);
+		master_wants_xfr(m);
+		break;
+	case ZONE_TRANSFERRING:
+		m->xfr_inflight++;
+		break;
+	default:
+		break;
+	}
+}
+
+void
+zone_set_state(struct zone *z, enum zone_state st, struct master *m)
+{
+	enum zone_state	 old = z->state;
+
+	state_leave(z);
+	if (state_pending(old))
+		zone_counts.pending--;
+	zone_counts.in[old]--;
+	z->state = (uint8_t)st;
+	zone_counts.in[st]++;
+	if (state_pending(st))
+		zone_counts.pending++;
+	state_enter(z, st, m);
+	if (old != st)
+		log_debug("zone %s: %s -> %s", z->name, state_names[old], state_names[st]);
+}
+
+void
+zone_set_expiry(struct zone *z, int64_t at)
+{
+	if (at == ZONE_NEVER)
+		heap_del(&exp_heap, &z->exp);
+	else
+		heap_set(&exp_heap, &z->exp, at);
+}
+
+struct zone *
+zone_next_due(void)
+{
+	struct heap_node	*n = heap_top(&due_heap);
+
+	return n == NULL ? NULL : container_of(n, struct zone, due);
+}
+
+struct zone *
+zone_next_expiry(void)
+{
+	struct heap_node	*n = heap_top(&exp_heap);
+
+	return n == NULL ? NULL : container_of(n, struct zone, exp);
 }
 
 void
@@ -255,84 +417,20 @@ zone_foreach(void (*fn)(struct zone *, void *), void *arg)
 	}
 }
 
-/* The heap: 1-based array; heap_idx 0 means "not in the heap". */
-static struct zone	**heap;
-static size_t		  hcount, hcap;
-
 static void
-heap_set(size_t i, struct zone *z)
+clear_cb(struct zone *z, void *arg)
 {
-	heap[i] = z;
-	z->heap_idx = (uint32_t)i;
-}
-
-static void
-heap_up(size_t i)
-{
-	struct zone	*z = heap[i];
-
-	while (i > 1 && heap[i / 2]->due > z->due) {
-		heap_set(i, heap[i / 2]);
-		i /= 2;
-	}
-	heap_set(i, z);
-}
-
-static void
-heap_down(size_t i)
-{
-	struct zone	*z = heap[i];
-
-	for (;;) {
-		size_t c = i * 2;
-		if (c > hcount)
-			break;
-		if (c + 1 <= hcount && heap[c + 1]->due < heap[c]->due)
-			c++;
-		if (heap[c]->due >= z->due)
-			break;
-		heap_set(i, heap[c]);
-		i = c;
-	}
-	heap_set(i, z);
+	(void)arg;
+	zone_table_remove(z);
+	zone_free(z);
 }
 
 void
-zone_heap_push(struct zone *z)
+zone_table_clear(void)
 {
-	if (hcount + 1 >= hcap) {
-		hcap = hcap ? hcap * 2 : 1024;
-		heap = xreallocarray(heap, hcap, sizeof(*heap));
-	}
-	heap_set(++hcount, z);
-	heap_up(hcount);
-}
-
-void
-zone_heap_remove(struct zone *z)
-{
-	size_t		 i = z->heap_idx;
-	struct zone	*last;
-
-	if (i == 0)
-		return;
-	z->heap_idx = 0;
-	last = heap[hcount--];
-	if (i > hcount)
-		return;
-	heap_set(i, last);
-	heap_up(i);
-	heap_down(last->heap_idx);
-}
-
-struct zone *
-zone_heap_top(void)
-{
-	return hcount > 0 ? heap[1] : NULL;
-}
-
-size_t
-zone_heap_size(void)
-{
-	return hcount;
+	zone_foreach(clear_cb, NULL);
+	free(by_id);
+	free(by_name);
+	by_id = by_name = NULL;
+	tsize = tcount = 0;
 }

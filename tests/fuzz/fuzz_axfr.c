@@ -13,6 +13,7 @@
 
 #include "rr.h"
 #include "tsig.h"
+#include "axfr.h"
 #include "xfr.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

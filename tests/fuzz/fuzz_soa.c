@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "master.h"
+#include "dnswire.h"
 #include "soa.h"
 #include "zone.h"
 
@@ -23,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t		 s, rf, rt, ex;
 
 	if (zlen == 0) {
-		int n = soa_name_wire("example", zw, sizeof(zw));
+		int n = dnswire_name("example", zw, sizeof(zw));
 		if (n <= 0)
 			abort();
 		zlen = (size_t)n;

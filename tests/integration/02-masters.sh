@@ -23,7 +23,7 @@ run_once; rc=$?
 check "master down: --once exits 1" [ $rc -eq 1 ]
 check "master down: every row untouched" eq "$(all_rows t02)" "$before"
 check "master down: reason logged with zone and master" \
-    grep -q "master 127.0.1.1:5300: SOA check failed: Connection refused" "$DLOG"
+    grep -q "master 127.0.1.1:5300: SOA check failed: no reply after 2 tries of 500 ms (ICMP: Connection refused)" "$DLOG"
 check "master down: one warning per master, the rest at debug" \
     eq "$(grep -c 'warning: zone .*: master 127.0.1.1:5300: SOA check failed' "$DLOG")" "1"
 
@@ -31,11 +31,11 @@ check "master down: one warning per master, the rest at debug" \
 : > "$DLOG"
 daemon_start
 check "master down: the daemon pauses the master as a whole" \
-    wait_for 15 grep -q "master 127.0.1.1:5300: no answer (Connection refused); no queries to it for 1 s" "$DLOG"
+    wait_for 15 grep -q "master 127.0.1.1:5300: no answer (no reply after 2 tries of 500 ms (ICMP: Connection refused)); no queries to it for 1 s" "$DLOG"
 check "master down: then probes it with one query" \
     wait_for 15 sh -c "[ \$(grep -c 'master 127.0.1.1:5300: probing' $DLOG) -ge 2 ]"
 sleep 2
-q=$(grep -c 'ready -> querying' "$DLOG")
+q=$(grep -c 'queued -> querying' "$DLOG")
 check "master down: probes, not a query per zone per retry ($q queries for 20 zones in ~5 s)" [ "$q" -le 30 ]
 check "master down: rows still untouched while it retries" eq "$(all_rows t02)" "$before"
 nsd_start a 127.0.1.1 5300 "$T/z" || exit 1

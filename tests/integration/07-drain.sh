@@ -17,10 +17,10 @@ daemon_stop
 check "drain: a progress line with done, left, rate and time left" \
     grep -Eq "progress: [0-9]+ checks done since start, [0-9]+ zones due or in progress, [0-9]+ checks/s over the last 10 s, about [0-9]+ s left" "$DLOG"
 # Queries started per second, from the daemon's own log.
-peak=$(grep 'ready -> querying' "$DLOG" | cut -c1-8 | sort | uniq -c | sort -rn | head -1 | awk '{print $1}')
+peak=$(grep 'queued -> querying' "$DLOG" | cut -c1-8 | sort | uniq -c | sort -rn | head -1 | awk '{print $1}')
 echo "# busiest second: $peak queries (one master: 100/s, burst 10; global 120/s)"
 check "drain: no second above the master's rate plus its burst ($peak)" [ "${peak:-999}" -le 112 ]
-secs=$(grep 'ready -> querying' "$DLOG" | cut -c1-8 | sort -u | wc -l)
+secs=$(grep 'queued -> querying' "$DLOG" | cut -c1-8 | sort -u | wc -l)
 check "drain: spread over about N/rate seconds ($secs s for $N zones at 100/s)" [ "$secs" -ge 14 ]
 # SOA queries per second as the master counted them (NSTATS is cumulative).
 mpeak=$(grep -o 'NSTATS [0-9]* [0-9]* .*' "$T/nsd-a.log" | awk '{

@@ -72,6 +72,7 @@ static void
 test_table_heap(void)
 {
 	struct zone	*z[100];
+	struct heap	 h = { 0 };
 	int		 ok = 1;
 	int64_t		 last = -1;
 
@@ -79,25 +80,26 @@ test_table_heap(void)
 		char name[32];
 		snprintf(name, sizeof(name), "Zone%d.Example.", i);
 		z[i] = zone_new((uint32_t)i + 1, name);
-		z[i]->due = (int64_t)((i * 37) % 100);
 		zone_table_add(z[i]);
-		zone_heap_push(z[i]);
+		heap_set(&h, &z[i]->due, (int64_t)((i * 37) % 100));
 	}
 	CHECK(zone_count() == 100, "table: 100 zones");
 	CHECK(zone_by_name("zone42.example") == z[42], "table: by name, canonical lowercase");
 	CHECK(zone_by_id(43) == z[42], "table: by id");
 	CHECK(zone_by_name("Zone42.Example.") == NULL, "table: lookups take canonical names");
-	zone_heap_remove(z[10]);
-	zone_heap_remove(z[77]);
-	while (zone_heap_top() != NULL) {
-		struct zone *t = zone_heap_top();
-		if (t->due < last)
+	heap_del(&h, &z[10]->due);
+	heap_del(&h, &z[77]->due);
+	heap_set(&h, &z[20]->due, 1000);	/* moved to the end */
+	while (heap_top(&h) != NULL) {
+		struct heap_node *t = heap_top(&h);
+		if (t->at < last)
 			ok = 0;
-		last = t->due;
-		zone_heap_remove(t);
+		last = t->at;
+		heap_del(&h, t);
 	}
-	CHECK(ok, "heap: pops in due order after removals from the middle");
-	CHECK(zone_heap_size() == 0, "heap: empty");
+	CHECK(ok, "heap: pops in order after removals from the middle and a move");
+	CHECK(last == 1000 && h.n == 0, "heap: the moved node last, then empty");
+	heap_free(&h);
 	for (int i = 0; i < 100; i++) {
 		zone_table_remove(z[i]);
 		zone_free(z[i]);

@@ -1,0 +1,56 @@
+/*
+ * stats: what the daemon has done since start.  A progress line every
+ * PROGRESS_MS while a backlog drains (a start with everything due, a master
+ * back after a pause): done, left, rate and time left.  Quiet when there is
+ * nothing to catch up on; the counters every STATS_MS anyway.
+ */
+#include <inttypes.h>
+
+#include "log.h"
+#include "master.h"
+#include "stats.h"
+#include "util.h"
+#include "zone.h"
+
+#define PROGRESS_MIN_BACKLOG	100
+#define STATS_MS		600000
+
+struct stats	 stats;
+static int64_t	 prog_at, stats_at;
+static uint64_t	 prog_checks;
+
+void
+stats_tick(int64_t now)
+{
+	uint64_t	 done = stats.checks - prog_checks;
+	double		 secs = (double)(now - (prog_at ? prog_at : stats.started)) / 1000.0;
+	double		 rate = secs > 0 ? (double)done / secs : 0;
+	size_t		 left = zone_counts.pending;
+
+	if (left >= PROGRESS_MIN_BACKLOG)
+		log_info("progress: %" PRIu64 " checks done since start, %zu zones due or "
+		    "in progress, %.0f checks/s over the last %.0f s, %s%.0f s left",
+		    stats.checks, left, rate, secs, rate > 0 ? "about " : "",
+		    rate > 0 ? (double)left / rate : -1.0);
+	prog_checks = stats.checks;
+	prog_at = now;
+	if (stats_at == 0)
+		stats_at = stats.started;
+	if (now - stats_at >= STATS_MS) {
+		stats_log("counters");
+		stats_at = now;
+	}
+}
+
+void
+stats_log(const char *prefix)
+{
+	log_info("%s: %zu zones, %" PRIu64 " checks (%" PRIu64 " unchanged), %" PRIu64
+	    " transfers (%" PRIu64 " rows), %" PRIu64 " failed attempts, %" PRIu64
+	    " NOTIFYs, %zu in progress, %zu SOA queries and %zu transfers in flight, "
+	    "%zu masters, %.0f s", prefix, zone_count(), stats.checks, stats.unchanged,
+	    stats.transfers, stats.rows_written, stats.failures, stats.notifies,
+	    zone_counts.pending, zone_counts.in[ZONE_QUERYING],
+	    zone_counts.in[ZONE_TRANSFERRING] + zone_counts.in[ZONE_WRITING],
+	    master_count(), (double)(util_now_ms() - stats.started) / 1000.0);
+}

@@ -1,0 +1,643 @@
+/*
+ * The scheduler on a fake clock: sched.c, zone.c, master.c and domains.c
+ * linked as they are, with SOA queries, transfers and time behind the ops
+ * table.  The first cases are the defects found on the running daemon
+ * (issue 11); then the timer rules.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "db.h"
+#include "domains.h"
+#include "keys.h"
+#include "lastcheck.h"
+#include "notify.h"
+#include "sched.h"
+#include "stats.h"
+#include "unit.h"
+
+/* ---- the fake world ---- */
+
+struct fq {				/* one SOA query */
+	struct zone	*z;
+	struct master	*m;
+	int64_t		 sent;
+	bool		 live, cancelled;
+};
+
+#define MAXQ	20000
+static struct fq	 q[MAXQ];
+static int		 nq;
+static struct xfr_job	*jobs[MAXQ];
+static int		 njobs;
+static int64_t		 fake_now = 1000000, armed = INT64_MAX;
+static int		 fail_errno;	/* soa_start fails with this */
+static struct conf	 C;
+
+static int64_t
+f_now(void)
+{
+	return fake_now;
+}
+
+static void
+f_arm(int64_t at)
+{
+	if (at < armed)
+		armed = at;
+}
+
+static void *
+f_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke)
+{
+	(void)ke;
+	if (fail_errno != 0) {
+		errno = fail_errno;
+		return NULL;
+	}
+	if (nq == MAXQ)
+		abort();
+	q[nq] = (struct fq){ z, m, fake_now, true, false };
+	return &q[nq++];
+}
+
+static void
+f_soa_cancel(void *h)
+{
+	struct fq	*f = h;
+
+	f->live = false;
+	f->cancelled = true;
+}
+
+static void
+f_xfr_submit(struct xfr_job *job)
+{
+	jobs[njobs++] = job;
+}
+
+static const struct sched_ops fake_ops = {
+	f_now, f_arm, f_soa_start, f_soa_cancel, f_xfr_submit,
+};
+
+/* Run the loop until t: every armed tick on time. */
+static void
+run_until(int64_t t)
+{
+	for (;;) {
+		int64_t next = armed;
+		if (next > t)
+			break;
+		if (next > fake_now)
+			fake_now = next;
+		armed = INT64_MAX;
+		sched_tick();
+	}
+	fake_now = t;
+	armed = INT64_MAX;
+	sched_tick();
+}
+
+static void
+reset(void)
+{
+	zone_table_clear();
+	keys_clear();
+	for (int i = 0; i < njobs; i++)
+		xfr_job_free(jobs[i]);
+	nq = njobs = 0;
+	fail_errno = 0;
+	armed = INT64_MAX;
+	fake_now += 100000000;
+	memset(&C, 0, sizeof(C));
+	C.workers = 4;
+	C.soa_qps = 1000;
+	C.soa_inflight = 1000;
+	C.soa_timeout_ms = 500;
+	C.soa_tries = 2;
+	C.master_qps = 1000;
+	C.master_inflight = 20;
+	C.master_xfrs = 2;
+	C.master_down_s = 30;
+	C.master_down_max_s = 3600;
+	C.xfr_idle_s = 30;
+	C.xfr_total_s = 600;
+	C.xfr_max_records = 1000;
+	C.xfr_max_bytes = 1 << 20;
+	C.min_refresh = 1;
+	C.max_refresh = 86400;
+	C.min_retry = 1;
+	C.max_retry = 3600;
+	C.min_expire = 60;
+	C.max_backoff = 3600;
+	C.domains_reload_s = 60;
+	C.domains_rescan_s = 900;
+	sched_init(&fake_ops, &C, false, 100000);
+}
+
+/* n domains from id first: name PREFIXi.test, master text, SOA serial 1
+ * with REFRESH refresh, last checked age seconds ago (-1: never). */
+static void
+load(int first, int n, const char *prefix, const char *master, int refresh, int age,
+    bool partial_ok)
+{
+	struct db_domain	*d = xcalloc((size_t)n, sizeof(*d));
+	char			 soa[128];
+
+	snprintf(soa, sizeof(soa), "ns h 1 %d 5 600 300", refresh);
+	for (int i = 0; i < n; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s%d.test", prefix, first + i);
+		d[i].id = (uint32_t)(first + i);
+		d[i].name = xstrdup(name);
+		d[i].master = xstrdup(master);
+		d[i].last_check = age < 0 ? -1 : (int64_t)time(NULL) - age;
+		d[i].soa = refresh > 0 ? xstrdup(soa) : NULL;
+	}
+	domains_merge(d, (size_t)n, partial_ok);
+	for (int i = 0; i < n; i++) {
+		free(d[i].name);
+		free(d[i].master);
+		free(d[i].soa);
+	}
+	free(d);
+}
+
+static struct fq *
+live_query(const char *zone)
+{
+	for (int i = nq - 1; i >= 0; i--)
+		if (q[i].live && strcmp(q[i].z->name, zone) == 0)
+			return &q[i];
+	return NULL;
+}
+
+static int
+live_count(const struct master *m)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < nq; i++)
+		if (q[i].live && (m == NULL || q[i].m == m))
+			n++;
+	return n;
+}
+
+/* Answer a query: OK with serial, or another status. */
+static void
+answer(struct fq *f, enum soa_status st, uint32_t serial)
+{
+	struct soa_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = st;
+	r.serial = serial;
+	r.refresh = 5;
+	r.retry = 5;
+	r.expire = 600;
+	if (st != SOA_OK)
+		snprintf(r.err, sizeof(r.err), "status %d", st);
+	f->live = false;
+	sched_soa_done(f->z, &r);
+}
+
+/* Answer every live query for zones matching prefix (NULL: all). */
+static int
+answer_all(const char *prefix, enum soa_status st, uint32_t serial)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < nq; i++)
+		if (q[i].live && (prefix == NULL ||
+		    strncmp(q[i].z->name, prefix, strlen(prefix)) == 0)) {
+			answer(&q[i], st, serial);
+			n++;
+		}
+	return n;
+}
+
+/* A transfer job for zone, finished as status. */
+static bool
+finish_xfr(const char *zone, enum xfr_status st, uint32_t serial)
+{
+	for (int i = 0; i < njobs; i++) {
+		struct xfr_job *j = jobs[i];
+		if (j == NULL || strcmp(j->zone, zone) != 0)
+			continue;
+		j->status = st;
+		j->serial = serial;
+		j->refresh = 5;
+		j->retry = 5;
+		j->expire = 600;
+		sched_xfr_done(j);
+		xfr_job_free(j);
+		jobs[i] = NULL;
+		return true;
+	}
+	return false;
+}
+
+static struct master *
+master_of(const char *zone)
+{
+	struct zone	*z = zone_by_name(zone);
+
+	return z == NULL ? NULL : z->masters[z->cur];
+}
+
+/* ---- the defects of issue 11 ---- */
+
+/* 1: zones dropped while queued must not leave their masters on run lists. */
+static void
+test_drop_while_queued(void)
+{
+	reset();
+	C.soa_qps = 1;
+	C.master_qps = 1;
+	for (int i = 1; i <= 60; i++) {
+		char m[32];
+		snprintf(m, sizeof(m), "127.0.4.%d:5300", i);
+		load(i, 1, "u", m, 5, -1, true);
+	}
+	run_until(fake_now + 10);
+	CHECK(zone_counts.in[ZONE_QUEUED] >= 58, "drop: 60 zones at 1 query/s are queued "
+	    "(%zu)", zone_counts.in[ZONE_QUEUED]);
+	size_t masters = master_count();
+	/* the whole list now has only ids 1..20: 40 zones and masters go */
+	struct db_domain d[20];
+	char names[20][32], ms[20][32];
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "u%d.test", i + 1);
+		snprintf(ms[i], sizeof(ms[i]), "127.0.4.%d:5300", i + 1);
+		d[i] = (struct db_domain){ (uint32_t)i + 1, names[i], ms[i], -1, NULL };
+	}
+	domains_merge(d, 20, false);
+	CHECK(zone_count() == 20 && master_count() == 20, "drop: 40 zones and their masters "
+	    "freed (%zu zones, %zu of %zu masters left)", zone_count(), master_count(), masters);
+	int before = nq;
+	run_until(fake_now + 30000);
+	bool ok = nq > before;
+	for (int i = before; i < nq; i++)
+		if (zone_by_id(q[i].z->id) != q[i].z || q[i].z->id > 20)
+			ok = false;
+	CHECK(ok, "drop: the loop goes on with the 20 zones left (%d queries)", nq - before);
+}
+
+/* 1b: NOTIFY for a queued zone, then its master changes. */
+static void
+test_notify_then_master_change(void)
+{
+	reset();
+	C.soa_qps = 1;
+	C.master_qps = 1;
+	load(1, 3, "n", "127.0.5.1:5300", 5, -1, true);
+	run_until(fake_now + 1);
+	struct zone *z = zone_by_name("n3.test");
+	if (z->state != ZONE_QUEUED)
+		z = zone_by_name("n2.test");
+	sched_notify(z, 0);
+	load(z->id, 1, "n", "127.0.5.2:5300", 5, -1, true);
+	run_until(fake_now + 5000);
+	struct fq *f = live_query(z->name);
+	CHECK(f != NULL && strcmp(f->m->name, "127.0.5.2:5300") == 0,
+	    "notify then master change: the zone is asked at its new master");
+}
+
+/* 3: a few silent zones do not stall every other zone of their master. */
+static void
+test_silent_zones(void)
+{
+	int	 transferred = 0;
+
+	reset();
+	load(1, 50, "q", "127.0.3.1:5300", 5, 0, true);
+	struct master *m = master_of("q1.test");
+	int64_t start = fake_now;
+	/* 60 s: answer every query after 10 ms; q1..q5 never */
+	for (int64_t t = start; t < start + 60000; t += 10) {
+		run_until(t);
+		for (int i = 0; i < nq; i++) {
+			if (!q[i].live || t - q[i].sent < 10)
+				continue;
+			int k = atoi(q[i].z->name + 1);
+			if (k <= 5) {
+				if (t - q[i].sent >= C.soa_timeout_ms * C.soa_tries)
+					answer(&q[i], SOA_TIMEOUT, 0);
+			} else
+				answer(&q[i], SOA_OK, 2);
+		}
+		for (int i = 0; i < njobs; i++)
+			if (jobs[i] != NULL && finish_xfr(jobs[i]->zone, XFR_OK, 2))
+				transferred++;
+		if (transferred == 45 && t > start + 20000)
+			break;
+	}
+	CHECK(transferred == 45, "silent zones: the other 45 of the master transferred "
+	    "(%d)", transferred);
+	CHECK(m->health == MASTER_UP, "silent zones: the master is never paused (%s)",
+	    master_health_name(m->health));
+	CHECK(zone_by_name("q1.test")->fails >= 2, "silent zones: a silent zone backs off "
+	    "on its own (%u failures)", zone_by_name("q1.test")->fails);
+}
+
+/* 4: a master change reaches a zone that is busy at the reload. */
+static void
+test_master_change_busy(void)
+{
+	reset();
+	load(1, 2, "b", "127.0.6.1:5300", 5, -1, true);
+	run_until(fake_now + 1);
+	/* b1 querying: interrupted and asked at the new master */
+	load(1, 1, "b", "127.0.6.2:5300", 5, -1, true);
+	run_until(fake_now + 1);
+	struct fq *f = live_query("b1.test");
+	CHECK(f != NULL && strcmp(f->m->name, "127.0.6.2:5300") == 0,
+	    "master change while querying: asked again at the new master at once");
+	/* b2 transferring: the new list waits for the end of the transfer */
+	answer(live_query("b2.test"), SOA_OK, 2);
+	run_until(fake_now + 1);
+	CHECK(zone_by_name("b2.test")->state == ZONE_TRANSFERRING, "b2 transferring");
+	load(2, 1, "b", "127.0.6.3:5300", 5, -1, true);
+	finish_xfr("b2.test", XFR_FAILED, 0);
+	run_until(fake_now + 1);
+	f = live_query("b2.test");
+	CHECK(f != NULL && strcmp(f->m->name, "127.0.6.3:5300") == 0,
+	    "master change while transferring: used as soon as the transfer ends");
+	/* the same list again: nothing lost, nothing repeated */
+	load(2, 1, "b", "127.0.6.3:5300", 5, -1, true);
+	CHECK(zone_by_name("b2.test")->npend == -1, "the same list again: no pending change");
+}
+
+/* 5: NOTIFYs go through every in-flight limit. */
+static void
+test_notify_caps(void)
+{
+	reset();
+	C.soa_inflight = 10;
+	C.master_inflight = 5;
+	load(1, 200, "n", "127.0.7.1:5300", 3600, 0, true);
+	load(1000, 1, "o", "127.0.7.2:5300", 3600, 0, true);
+	struct master *m = master_of("n1.test");
+	run_until(fake_now + 10);
+	CHECK(nq == 0, "notify caps: nothing due");
+	for (int i = 1; i <= 200; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "n%d.test", i);
+		sched_notify(zone_by_name(name), 0);
+	}
+	sched_notify(zone_by_name("o1000.test"), 0);
+	run_until(fake_now + 10);
+	CHECK(live_count(m) == 5, "notify caps: 200 NOTIFYs for one master: %d queries out "
+	    "(master.in-flight 5)", live_count(m));
+	CHECK(live_query("o1000.test") != NULL, "notify caps: another master's zone is "
+	    "asked at once");
+	CHECK(live_count(NULL) <= 10, "notify caps: within soa.in-flight (%d)", live_count(NULL));
+	answer_all("n", SOA_OK, 1);
+	run_until(fake_now + 10);
+	CHECK(live_count(m) == 5, "notify caps: the next 5 when those end");
+}
+
+/* 7: expiry is a timer of its own, also behind a paused master. */
+static void
+test_expiry_timer(void)
+{
+	reset();
+	load(1, 1, "e", "127.0.8.1:5300", 5, 0, true);
+	run_until(fake_now + 10000);
+	struct zone *z = zone_by_name("e1.test");
+	answer_all(NULL, SOA_TIMEOUT, 0);	/* the master pauses; the zone waits */
+	CHECK(master_of("e1.test")->health == MASTER_DOWN, "expiry: master paused");
+	run_until(fake_now + 601000);		/* min-expire 60, EXPIRE 600 */
+	CHECK(z->expired, "expiry: logged expired while its master is paused");
+}
+
+/* 7: a zone-local failure does not touch master health. */
+static void
+test_local_failure(void)
+{
+	reset();
+	load(1, 2, "l", "127.0.9.1:5300", 5, 0, true);
+	struct master *m = master_of("l1.test");
+	run_until(fake_now + 6000);
+	answer_all(NULL, SOA_TIMEOUT, 0);
+	CHECK(m->health == MASTER_DOWN, "local: master paused after silence");
+	struct soa_result r = { .status = SOA_LOCAL };
+	snprintf(r.err, sizeof(r.err), "TSIG key 'k' is not in tsigkeys");
+	struct zone *z = zone_by_name("l2.test");
+	if (z->state == ZONE_QUEUED) {
+		zone_set_state(z, ZONE_QUERYING, m);
+		sched_soa_done(z, &r);
+	}
+	CHECK(m->health == MASTER_DOWN, "local: a zone's own failure does not resume its master");
+}
+
+/* 7: timeouts count against a master only when nothing came back since. */
+static void
+test_timeout_rule(void)
+{
+	reset();
+	load(1, 2, "t", "127.0.10.1:5300", 5, 0, true);
+	struct master *m = master_of("t1.test");
+	run_until(fake_now + 6000);
+	struct fq *a = live_query("t1.test"), *b = live_query("t2.test");
+	fake_now += 5;
+	answer(b, SOA_OK, 1);			/* t2 answers after t1 left */
+	fake_now += 1000;
+	answer(a, SOA_TIMEOUT, 0);
+	CHECK(m->health == MASTER_UP, "timeout after another answer: master stays up");
+	CHECK(zone_by_name("t1.test")->fails == 1, "timeout after another answer: the zone "
+	    "alone fails");
+}
+
+/* 7: the probe is the zone that answered last; resumed, the queue drains. */
+static void
+test_probe(void)
+{
+	reset();
+	load(1, 10, "p", "127.0.11.1:5300", 5, 0, true);
+	struct master *m = master_of("p1.test");
+	run_until(fake_now + 6000);
+	for (int i = 0; i < nq; i++)
+		if (q[i].live && strcmp(q[i].z->name, "p7.test") != 0)
+			answer(&q[i], SOA_OK, 1);
+	fake_now += 10;
+	answer(live_query("p7.test"), SOA_OK, 1);	/* p7 answers last */
+	run_until(fake_now + 5000);		/* REFRESH: all asked again */
+	fake_now += 1000;
+	answer_all(NULL, SOA_TIMEOUT, 0);
+	CHECK(m->health == MASTER_DOWN, "probe: master paused");
+	run_until(fake_now + 30000);
+	CHECK(m->health == MASTER_PROBING && live_count(m) == 1 &&
+	    live_query("p7.test") != NULL, "probe: one query, with the zone that answered last");
+	answer(live_query("p7.test"), SOA_OK, 1);
+	run_until(fake_now + 10);
+	CHECK(m->health == MASTER_UP && live_count(m) == 9, "probe: answered; the 9 waiting "
+	    "zones are asked at once (%d)", live_count(m));
+}
+
+/* 7: start-up spreads due times with the jitter later cycles get. */
+static void
+test_startup_jitter(void)
+{
+	int64_t	 lo = INT64_MAX, hi = INT64_MIN;
+
+	reset();
+	load(1, 200, "j", "127.0.12.1:5300", 3600, 0, true);
+	for (int i = 1; i <= 200; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "j%d.test", i);
+		struct zone *z = zone_by_name(name);
+		lo = z->due.at < lo ? z->due.at : lo;
+		hi = z->due.at > hi ? z->due.at : hi;
+	}
+	CHECK(hi - lo > 60000 && hi - fake_now <= 3600000 && lo - fake_now >= 3240000 - 2000,
+	    "start-up: due times spread over the last tenth of REFRESH (%lld s)",
+	    (long long)(hi - lo) / 1000);
+}
+
+/* ---- timer rules ---- */
+
+static void
+test_refresh_retry(void)
+{
+	reset();
+	load(1, 1, "r", "127.0.13.1:5300", 100, -1, true);
+	run_until(fake_now + 1);
+	struct zone *z = zone_by_name("r1.test");
+	answer(live_query("r1.test"), SOA_OK, 1);	/* same serial */
+	CHECK(z->state == ZONE_IDLE && z->due.at - fake_now <= 100000 &&
+	    z->due.at - fake_now >= 90000, "refresh: next check in 90-100 %% of REFRESH");
+	CHECK(z->in_lc && lastcheck_waiting() >= 1, "refresh: last_check batched");
+	run_until(z->due.at);
+	answer(live_query("r1.test"), SOA_BAD, 0);
+	int64_t d1 = z->due.at - fake_now;
+	run_until(z->due.at);
+	answer(live_query("r1.test"), SOA_BAD, 0);
+	int64_t d2 = z->due.at - fake_now;
+	CHECK(d1 >= 4500 && d1 <= 5000 && d2 >= 9000 && d2 <= 10000,
+	    "retry: RETRY, then twice RETRY (%lld, %lld ms)", (long long)d1, (long long)d2);
+	size_t before = lastcheck_waiting();
+	lastcheck_add(z, 1);
+	lastcheck_add(z, 2);
+	CHECK(lastcheck_waiting() == before && z->lc_time == 2, "last_check: one entry a "
+	    "zone, the latest time");
+}
+
+static void
+test_notify_coalesce(void)
+{
+	reset();
+	load(1, 1, "c", "127.0.14.1:5300", 3600, -1, true);
+	run_until(fake_now + 1);
+	struct zone *z = zone_by_name("c1.test");
+	sched_notify(z, 0);
+	sched_notify(z, 0);
+	CHECK(nq == 1 && z->notify_again, "notify while querying: remembered, no second query");
+	answer(live_query("c1.test"), SOA_OK, 1);
+	run_until(fake_now + 1);
+	CHECK(nq == 2 && live_query("c1.test") != NULL, "notify while querying: checked "
+	    "again right after");
+}
+
+static void
+test_local_sockets(void)
+{
+	reset();
+	load(1, 3, "s", "127.0.15.1:5300", 3600, -1, true);
+	fail_errno = EMFILE;
+	run_until(fake_now + 1);
+	CHECK(nq == 0 && zone_counts.in[ZONE_QUEUED] == 3, "out of sockets: zones stay queued");
+	fail_errno = 0;
+	run_until(fake_now + 300);
+	CHECK(nq == 3 && master_of("s1.test")->health == MASTER_UP, "out of sockets: sent "
+	    "after the pause; the master was not blamed");
+}
+
+static void
+test_keys_table(void)
+{
+	enum { N = 16000 };
+	struct db_tsig	*t = xcalloc(N, sizeof(*t));
+	bool		 ok = true;
+
+	reset();
+	for (int i = 0; i < N; i++) {
+		t[i].domain_id = (uint32_t)(i * 7 + 1);
+		t[i].keyname = xstrdup("k");
+		t[i].algorithm = xstrdup("hmac-sha256");
+		t[i].secret = xstrdup("c2VjcmV0");
+	}
+	keys_update(t, N, true);
+	for (int i = 0; i < N && ok; i++) {
+		const struct keys_entry *e = keys_find((uint32_t)(i * 7 + 1));
+		ok = e != NULL && e->has_key && !e->bad;
+	}
+	CHECK(ok && keys_count() == N, "keys: 16,000 keys, each found");
+	free(t[5].algorithm);
+	t[5].algorithm = NULL;
+	keys_update(&t[5], 1, false);
+	CHECK(keys_count() == N && keys_find(36)->bad, "keys: a partial load replaces one entry");
+	CHECK(keys_find(2) == NULL, "keys: a domain without a key has none");
+	db_tsig_free(t, N);
+}
+
+/* 5: addresses that land in one rate bucket share it; none resets another. */
+static void
+test_notify_rate(void)
+{
+	struct sockaddr_in	 a = { .sin_family = AF_INET }, b = a;
+	int			 okA = 0;
+	uint32_t		 ha = 2166136261u, hb;
+
+	/* b collides with a under the old unkeyed FNV-1a modulo 4096 */
+	a.sin_addr.s_addr = htonl(0x7f000105);
+	for (int i = 0; i < 4; i++)
+		ha = (ha ^ ((uint8_t *)&a.sin_addr)[i]) * 16777619u;
+	for (uint32_t x = 1; ; x++) {
+		b.sin_addr.s_addr = htonl(0x0a000000 + x);
+		hb = 2166136261u;
+		for (int i = 0; i < 4; i++)
+			hb = (hb ^ ((uint8_t *)&b.sin_addr)[i]) * 16777619u;
+		if (hb % 4096 == ha % 4096)
+			break;
+	}
+	for (int i = 0; i < 20; i++) {
+		okA += notify_rate_ok((struct sockaddr *)&a, 5, 1000);
+		(void)notify_rate_ok((struct sockaddr *)&b, 5, 1000);
+	}
+	CHECK(okA <= 5, "notify rate: alternating with a colliding address, %d of 20 "
+	    "accepted from one source (limit 5)", okA);
+}
+
+int
+main(void)
+{
+	struct event_base *base = event_base_new();
+
+	log_init("test_sched", 0, LOG_LVL_ERR, false);
+	stats.started = fake_now;
+	domains_init(base, &C, false, NULL);
+	test_drop_while_queued();
+	test_notify_then_master_change();
+	test_silent_zones();
+	test_master_change_busy();
+	test_notify_caps();
+	test_expiry_timer();
+	test_local_failure();
+	test_timeout_rule();
+	test_probe();
+	test_startup_jitter();
+	test_refresh_retry();
+	test_notify_coalesce();
+	test_local_sockets();
+	test_keys_table();
+	test_notify_rate();
+	reset();
+	domains_stop();
+	event_base_free(base);
+	UNIT_DONE();
+}
