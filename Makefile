@@ -119,12 +119,14 @@ clean:
 
 # Speed figures (not a test): tests/bench/bench.sh, ours against pdns's own
 # secondary and the floors (make bench BENCH=--big: 170,000 zones over
-# 10,000 masters), then memory with 170,000 idle zones.
+# 10,000 masters), then memory with 170,000 idle zones, NOTIFY latency, the
+# cache purge, and the steady state with 100,000 zones over 100 masters.
 BENCH    ?=
 bench:
 	@tests/lib/deps.sh build test bench
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/axfr-floor
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/axfr-floor $(BUILD)/fakemaster
 	@tests/bench/bench.sh $(BENCH)
 	@tests/bench/memory.sh
 	@tests/bench/notify.sh
 	@tests/bench/purge.sh
+	@tests/bench/steady.sh
