@@ -93,6 +93,7 @@ void		 master_foreach(void (*fn)(struct master *, void *), void *);
  */
 void		 master_wants_run(struct master *);
 struct master	*master_next_run(void);		/* takes it off its list */
+bool		 master_can_run(void);		/* some master is on a run list */
 void		 master_wants_xfr(struct master *);
 struct master	*master_next_xfr(void);
 
@@ -103,12 +104,16 @@ struct master	*master_next_timer(void);
 
 /*
  * Health.  master_answered: a real answer (any rcode) came from m about
- * zone id; true if that ended a pause.  master_silent: a query sent at
+ * zone id; true if that ended a pause (logged; m back on its run list).  master_silent: a query sent at
  * sent got nothing back; it counts against m only if nothing else came
  * back from m since then: true if m is now paused (first pause down_ms,
  * doubling after a failed probe up to max_ms).
  */
 bool		 master_answered(struct master *, uint32_t zone_id, int64_t now);
+/* Log a pause (a warning when it starts, a reminder an hour, else debug). */
+#define MASTER_DOWNLOG_MS	3600000
+void		 master_log_pause(struct master *, const char *why, size_t waiting,
+		    int64_t now);
 bool		 master_silent(struct master *, int64_t sent, int64_t now,
 		    int64_t down_ms, int64_t max_ms);
 const char	*master_health_name(enum master_health);

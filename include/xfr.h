@@ -80,6 +80,12 @@ struct xfr_job	*xfr_done(bool *fetched);
 void		 xfr_abort(void);
 /* Abort transfers in progress (not transactions), stop and join the workers. */
 void		 xfr_stop(void);
+/* A job for zone id at ma, with the limits of c and the zone's key and source. */
+struct conf;
+struct keys_entry;
+struct xfr_job	*xfr_job_new(const struct conf *c, uint32_t id, const char *zone,
+		    const struct master_addr *ma, bool have_serial, uint32_t serial,
+		    const struct keys_entry *, void *arg);
 void		 xfr_job_free(struct xfr_job *);
 
 /*

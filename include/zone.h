@@ -91,6 +91,25 @@ struct zone	*zone_next_expiry(void);
 /* Arm (or, with ZONE_NEVER, disarm) the expiry timer. */
 void		 zone_set_expiry(struct zone *, int64_t at);
 
+/*
+ * The life cycle (the timer rules).  once: a zone that would wait is done,
+ * a failed one counts against the exit status; stopping: every zone that
+ * comes back is done.
+ */
+struct conf;
+void		 zone_rules(const struct conf *, bool once, bool stopping);
+/* Check again at at (a NOTIFY that came meanwhile: now, in the urgent lane). */
+void		 zone_schedule(struct zone *, int64_t at, int64_t now);
+/* Queue a due zone on its current master, or the next one when it is paused. */
+void		 zone_queue(struct zone *, int64_t now);
+/* A good check: next after REFRESH (jittered); EXPIRE counts from now. */
+void		 zone_ok(struct zone *, int64_t now);
+/* A failed check: the next master, else RETRY with backoff (--once: done). */
+void		 zone_fail(struct zone *, const char *why, bool next_master, int64_t now);
+/* A master's serial not newer than ours: a warning once, then debug until in step. */
+void		 zone_stale_log(struct zone *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 /* RFC 1982 comparison: -1 a<b, 0 equal, 1 a>b, 2 undefined (distance 2^31). */
 int		 zone_serial_cmp(uint32_t a, uint32_t b);
 

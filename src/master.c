@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +370,13 @@ master_next_run(void)
 	return m;
 }
 
+bool
+master_can_run(void)
+{
+	init_lists();
+	return !TAILQ_EMPTY(&runs[1]) || !TAILQ_EMPTY(&runs[0]);
+}
+
 void
 master_wants_xfr(struct master *m)
 {
@@ -421,7 +429,24 @@ master_answered(struct master *m, uint32_t zone_id, int64_t now)
 		master_timer_del(m);
 	m->health = MASTER_UP;
 	m->down_ms = 0;
+	log_info("master %s answers again after %" PRId64 " s (%u zone checks skipped "
+	    "or held meanwhile)", m->name, (now - m->down_since) / 1000, m->skipped);
+	master_wants_run(m);
 	return true;
+}
+
+void
+master_log_pause(struct master *m, const char *why, size_t waiting, int64_t now)
+{
+	/* A warning when it stops answering, a reminder an hour; each failed
+	 * probe in between only at debug. */
+	if (m->down_since == now || now - m->down_log >= MASTER_DOWNLOG_MS) {
+		m->down_log = now;
+		log_warnx("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
+		    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
+	} else
+		log_debug("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
+		    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
 }
 
 bool

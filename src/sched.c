@@ -28,7 +28,6 @@
 #include "stats.h"
 #include "util.h"
 
-#define DOWNLOG_MS		3600000	/* a paused master: a reminder an hour */
 #define LOCAL_ERR_PAUSE_MS	200	/* out of sockets here: wait before the next */
 #define LOCAL_ERRLOG_MS		60000
 
@@ -43,8 +42,6 @@ static struct {
 	struct log_rl		 local_log;
 } S;
 
-static void	zone_fail(struct zone *, const char *why, bool next_master, int64_t now);
-static void	zone_queue(struct zone *, int64_t now);
 
 void
 sched_init(const struct sched_ops *ops, const struct conf *c, bool once, int sock_cap)
@@ -53,6 +50,7 @@ sched_init(const struct sched_ops *ops, const struct conf *c, bool once, int soc
 	S.ops = ops;
 	S.conf = c;
 	S.once = once;
+	zone_rules(c, once, false);
 	S.sock_cap = sock_cap < 1 ? 1 : sock_cap;
 	bucket_init(&S.tokens, 1, ops->now());
 }
@@ -61,6 +59,7 @@ void
 sched_set_conf(const struct conf *c)
 {
 	S.conf = c;
+	zone_rules(c, S.once, S.stopping);
 	S.ops->arm(S.ops->now());
 }
 
@@ -82,29 +81,6 @@ kick(void)
 	S.ops->arm(S.ops->now());
 }
 
-/*
- * A master whose serial is not newer than ours says so at every check: a
- * warning the first time, then debug until the zone is in step again.
- */
-static void
-stale_log(struct zone *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-stale_log(struct zone *z, const char *fmt, ...)
-{
-	char	 buf[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (z->stale_warned)
-		log_debug("%s", buf);
-	else
-		log_warnx("%s (further checks at debug until it changes)", buf);
-	z->stale_warned = true;
-}
-
 /* Free a zone that holds nothing in flight. */
 static void
 zone_drop(struct zone *z)
@@ -112,96 +88,6 @@ zone_drop(struct zone *z)
 	if (!z->removed)
 		zone_table_remove(z);
 	zone_free(z);
-}
-
-/* Wait until at, then check again; with --once or at shutdown: done. */
-static void
-zone_idle(struct zone *z, int64_t at, int64_t now)
-{
-	if (S.once || S.stopping) {
-		zone_set_state(z, ZONE_DONE, NULL);
-		return;
-	}
-	if (z->notify_again) {		/* a NOTIFY came while it was busy */
-		z->notify_again = false;
-		z->urgent = true;
-		at = now;
-	}
-	z->due.at = at;
-	zone_set_state(z, ZONE_IDLE, NULL);
-	if (z->state == ZONE_IDLE && z->due.at <= now)
-		kick();
-}
-
-/*
- * Queue a due zone on its current master; a master paused as a whole passes
- * it to the next master, or keeps it until the pause is over.
- */
-static void
-zone_queue(struct zone *z, int64_t now)
-{
-	struct master	*m = z->masters[z->cur];
-
-	while (m->health == MASTER_DOWN && z->cur + 1 < z->nmasters) {
-		m->skipped++;
-		m = z->masters[++z->cur];
-	}
-	if (m->health == MASTER_DOWN && S.once) {
-		m->skipped++;
-		zone_fail(z, "master does not answer (paused)", false, now);
-		return;
-	}
-	zone_set_state(z, ZONE_QUEUED, m);
-}
-
-/* The next check after REFRESH; EXPIRE counts from now. */
-static void
-zone_ok(struct zone *z, int64_t now)
-{
-	const struct conf	*c = S.conf;
-	uint32_t		 ex = z->expire < (uint32_t)c->min_expire ?
-				    (uint32_t)c->min_expire : z->expire;
-
-	z->fails = 0;
-	z->cur = 0;
-	z->last_ok = now;
-	if (z->expired)
-		log_info("zone %s: no longer expired", z->name);
-	z->expired = false;
-	zone_set_expiry(z, now + (int64_t)ex * 1000);
-	zone_idle(z, now + zone_jitter_ms(z->refresh, c->min_refresh, c->max_refresh), now);
-}
-
-/* The check or transfer from the current master failed. */
-static void
-zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
-{
-	const struct conf	*c = S.conf;
-	int64_t			 delay;
-
-	if (z->npend >= 0 && !S.once) {	/* new masters: try them now */
-		zone_idle(z, now, now);
-		return;
-	}
-	if (next_master && z->cur + 1 < z->nmasters) {
-		z->cur++;
-		zone_queue(z, now);
-		return;
-	}
-	z->fails++;
-	z->cur = 0;
-	stats.failures++;
-	if (S.once) {
-		stats.once_failed++;
-		log_warnx("zone %s: not refreshed: %s", z->name, why);
-		zone_set_state(z, ZONE_DONE, NULL);
-		return;
-	}
-	delay = zone_backoff_ms(z->has_soa ? z->retry : (uint32_t)c->min_retry, z->fails,
-	    c->min_retry, c->max_retry, c->max_backoff);
-	log_debug("zone %s: retry in %" PRId64 " s (failure %u)", z->name, delay / 1000,
-	    z->fails);
-	zone_idle(z, now + delay, now);
 }
 
 /*
@@ -213,7 +99,6 @@ master_paused(struct master *m, const char *why, int64_t now)
 {
 	struct zone_list	*lists[] = { &m->urgent, &m->ready };
 	size_t			 waiting = 0;
-	bool			 first = m->down_since == now;
 
 	for (size_t i = 0; i < NITEMS(lists); i++) {
 		struct zone *z, *next;
@@ -226,27 +111,15 @@ master_paused(struct master *m, const char *why, int64_t now)
 				waiting++;
 		}
 	}
-	/* A warning when it stops answering, a reminder an hour; each failed
-	 * probe in between only at debug. */
-	if (first || now - m->down_log >= DOWNLOG_MS) {
-		m->down_log = now;
-		log_warnx("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
-		    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
-	} else
-		log_debug("master %s: no answer (%s); no queries to it for %" PRId64 " s, "
-		    "%zu zones waiting for it", m->name, why, m->down_ms / 1000, waiting);
+	master_log_pause(m, why, waiting, now);
 }
 
 /* A real answer from m: a pause is over. */
 static void
 master_heard(struct master *m, uint32_t zone_id, int64_t now)
 {
-	if (!master_answered(m, zone_id, now))
-		return;
-	log_info("master %s answers again after %" PRId64 " s (%u zone checks skipped "
-	    "or held meanwhile)", m->name, (now - m->down_since) / 1000, m->skipped);
-	master_wants_run(m);
-	kick();
+	if (master_answered(m, zone_id, now))
+		kick();
 }
 
 /*
@@ -255,7 +128,7 @@ master_heard(struct master *m, uint32_t zone_id, int64_t now)
  * prolong the pause), else the first one queued.
  */
 static void
-master_probe(struct master *m, int64_t now)
+master_probe(struct master *m)
 {
 	struct zone	*z = zone_by_id(m->probe_id);
 
@@ -266,7 +139,6 @@ master_probe(struct master *m, int64_t now)
 		z->urgent = true;
 		zone_set_state(z, ZONE_QUEUED, m);
 	}
-	(void)now;
 	master_wants_run(m);
 }
 
@@ -277,15 +149,22 @@ errno_local(int e)
 	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
-/* A failure of the zone's own (its key, its source address). */
+/* A query that never left: the zone's own trouble (SOA_LOCAL), or no route. */
 static void
-local_result(struct zone *z, const char *why)
+not_sent(struct zone *z, enum soa_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+not_sent(struct zone *z, enum soa_status st, const char *fmt, ...)
 {
 	struct soa_result	 res;
+	va_list			 ap;
 
 	memset(&res, 0, sizeof(res));
-	res.status = SOA_LOCAL;
-	util_strlcpy(res.err, why, sizeof(res.err));
+	res.status = st;
+	va_start(ap, fmt);
+	vsnprintf(res.err, sizeof(res.err), fmt, ap);
+	va_end(ap);
 	sched_soa_done(z, &res);
 }
 
@@ -298,14 +177,14 @@ static bool
 start_query(struct zone *z, struct master *m, int64_t now)
 {
 	const struct keys_entry	*ke = keys_find(z->id);
-	char			 err[160], a[80];
+	char			 a[80];
 	int			 e;
 
 	z->urgent = false;
 	zone_set_state(z, ZONE_QUERYING, m);
 	z->sent = now;
 	if (ke != NULL && ke->bad) {
-		local_result(z, ke->err);
+		not_sent(z, SOA_LOCAL, "%s", ke->err);
 		return true;
 	}
 	if ((z->sq = S.ops->soa_start(z, m, ke)) != NULL)
@@ -323,15 +202,9 @@ start_query(struct zone *z, struct master *m, int64_t now)
 	if (ke != NULL && ke->has_src && (e == EADDRNOTAVAIL || e == EINVAL ||
 	    e == EAFNOSUPPORT)) {
 		master_fmt(&ke->src, a, sizeof(a));
-		snprintf(err, sizeof(err), "cannot use AXFR-SOURCE %s: %s", a, strerror(e));
-		local_result(z, err);
-		return true;
-	}
-	struct soa_result res;
-	memset(&res, 0, sizeof(res));
-	res.status = SOA_NETERR;
-	snprintf(res.err, sizeof(res.err), "cannot send: %s", strerror(e));
-	sched_soa_done(z, &res);
+		not_sent(z, SOA_LOCAL, "cannot use AXFR-SOURCE %s: %s", a, strerror(e));
+	} else
+		not_sent(z, SOA_NETERR, "cannot send: %s", strerror(e));
 	return true;
 }
 
@@ -340,8 +213,10 @@ start_query(struct zone *z, struct master *m, int64_t now)
  * in-flight limit, the sockets we may open, the global rate, then the
  * master's own in-flight limit and rate.  A master turned away for its own
  * limits comes back when one of its queries ends or its tokens are there.
+ * Returns when to look again for want of global tokens (INT64_MAX: when a
+ * query ends or a zone comes due).
  */
-static void
+static int64_t
 admit_queries(int64_t now)
 {
 	const struct conf	*c = S.conf;
@@ -349,12 +224,17 @@ admit_queries(int64_t now)
 	int			 mburst = BUCKET_BURST(c->master_qps);
 	struct master		*m;
 	struct zone		*z;
+	int64_t			 t;
 
-	while (now >= S.soa_pause &&
-	    zone_counts.in[ZONE_QUERYING] < (size_t)c->soa_inflight &&
-	    zone_counts.in[ZONE_QUERYING] < (size_t)S.sock_cap &&
-	    bucket_next(&S.tokens, c->soa_qps, burst, now) <= now &&
-	    (m = master_next_run()) != NULL) {
+	for (;;) {
+		if (now < S.soa_pause ||
+		    zone_counts.in[ZONE_QUERYING] >= (size_t)c->soa_inflight ||
+		    zone_counts.in[ZONE_QUERYING] >= (size_t)S.sock_cap)
+			return INT64_MAX;
+		if ((t = bucket_next(&S.tokens, c->soa_qps, burst, now)) > now)
+			return master_can_run() ? t : INT64_MAX;
+		if ((m = master_next_run()) == NULL)
+			return INT64_MAX;
 		if (m->soa_inflight >= c->master_inflight ||
 		    (m->health == MASTER_PROBING && m->soa_inflight > 0))
 			continue;
@@ -367,36 +247,16 @@ admit_queries(int64_t now)
 		    (z = TAILQ_FIRST(&m->ready)) == NULL)
 			continue;
 		if (!start_query(z, m, now))
-			break;
+			return INT64_MAX;	/* S.soa_pause says when */
 	}
 }
 
 static void
 start_xfr(struct zone *z, struct master *m)
 {
-	const struct conf	*c = S.conf;
-	const struct keys_entry	*ke = keys_find(z->id);
-	struct xfr_job		*job = xcalloc(1, sizeof(*job));
+	struct xfr_job	*job = xfr_job_new(S.conf, z->id, z->name, &m->addr, z->has_soa,
+			    z->serial, keys_find(z->id), z);
 
-	job->domain_id = z->id;
-	job->zone = xstrdup(z->name);
-	job->ma = m->addr;
-	job->have_serial = z->has_soa;
-	job->old_serial = z->serial;
-	job->lim.idle_ms = c->xfr_idle_s * 1000;
-	job->lim.total_ms = c->xfr_total_s * 1000;
-	job->lim.max_records = c->xfr_max_records;
-	job->lim.max_bytes = c->xfr_max_bytes;
-	job->dnssec = c->dnssec != 0;
-	if (ke != NULL && !ke->bad && ke->has_key) {
-		job->tsig = true;
-		job->key = ke->key;
-	}
-	if (ke != NULL && !ke->bad && ke->has_src) {
-		job->has_src = true;
-		job->src = ke->src;
-	}
-	job->arg = z;
 	zone_set_state(z, ZONE_TRANSFERRING, m);
 	S.ops->xfr_submit(job);
 }
@@ -433,7 +293,7 @@ void
 sched_tick(void)
 {
 	const struct conf	*c = S.conf;
-	int64_t			 now = S.ops->now(), next = INT64_MAX;
+	int64_t			 now = S.ops->now(), next;
 	struct zone		*z;
 	struct master		*m;
 
@@ -453,10 +313,10 @@ sched_tick(void)
 	while ((m = master_next_timer()) != NULL && m->timer.at <= now) {
 		master_timer_del(m);
 		if (m->health == MASTER_DOWN)
-			master_probe(m, now);
+			master_probe(m);
 		master_wants_run(m);
 	}
-	admit_queries(now);
+	next = admit_queries(now);
 	admit_transfers(now);
 
 	if ((z = zone_next_due()) != NULL)
@@ -469,10 +329,6 @@ sched_tick(void)
 		next = min64(next, S.soa_pause);
 	if (S.xfr_pause > now)
 		next = min64(next, S.xfr_pause);
-	if (zone_counts.in[ZONE_QUEUED] > 0 &&
-	    zone_counts.in[ZONE_QUERYING] < (size_t)c->soa_inflight)
-		next = min64(next, bucket_next(&S.tokens, c->soa_qps,
-		    BUCKET_BURST(c->soa_qps), now));
 	if (next != INT64_MAX)
 		S.ops->arm(next > now ? next : now + 1);
 }
@@ -545,7 +401,7 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		return;
 	}
 	if (cmp == -1) {		/* the master list changed meanwhile */
-		zone_idle(z, now, now);
+		zone_schedule(z, now, now);
 		return;
 	}
 	if (cmp == 0) {
@@ -554,11 +410,11 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		log_debug("zone %s: serial %u unchanged at %s (%" PRId64 " ms)",
 		    z->name, z->serial, m->name, res->rtt_ms);
 	} else if (cmp == 2)
-		stale_log(z, "zone %s: master %s serial %u is exactly 2^31 from ours %u: "
+		zone_stale_log(z, "zone %s: master %s serial %u is exactly 2^31 from ours %u: "
 		    "RFC 1982 leaves that undefined, keeping ours", z->name, m->name,
 		    res->serial, z->serial);
 	else
-		stale_log(z, "zone %s: master %s serial %u is older than ours %u, keeping ours",
+		zone_stale_log(z, "zone %s: master %s serial %u is older than ours %u, keeping ours",
 		    z->name, m->name, res->serial, z->serial);
 	lastcheck_add(z, time(NULL));
 	zone_ok(z, now);
@@ -610,7 +466,6 @@ sched_xfr_done(struct xfr_job *job)
 	kick();
 	if (z->removed) {
 		log_info("zone %s: removed from domains during its transfer", z->name);
-		zone_set_state(z, ZONE_DONE, NULL);
 		zone_drop(z);
 		return;
 	}
@@ -619,7 +474,7 @@ sched_xfr_done(struct xfr_job *job)
 		xfr_ok(z, m, job, now);
 		break;
 	case XFR_NOTNEWER:
-		stale_log(z, "zone %s: master %s: %s; rows kept", z->name, m->name, job->err);
+		zone_stale_log(z, "zone %s: master %s: %s; rows kept", z->name, m->name, job->err);
 		lastcheck_add(z, time(NULL));
 		zone_ok(z, now);
 		break;
@@ -636,9 +491,7 @@ sched_xfr_done(struct xfr_job *job)
 		break;
 	case XFR_GONE:
 		log_info("zone %s: no longer a SLAVE domain; transfer discarded", z->name);
-		zone_set_state(z, ZONE_DONE, NULL);
-		zone_table_remove(z);
-		zone_free(z);
+		zone_drop(z);
 		break;
 	case XFR_ABORTED:
 		log_info("zone %s: transfer from %s aborted by shutdown, rows kept",
@@ -707,7 +560,7 @@ sched_zone_masters(struct zone *z, const struct master_addr *ma, int n)
 		z->sq = NULL;
 	} else if (z->state == ZONE_TRANSFERRING || z->state == ZONE_WRITING)
 		return;				/* applied when it is idle again */
-	zone_idle(z, now, now);
+	zone_schedule(z, now, now);
 }
 
 void
@@ -752,6 +605,7 @@ void
 sched_shutdown(void)
 {
 	S.stopping = true;
+	zone_rules(S.conf, S.once, true);
 	zone_foreach(stop_cb, NULL);
 }
 

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "axfr.h"
+#include "conf.h"
+#include "keys.h"
 #include "log.h"
 #include "dnswire.h"
 #include "soa.h"
@@ -474,6 +476,35 @@ xfr_stop(void)
 		pthread_join(workers[i], NULL);
 	free(workers);
 	workers = NULL;
+}
+
+struct xfr_job *
+xfr_job_new(const struct conf *c, uint32_t id, const char *zone,
+    const struct master_addr *ma, bool have_serial, uint32_t serial,
+    const struct keys_entry *ke, void *arg)
+{
+	struct xfr_job	*job = xcalloc(1, sizeof(*job));
+
+	job->domain_id = id;
+	job->zone = xstrdup(zone);
+	job->ma = *ma;
+	job->have_serial = have_serial;
+	job->old_serial = serial;
+	job->lim.idle_ms = c->xfr_idle_s * 1000;
+	job->lim.total_ms = c->xfr_total_s * 1000;
+	job->lim.max_records = c->xfr_max_records;
+	job->lim.max_bytes = c->xfr_max_bytes;
+	job->dnssec = c->dnssec != 0;
+	if (ke != NULL && !ke->bad && ke->has_key) {
+		job->tsig = true;
+		job->key = ke->key;
+	}
+	if (ke != NULL && !ke->bad && ke->has_src) {
+		job->has_src = true;
+		job->src = ke->src;
+	}
+	job->arg = arg;
+	return job;
 }
 
 void

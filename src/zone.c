@@ -4,11 +4,15 @@
  * and refresh/retry timer computation.
  */
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "log.h"
+#include "stats.h"
 #include "util.h"
 #include "zone.h"
 
@@ -434,3 +438,134 @@ zone_table_clear(void)
 	by_id = by_name = NULL;
 	tsize = tcount = 0;
 }
+
+/*
+ * The life cycle: when a zone is checked next.  With --once a zone that
+ * would wait is done instead, and one that fails counts against the exit
+ * status; at shutdown it is done, whatever happened.
+ */
+static struct {
+	const struct conf	*conf;
+	bool			 once, stopping;
+} R;
+
+void
+zone_rules(const struct conf *c, bool once, bool stopping)
+{
+	R.conf = c;
+	R.once = once;
+	R.stopping = stopping;
+}
+
+/* Wait until at, then check again; with --once or at shutdown: done. */
+void
+zone_schedule(struct zone *z, int64_t at, int64_t now)
+{
+	if (R.once || R.stopping) {
+		zone_set_state(z, ZONE_DONE, NULL);
+		return;
+	}
+	if (z->notify_again) {		/* a NOTIFY came while it was busy */
+		z->notify_again = false;
+		z->urgent = true;
+		at = now;
+	}
+	z->due.at = at;
+	zone_set_state(z, ZONE_IDLE, NULL);
+}
+
+/*
+ * Queue a due zone on its current master; a master paused as a whole passes
+ * it to the next master, or keeps it until the pause is over.
+ */
+void
+zone_queue(struct zone *z, int64_t now)
+{
+	struct master	*m = z->masters[z->cur];
+
+	while (m->health == MASTER_DOWN && z->cur + 1 < z->nmasters) {
+		m->skipped++;
+		m = z->masters[++z->cur];
+	}
+	if (m->health == MASTER_DOWN && R.once) {
+		m->skipped++;
+		zone_fail(z, "master does not answer (paused)", false, now);
+		return;
+	}
+	zone_set_state(z, ZONE_QUEUED, m);
+}
+
+/* The next check after REFRESH; EXPIRE counts from now. */
+void
+zone_ok(struct zone *z, int64_t now)
+{
+	const struct conf	*c = R.conf;
+	uint32_t		 ex = z->expire < (uint32_t)c->min_expire ?
+				    (uint32_t)c->min_expire : z->expire;
+
+	z->fails = 0;
+	z->cur = 0;
+	z->last_ok = now;
+	if (z->expired)
+		log_info("zone %s: no longer expired", z->name);
+	z->expired = false;
+	zone_set_expiry(z, now + (int64_t)ex * 1000);
+	zone_schedule(z, now + zone_jitter_ms(z->refresh, c->min_refresh, c->max_refresh), now);
+}
+
+/* The check or transfer from the current master failed. */
+void
+zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
+{
+	const struct conf	*c = R.conf;
+	int64_t			 delay;
+
+	if (R.stopping) {
+		zone_set_state(z, ZONE_DONE, NULL);
+		return;
+	}
+	if (z->npend >= 0 && !R.once) {		/* new masters: try them now */
+		zone_schedule(z, now, now);
+		return;
+	}
+	if (next_master && z->cur + 1 < z->nmasters) {
+		z->cur++;
+		zone_queue(z, now);
+		return;
+	}
+	z->fails++;
+	z->cur = 0;
+	stats.failures++;
+	if (R.once) {
+		stats.once_failed++;
+		log_warnx("zone %s: not refreshed: %s", z->name, why);
+		zone_set_state(z, ZONE_DONE, NULL);
+		return;
+	}
+	delay = zone_backoff_ms(z->has_soa ? z->retry : (uint32_t)c->min_retry, z->fails,
+	    c->min_retry, c->max_retry, c->max_backoff);
+	log_debug("zone %s: retry in %" PRId64 " s (failure %u)", z->name, delay / 1000,
+	    z->fails);
+	zone_schedule(z, now + delay, now);
+}
+
+/*
+ * A master whose serial is not newer than ours says so at every check: a
+ * warning the first time, then debug until the zone is in step again.
+ */
+void
+zone_stale_log(struct zone *z, const char *fmt, ...)
+{
+	char	 buf[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (z->stale_warned)
+		log_debug("%s", buf);
+	else
+		log_warnx("%s (further checks at debug until it changes)", buf);
+	z->stale_warned = true;
+}
+

@@ -274,7 +274,7 @@ nsd_reload() {
 	eval "local p=\$NSD_PID_$1 dir=\$NSD_DIR_$1 addr=\$NSD_ADDR_$1 port=\$NSD_PORT_$1"
 	local f z s
 	kill -HUP "$p"
-	f=$(ls -t "$dir"/*.zone | head -n 1)
+	f=$dir/$(ls -t "$dir" | grep -m 1 '\.zone$')	# no glob: 100,000 files
 	z=$(basename "$f" .zone)
 	s=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "SOA") { print $(i + 3); exit } }' "$f")
 	wait_for 60 sh -c "[ \"\$(dig +short +time=1 +tries=1 -p $port @$addr $z SOA | awk '{print \$3}')\" = '$s' ]" ||

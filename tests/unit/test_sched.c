@@ -470,6 +470,10 @@ test_probe(void)
 	fake_now += 1000;
 	answer_all(NULL, SOA_TIMEOUT, 0);
 	CHECK(m->health == MASTER_DOWN, "probe: master paused");
+	armed = INT64_MAX;
+	sched_tick();
+	CHECK(armed >= fake_now + 1000, "paused: zones waiting for it do not make the loop "
+	    "spin (next tick in %lld ms)", (long long)(armed - fake_now));
 	run_until(fake_now + 30000);
 	CHECK(m->health == MASTER_PROBING && live_count(m) == 1 &&
 	    live_query("p7.test") != NULL, "probe: one query, with the zone that answered last");
