@@ -41,6 +41,9 @@ struct soa_query *soa_query_start(struct event_base *, const char *zone,
 		    const struct master_addr *, int timeout_ms, int tries,
 		    const struct tsig_key *key, const struct master_addr *src,
 		    soa_cb *cb, void *arg);
+/* A failed result: status st, the reason formatted into err. */
+void		 soa_result_fail(struct soa_result *, enum soa_status st,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Stop a query; its callback will not run. */
 void		 soa_query_cancel(struct soa_query *);
 

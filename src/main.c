@@ -38,7 +38,7 @@ static struct {
 	struct event_base	*base;
 	struct event		*tick, *flush, *stats, *ev_xfr, *ev_db;
 	int64_t			 tick_at;	/* when tick is armed for; INT64_MAX: not */
-	bool			 once, finishing;
+	bool			 finishing;
 } L;
 
 static void	maybe_exit(void);
@@ -211,7 +211,6 @@ loop_init(struct event_base *base, bool once, const char *zone, int sock_cap)
 	struct timeval	 tv;
 
 	L.base = base;
-	L.once = once || zone != NULL;
 	L.tick_at = INT64_MAX;
 	stats.started = util_now_ms();
 	L.tick = evtimer_new(base, tick_cb, NULL);
@@ -225,7 +224,7 @@ loop_init(struct event_base *base, bool once, const char *zone, int sock_cap)
 	event_add(L.flush, &tv);
 	tv = ms_tv(PROGRESS_MS);
 	event_add(L.stats, &tv);
-	sched_init(&loop_ops, conf, L.once, sock_cap);
+	sched_init(&loop_ops, conf, once || zone != NULL, sock_cap);
 	domains_init(base, conf, once, zone);
 }
 

@@ -47,8 +47,7 @@ static int			 ntrusted;
 static int			 rate, trusted_rate;
 static struct bucket		*rl;
 static uint64_t			 answered, dropped;
-static int64_t			 drop_log;
-static struct log_rl		 refused_log;
+static struct log_rl		 drop_log, refused_log;
 
 static const uint8_t *
 addr_bytes(const struct sockaddr *sa, size_t *n)
@@ -217,16 +216,13 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 	trusted_src = is_trusted(from, flen);
 	limit = trusted_src ? trusted_rate : rate;
 	if (!notify_rate_ok(from, limit, util_now_ms())) {
-		int64_t now = util_now_ms();
 		dropped++;
-		if (now - drop_log >= DROPLOG_MS) {
-			memcpy(&fa.ss, from, flen);
-			fa.len = flen;
-			master_fmt(&fa, who, sizeof(who));
-			log_warnx("notify: over %d a second from %s: dropping (%" PRIu64
-			    " dropped in all)", limit, who, dropped);
-			drop_log = now;
-		}
+		memcpy(&fa.ss, from, flen);
+		fa.len = flen;
+		master_fmt(&fa, who, sizeof(who));
+		log_ratelimited(&drop_log, util_now_ms(), DROPLOG_MS, "notify: over %d a "
+		    "second from %s: dropping (%" PRIu64 " dropped in all)", limit, who,
+		    dropped);
 		return;
 	}
 	if (((buf[2] >> 3) & 0x0f) != LDNS_PACKET_NOTIFY) {

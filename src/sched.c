@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,25 +148,6 @@ errno_local(int e)
 	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
-/* A query that never left: the zone's own trouble (SOA_LOCAL), or no route. */
-static void
-not_sent(struct zone *z, enum soa_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-not_sent(struct zone *z, enum soa_status st, const char *fmt, ...)
-{
-	struct soa_result	 res;
-	va_list			 ap;
-
-	memset(&res, 0, sizeof(res));
-	res.status = st;
-	va_start(ap, fmt);
-	vsnprintf(res.err, sizeof(res.err), fmt, ap);
-	va_end(ap);
-	sched_soa_done(z, &res);
-}
-
 /*
  * Send z's SOA query to m.  False when this host is out of sockets or
  * buffers: the zone goes back to the front of m's work and queries pause,
@@ -177,14 +157,16 @@ static bool
 start_query(struct zone *z, struct master *m, int64_t now)
 {
 	const struct keys_entry	*ke = keys_find(z->id);
+	struct soa_result	 res;
 	char			 a[80];
 	int			 e;
 
 	z->urgent = false;
 	zone_set_state(z, ZONE_QUERYING, m);
 	z->sent = now;
-	if (ke != NULL && ke->bad) {
-		not_sent(z, SOA_LOCAL, "%s", ke->err);
+	if (ke != NULL && ke->bad) {		/* the zone's own trouble */
+		soa_result_fail(&res, SOA_LOCAL, "%s", ke->err);
+		sched_soa_done(z, &res);
 		return true;
 	}
 	if ((z->sq = S.ops->soa_start(z, m, ke)) != NULL)
@@ -202,9 +184,11 @@ start_query(struct zone *z, struct master *m, int64_t now)
 	if (ke != NULL && ke->has_src && (e == EADDRNOTAVAIL || e == EINVAL ||
 	    e == EAFNOSUPPORT)) {
 		master_fmt(&ke->src, a, sizeof(a));
-		not_sent(z, SOA_LOCAL, "cannot use AXFR-SOURCE %s: %s", a, strerror(e));
+		soa_result_fail(&res, SOA_LOCAL, "cannot use AXFR-SOURCE %s: %s", a,
+		    strerror(e));
 	} else
-		not_sent(z, SOA_NETERR, "cannot send: %s", strerror(e));
+		soa_result_fail(&res, SOA_NETERR, "cannot send: %s", strerror(e));
+	sched_soa_done(z, &res);
 	return true;
 }
 

@@ -184,23 +184,23 @@ query_finish(struct soa_query *sq, struct soa_result *res)
 	cb(arg, res);
 }
 
-static void
-query_fail(struct soa_query *sq, enum soa_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-query_fail(struct soa_query *sq, enum soa_status st, const char *fmt, ...)
+void
+soa_result_fail(struct soa_result *res, enum soa_status st, const char *fmt, ...)
 {
-	struct soa_result	 res;
-	va_list			 ap;
+	va_list	 ap;
 
-	memset(&res, 0, sizeof(res));
-	res.status = st;
+	memset(res, 0, sizeof(*res));
+	res->status = st;
 	va_start(ap, fmt);
-	vsnprintf(res.err, sizeof(res.err), fmt, ap);
+	vsnprintf(res->err, sizeof(res->err), fmt, ap);
 	va_end(ap);
-	query_finish(sq, &res);
 }
+
+#define query_fail(sq, st, ...) do {					\
+	struct soa_result r_;						\
+	soa_result_fail(&r_, (st), __VA_ARGS__);			\
+	query_finish((sq), &r_);					\
+} while (0)
 
 /*
  * Open a socket of type to the master, watch it, and arm the deadline
