@@ -29,35 +29,39 @@ enum zone_state {
 
 #define ZONE_NEVER	INT64_MIN
 
+/* A domains.master change waiting for the zone's next idle moment. */
+struct zone_pend {
+	int64_t			 at;		/* ms it was seen: the zone is due then */
+	int			 n;
+	struct master_addr	 addr[];
+};
+
 struct zone {
 	uint32_t		 id;		/* domains.id */
 	uint32_t		 master_hash;	/* of domains.master, to see changes */
 	struct master		**masters;	/* &master1 when there is one */
 	struct master		*master1;
-	uint8_t			 nmasters;
-	uint8_t			 cur;		/* master being tried */
-	uint8_t			 state;		/* enum zone_state */
-	bool			 has_soa;	/* a SOA row exists in the DB */
-	bool			 removed;	/* gone from domains; freed when idle */
-	bool			 expired;	/* logged as expired */
-	bool			 stale_warned;	/* master's serial not newer: warned */
-	bool			 notify_again;	/* NOTIFY while busy: check again after */
-	bool			 urgent;	/* NOTIFY: queue it in the urgent lane */
-	bool			 in_urgent;	/* it is queued there (zone_set_state) */
-	bool			 in_lc;		/* in lastcheck's batch */
-	uint16_t		 fails;		/* consecutive failed attempts */
-	uint32_t		 gen;		/* domain list generation it was last seen in */
-	uint32_t		 serial, refresh, retry, expire;
+	struct master		*at;		/* whose queue or slot it holds */
+	void			*sq;		/* the SOA query while querying */
+	struct zone_pend	*pend;		/* a new master list, applied when idle */
 	struct heap_node	 due;		/* next check (monotonic ms) */
 	struct heap_node	 exp;		/* when it expires, while it has data */
 	int64_t			 last_ok;	/* monotonic ms of the last good check, or ZONE_NEVER */
-	int64_t			 lc_time;	/* wall time for lastcheck's batch */
-	struct master		*at;		/* whose queue or slot it holds */
-	int64_t			 sent;		/* ms the SOA query left */
-	void			*sq;		/* the SOA query while querying */
-	struct master_addr	*pend;		/* a new master list, applied when idle */
-	int			 npend;
-	int64_t			 pend_at;	/* ms it was seen: due then */
+	uint32_t		 serial, refresh, retry, expire;
+	uint32_t		 gen;		/* domain list generation it was last seen in */
+	uint32_t		 lc_time;	/* wall time (s) for lastcheck's batch */
+	uint16_t		 fails;		/* consecutive failed attempts */
+	uint8_t			 nmasters;
+	uint8_t			 cur;		/* master being tried */
+	uint8_t			 state;		/* enum zone_state */
+	bool			 has_soa:1;	/* a SOA row exists in the DB */
+	bool			 removed:1;	/* gone from domains; freed when idle */
+	bool			 expired:1;	/* logged as expired */
+	bool			 stale_warned:1; /* master's serial not newer: warned */
+	bool			 notify_again:1; /* NOTIFY while busy: check again after */
+	bool			 urgent:1;	/* NOTIFY: queue it in the urgent lane */
+	bool			 in_urgent:1;	/* it is queued there (zone_set_state) */
+	bool			 in_lc:1;	/* in lastcheck's batch */
 	TAILQ_ENTRY(zone)	 q;		/* a master's queue */
 	struct zone		*id_next, *name_next;
 	char			 name[];	/* lowercase, no trailing dot */
@@ -106,6 +110,10 @@ void		 zone_queue(struct zone *, int64_t now);
 void		 zone_ok(struct zone *, int64_t now);
 /* A failed check: the next master, else RETRY with backoff (--once: done). */
 void		 zone_fail(struct zone *, const char *why, bool next_master, int64_t now);
+/* EXPIRE in seconds, at least timers.min-expire. */
+uint32_t	 zone_expire_s(const struct zone *);
+/* The expiry timer fired: true if the zone has expired, else it is re-armed. */
+bool		 zone_expiry_due(struct zone *, int64_t now);
 /* A master's serial not newer than ours: a warning once, then debug until in step. */
 void		 zone_stale_log(struct zone *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -36,7 +36,7 @@ push(struct zone *z)
 void
 lastcheck_add(struct zone *z, time_t t)
 {
-	z->lc_time = (int64_t)t;
+	z->lc_time = (uint32_t)t;
 	push(z);
 }
 
@@ -96,7 +96,7 @@ lastcheck_done(struct dbreq *r, bool finishing)
 		struct zone *z = zone_by_id(r->ids[i]);
 		if (z == NULL || z->in_lc)
 			continue;	/* gone, or listed again with a newer time */
-		z->lc_time = r->times[i];
+		z->lc_time = (uint32_t)r->times[i];
 		push(z);
 		back++;
 	}

@@ -163,7 +163,6 @@ start_query(struct zone *z, struct master *m, int64_t now)
 
 	z->urgent = false;
 	zone_set_state(z, ZONE_QUERYING, m);
-	z->sent = now;
 	if (ke != NULL && ke->bad) {		/* the zone's own trouble */
 		soa_result_fail(&res, SOA_LOCAL, "%s", ke->err);
 		sched_soa_done(z, &res);
@@ -276,7 +275,6 @@ min64(int64_t a, int64_t b)
 void
 sched_tick(void)
 {
-	const struct conf	*c = S.conf;
 	int64_t			 now = S.ops->now(), next;
 	struct zone		*z;
 	struct master		*m;
@@ -286,12 +284,12 @@ sched_tick(void)
 	while ((z = zone_next_due()) != NULL && z->due.at <= now)
 		zone_queue(z, now);
 	while ((z = zone_next_expiry()) != NULL && z->exp.at <= now) {
-		zone_set_expiry(z, ZONE_NEVER);
+		if (!zone_expiry_due(z, now))
+			continue;
 		if (!z->expired)
 			log_err("zone %s: expired: no successful check for over %u s (SOA "
 			    "EXPIRE); PowerDNS keeps serving the old data", z->name,
-			    z->expire < (uint32_t)c->min_expire ? (uint32_t)c->min_expire :
-			    z->expire);
+			    zone_expire_s(z));
 		z->expired = true;
 	}
 	while ((m = master_next_timer()) != NULL && m->timer.at <= now) {
@@ -349,8 +347,8 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		/* A zone that failed before is silent on its own account: its
 		 * timeout says nothing about the master, unless it probes. */
 		paused = (z->fails == 0 || m->health == MASTER_PROBING) &&
-		    master_silent(m, z->sent, now, (int64_t)c->master_down_s * 1000,
-		    (int64_t)c->master_down_max_s * 1000);
+		    master_silent(m, now - res->rtt_ms, now,
+		    (int64_t)c->master_down_s * 1000, (int64_t)c->master_down_max_s * 1000);
 		if (paused || m->health == MASTER_DOWN) {
 			if (z->cur + 1 < z->nmasters || S.once)
 				zone_fail(z, res->err, true, now);
@@ -377,7 +375,7 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 	}
 	master_heard(m, z->id, now);
 	cmp = z->has_soa ? zone_serial_cmp(z->serial, res->serial) : -1;
-	if (cmp == -1 && z->npend < 0) {
+	if (cmp == -1 && z->pend == NULL) {
 		log_debug("zone %s: master %s has serial %u, ours %u%s", z->name,
 		    m->name, res->serial, z->serial, z->has_soa ? "" : " (none)");
 		zone_set_state(z, ZONE_XFR_QUEUED, m);
@@ -497,9 +495,7 @@ sched_zone_added(struct zone *z, int64_t due, bool now_anyway)
 	int64_t	 now = S.ops->now();
 
 	if (z->has_soa && z->last_ok != ZONE_NEVER) {
-		uint32_t ex = z->expire < (uint32_t)S.conf->min_expire ?
-		    (uint32_t)S.conf->min_expire : z->expire;
-		int64_t at = z->last_ok + (int64_t)ex * 1000;
+		int64_t at = z->last_ok + (int64_t)zone_expire_s(z) * 1000;
 		/* expired while we were not running: a check gets its chance
 		 * first, so a start does not call every old zone expired */
 		if (at < now + (int64_t)S.conf->min_retry * 1000)
@@ -561,12 +557,12 @@ sched_notify(struct zone *z, int idx)
 		z->notify_again = true;
 		return;
 	}
-	if (idx >= 0 && z->npend < 0)
+	if (idx >= 0 && z->pend == NULL)
 		master_heard(z->masters[idx], z->id, now);	/* it just spoke to us */
 	if (z->state == ZONE_QUEUED && z->in_urgent &&
-	    (idx < 0 || z->npend >= 0 || z->at == z->masters[idx]))
+	    (idx < 0 || z->pend != NULL || z->at == z->masters[idx]))
 		return;		/* in the urgent lane already: it keeps its place */
-	if (idx >= 0 && z->npend < 0)
+	if (idx >= 0 && z->pend == NULL)
 		z->cur = (uint8_t)idx;	/* ask the notifying master first */
 	z->urgent = true;
 	zone_queue(z, now);

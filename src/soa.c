@@ -27,8 +27,10 @@ struct soa_query {
 	size_t			 zlen;
 	char			*zname;
 	int			 fd;
-	struct event		*ev;		/* the socket */
-	struct event		*timer;		/* the try's absolute deadline */
+	struct event		*ev;		/* the socket, with what is left of the try */
+	int64_t			 deadline;	/* the try's end: absolute, never moved */
+	bool			*alive;		/* cleared when freed inside soa_event */
+	bool			 rearmed;	/* a handler armed a new socket */
 	int			 icmp;		/* an ICMP error seen (errno), 0: none */
 	uint16_t		 id;
 	int			 attempt, tries, timeout_ms;
@@ -146,7 +148,6 @@ out:
 }
 
 static void	soa_event(evutil_socket_t, short, void *);
-static void	soa_timeout(evutil_socket_t, short, void *);
 
 static void
 query_close(struct soa_query *sq)
@@ -165,8 +166,8 @@ static void
 query_free(struct soa_query *sq)
 {
 	query_close(sq);
-	if (sq->timer != NULL)
-		event_free(sq->timer);
+	if (sq->alive != NULL)
+		*sq->alive = false;
 	free(sq->tbuf);
 	free(sq->zname);
 	free(sq->key);
@@ -203,10 +204,11 @@ soa_result_fail(struct soa_result *res, enum soa_status st, const char *fmt, ...
 } while (0)
 
 /*
- * Open a socket of type to the master, watch it, and arm the deadline
- * timeout_ms from now; -1 with errno.  The deadline is absolute: what the
- * socket receives (a stream of wrong-ID datagrams, a byte at a time over
- * TCP) never moves it, so a master cannot hold a query open.
+ * Open a socket of type to the master and watch it until timeout_ms from
+ * now; -1 with errno.  The deadline is absolute: what the socket receives
+ * (a stream of wrong-ID datagrams, a byte at a time over TCP) never moves
+ * it, so a master cannot hold a query open.  The event is not persistent:
+ * soa_event re-adds it with what is left.
  */
 static int
 query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
@@ -214,6 +216,8 @@ query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
 	struct timeval	 tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 
 	query_close(sq);
+	sq->deadline = util_now_ms() + timeout_ms;
+	sq->rearmed = true;
 	sq->fd = socket(sq->ma.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (sq->fd == -1)
 		return -1;
@@ -223,8 +227,7 @@ query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
 	    errno != EINPROGRESS)
 		return -1;
 	sq->ev = event_new(sq->base, sq->fd, what, soa_event, sq);
-	if (sq->ev == NULL || event_add(sq->ev, NULL) == -1 ||
-	    evtimer_add(sq->timer, &tv) == -1)
+	if (sq->ev == NULL || event_add(sq->ev, &tv) == -1)
 		return -1;
 	return 0;
 }
@@ -256,7 +259,7 @@ udp_attempt(struct soa_query *sq)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (query_socket(sq, SOCK_DGRAM, EV_READ | EV_PERSIST, sq->timeout_ms) == -1)
+	if (query_socket(sq, SOCK_DGRAM, EV_READ, sq->timeout_ms) == -1)
 		return -1;
 	/*
 	 * EPERM: the local packet filter dropped it (a rule, a full conntrack
@@ -401,10 +404,9 @@ tcp_io(struct soa_query *sq, short what)
 			return;
 		}
 		sq->connected = true;
-		event_free(sq->ev);	/* the deadline stays where it was */
-		sq->ev = event_new(sq->base, sq->fd, EV_READ | EV_PERSIST, soa_event, sq);
-		if (sq->ev == NULL || event_add(sq->ev, NULL) == -1)
-			query_fail(sq, SOA_NETERR, "event_add failed");
+		event_free(sq->ev);	/* soa_event adds it with what is left */
+		if ((sq->ev = event_new(sq->base, sq->fd, EV_READ, soa_event, sq)) == NULL)
+			query_fail(sq, SOA_NETERR, "event_new failed");
 		return;
 	}
 	n = recv(sq->fd, sq->tbuf + sq->tgot, sq->tneed - sq->tgot, 0);
@@ -429,13 +431,10 @@ tcp_io(struct soa_query *sq, short what)
 	handle_reply(sq, sq->tbuf + 2, sq->tneed - 2);
 }
 
+/* The try's deadline passed: the next try, or the end. */
 static void
-soa_timeout(evutil_socket_t fd, short what, void *arg)
+try_expired(struct soa_query *sq)
 {
-	struct soa_query	*sq = arg;
-
-	(void)fd;
-	(void)what;
 	if (sq->tcp)
 		query_fail(sq, SOA_TIMEOUT, "tcp: no reply in %d ms", sq->timeout_ms * 2);
 	else
@@ -446,12 +445,34 @@ static void
 soa_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct soa_query	*sq = arg;
+	bool			 alive = true;
+	int64_t			 left;
+	struct timeval		 tv;
 
 	(void)fd;
+	if (what & EV_TIMEOUT) {
+		try_expired(sq);
+		return;
+	}
+	sq->alive = &alive;
+	sq->rearmed = false;
 	if (sq->tcp)
 		tcp_io(sq, what);
 	else
 		udp_read(sq);
+	if (!alive)
+		return;		/* finished and freed */
+	sq->alive = NULL;
+	if (sq->rearmed)
+		return;		/* a new socket: TCP after TC */
+	if ((left = sq->deadline - util_now_ms()) <= 0) {
+		try_expired(sq);
+		return;
+	}
+	tv.tv_sec = left / 1000;
+	tv.tv_usec = (left % 1000) * 1000;
+	if (event_add(sq->ev, &tv) == -1)
+		query_fail(sq, SOA_NETERR, "event_add failed");
 }
 
 struct soa_query *
@@ -471,11 +492,6 @@ soa_query_start(struct event_base *base, const char *zone,
 	sq->arg = arg;
 	sq->zname = xstrdup(zone);
 	sq->started = util_now_ms();
-	if ((sq->timer = evtimer_new(base, soa_timeout, sq)) == NULL) {
-		query_free(sq);
-		errno = ENOMEM;
-		return NULL;
-	}
 	if (key != NULL) {
 		sq->key = xmalloc(sizeof(*sq->key));
 		*sq->key = *key;

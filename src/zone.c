@@ -163,7 +163,6 @@ zone_new(uint32_t id, const char *name)
 	z->state = ZONE_DONE;		/* holds nothing until it is scheduled */
 	zone_counts.in[ZONE_DONE]++;
 	z->last_ok = ZONE_NEVER;
-	z->npend = -1;
 	return z;
 }
 
@@ -199,10 +198,10 @@ void
 zone_set_pending(struct zone *z, const struct master_addr *ma, int n, int64_t now)
 {
 	free(z->pend);
-	z->pend = xcalloc((size_t)n, sizeof(*z->pend));
-	memcpy(z->pend, ma, (size_t)n * sizeof(*ma));
-	z->npend = n;
-	z->pend_at = now;
+	z->pend = xmalloc(sizeof(*z->pend) + (size_t)n * sizeof(*ma));
+	z->pend->at = now;
+	z->pend->n = n;
+	memcpy(z->pend->addr, ma, (size_t)n * sizeof(*ma));
 }
 
 /* The state machine. */
@@ -271,13 +270,12 @@ state_enter(struct zone *z, enum zone_state st, struct master *m)
 	}
 	switch (st) {
 	case ZONE_IDLE:
-		if (z->npend >= 0) {	/* a master change waited for this moment */
-			zone_set_masters(z, z->pend, z->npend);
+		if (z->pend != NULL) {	/* a master change waited for this moment */
+			zone_set_masters(z, z->pend->addr, z->pend->n);
+			if (z->pend->at < z->due.at)
+				z->due.at = z->pend->at;
 			free(z->pend);
 			z->pend = NULL;
-			z->npend = -1;
-			if (z->pend_at < z->due.at)
-				z->due.at = z->pend_at;
 		}
 		heap_set(&due_heap, &z->due, z->due.at);
 		break;
@@ -457,6 +455,26 @@ zone_rules(const struct conf *c, bool once, bool stopping)
 	R.stopping = stopping;
 }
 
+uint32_t
+zone_expire_s(const struct zone *z)
+{
+	return z->expire < (uint32_t)R.conf->min_expire ? (uint32_t)R.conf->min_expire :
+	    z->expire;
+}
+
+bool
+zone_expiry_due(struct zone *z, int64_t now)
+{
+	int64_t	 at = z->last_ok + (int64_t)zone_expire_s(z) * 1000;
+
+	if (z->last_ok != ZONE_NEVER && at > now) {
+		zone_set_expiry(z, at);		/* checked meanwhile: later */
+		return false;
+	}
+	zone_set_expiry(z, ZONE_NEVER);
+	return true;
+}
+
 /* Wait until at, then check again; with --once or at shutdown: done. */
 void
 zone_schedule(struct zone *z, int64_t at, int64_t now)
@@ -500,8 +518,7 @@ void
 zone_ok(struct zone *z, int64_t now)
 {
 	const struct conf	*c = R.conf;
-	uint32_t		 ex = z->expire < (uint32_t)c->min_expire ?
-				    (uint32_t)c->min_expire : z->expire;
+	uint32_t		 ex = zone_expire_s(z);
 
 	z->fails = 0;
 	z->cur = 0;
@@ -509,7 +526,10 @@ zone_ok(struct zone *z, int64_t now)
 	if (z->expired)
 		log_info("zone %s: no longer expired", z->name);
 	z->expired = false;
-	zone_set_expiry(z, now + (int64_t)ex * 1000);
+	/* Armed already: it fires at the old time and moves on from last_ok
+	 * then (zone_expiry_due), one heap operation an EXPIRE, not a check. */
+	if (z->exp.idx == 0)
+		zone_set_expiry(z, now + (int64_t)ex * 1000);
 	zone_schedule(z, now + zone_jitter_ms(z->refresh, c->min_refresh, c->max_refresh), now);
 }
 
@@ -524,7 +544,7 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 		zone_set_state(z, ZONE_DONE, NULL);
 		return;
 	}
-	if (z->npend >= 0 && !R.once) {		/* new masters: try them now */
+	if (z->pend != NULL && !R.once) {	/* new masters: try them now */
 		zone_schedule(z, now, now);
 		return;
 	}
