@@ -54,6 +54,7 @@ struct master {
 	uint8_t			 health;	/* enum master_health */
 	int64_t			 last_answer;	/* ms of the last real answer, 0: never */
 	uint32_t		 probe_id;	/* the zone that answered last */
+	uint32_t		 probing_id;	/* the zone whose query tests it */
 	int64_t			 down_since, down_ms, down_log;
 	unsigned		 skipped;	/* zone checks moved on or held while down */
 	struct log_rl		 errlog;	/* one failure warning a minute */
@@ -104,19 +105,20 @@ struct master	*master_next_timer(void);
 
 /*
  * Health.  master_answered: a real answer (any rcode) came from m about
- * zone id; true if that ended a pause (logged; m back on its run list).  master_silent: a query sent at
- * sent got nothing back; it counts against m only if nothing else came
- * back from m since then: true if m is now paused (first pause down_ms,
- * doubling after a failed probe up to max_ms).
+ * zone id; true if m was paused or under test (a resumption after a pause
+ * is logged; m back on its run list).  master_heard_since: an answer came
+ * at or after t.  master_silent: pause m (first down_ms, doubling after each
+ * failed probe that ends a pause, up to max_ms); true if it was not paused.
  */
 bool		 master_answered(struct master *, uint32_t zone_id, int64_t now);
+bool		 master_heard_since(const struct master *, int64_t t);
+bool		 master_silent(struct master *, int64_t now, int64_t down_ms,
+		    int64_t max_ms);
+const char	*master_health_name(enum master_health);
 /* Log a pause (a warning when it starts, a reminder an hour, else debug). */
 #define MASTER_DOWNLOG_MS	3600000
 void		 master_log_pause(struct master *, const char *why, size_t waiting,
 		    int64_t now);
-bool		 master_silent(struct master *, int64_t sent, int64_t now,
-		    int64_t down_ms, int64_t max_ms);
-const char	*master_health_name(enum master_health);
 /* A failure from m about zone: a warning a minute per master, the rest at debug. */
 #define MASTER_ERRLOG_MS	60000
 void		 master_log_error(struct master *, const char *zone, const char *what,

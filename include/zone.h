@@ -112,8 +112,8 @@ void		 zone_ok(struct zone *, int64_t now);
 void		 zone_fail(struct zone *, const char *why, bool next_master, int64_t now);
 /* EXPIRE in seconds, at least timers.min-expire. */
 uint32_t	 zone_expire_s(const struct zone *);
-/* The expiry timer fired: true if the zone has expired, else it is re-armed. */
-bool		 zone_expiry_due(struct zone *, int64_t now);
+/* Log the zone expired if EXPIRE has passed since its last good check, else re-arm. */
+void		 zone_expiry_check(struct zone *, int64_t now);
 /* A master's serial not newer than ours: a warning once, then debug until in step. */
 void		 zone_stale_log(struct zone *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -421,6 +421,8 @@ master_next_timer(void)
 bool
 master_answered(struct master *m, uint32_t zone_id, int64_t now)
 {
+	bool	 paused = m->down_ms > 0;
+
 	m->last_answer = now;
 	m->probe_id = zone_id;
 	if (m->health == MASTER_UP)
@@ -429,10 +431,18 @@ master_answered(struct master *m, uint32_t zone_id, int64_t now)
 		master_timer_del(m);
 	m->health = MASTER_UP;
 	m->down_ms = 0;
-	log_info("master %s answers again after %" PRId64 " s (%u zone checks skipped "
-	    "or held meanwhile)", m->name, (now - m->down_since) / 1000, m->skipped);
+	if (paused)
+		log_info("master %s answers again after %" PRId64 " s (%u zone checks "
+		    "skipped or held meanwhile)", m->name, (now - m->down_since) / 1000,
+		    m->skipped);
 	master_wants_run(m);
 	return true;
+}
+
+bool
+master_heard_since(const struct master *m, int64_t t)
+{
+	return m->last_answer != 0 && m->last_answer >= t;
 }
 
 void
@@ -450,14 +460,11 @@ master_log_pause(struct master *m, const char *why, size_t waiting, int64_t now)
 }
 
 bool
-master_silent(struct master *m, int64_t sent, int64_t now, int64_t down_ms,
-    int64_t max_ms)
+master_silent(struct master *m, int64_t now, int64_t down_ms, int64_t max_ms)
 {
-	if (m->last_answer >= sent && m->last_answer != 0)
-		return false;		/* it answers; only this zone is silent */
 	if (m->health == MASTER_DOWN)
 		return false;
-	if (m->health == MASTER_PROBING)
+	if (m->down_ms > 0)		/* a probe after a pause: twice as long */
 		m->down_ms = m->down_ms * 2 > max_ms ? max_ms : m->down_ms * 2;
 	else {
 		m->down_ms = down_ms > max_ms ? max_ms : down_ms;

@@ -122,9 +122,9 @@ master_heard(struct master *m, uint32_t zone_id, int64_t now)
 }
 
 /*
- * The pause is over: one query tests the master, with the zone that
- * answered last when it can (a zone the master never answers would only
- * prolong the pause), else the first one queued.
+ * Test the master with one query (a first silence, or the end of a pause),
+ * with the zone that answered last when it can (a zone the master never
+ * answers would prove nothing), else the first one queued.
  */
 static void
 master_probe(struct master *m)
@@ -132,8 +132,12 @@ master_probe(struct master *m)
 	struct zone	*z = zone_by_id(m->probe_id);
 
 	m->health = MASTER_PROBING;
-	log_debug("master %s: probing after %" PRId64 " s", m->name, m->down_ms / 1000);
-	if (z != NULL && z->nmasters > 0 && z->masters[z->cur] == m &&
+	log_debug("master %s: probing%s", m->name, m->down_ms > 0 ? " after a pause" :
+	    " after a silence");
+	m->probing_id = 0;
+	if (z != NULL && z->state == ZONE_QUERYING && z->at == m)
+		m->probing_id = z->id;	/* asked right now: its answer decides */
+	else if (z != NULL && z->nmasters > 0 && z->masters[z->cur] == m &&
 	    (z->state == ZONE_IDLE || (z->state == ZONE_QUEUED && z->at == m))) {
 		z->urgent = true;
 		zone_set_state(z, ZONE_QUEUED, m);
@@ -191,6 +195,21 @@ start_query(struct zone *z, struct master *m, int64_t now)
 	return true;
 }
 
+/* A master under test has its one test query out: nothing else goes. */
+static bool
+probe_out(struct master *m)
+{
+	struct zone	*p;
+
+	if (m->health != MASTER_PROBING || m->probing_id == 0)
+		return false;
+	if ((p = zone_by_id(m->probing_id)) != NULL && p->state == ZONE_QUERYING &&
+	    p->at == m)
+		return true;
+	m->probing_id = 0;	/* it ended another way (cancelled, removed) */
+	return false;
+}
+
 /*
  * One admission path for every SOA query, NOTIFY or not: the global
  * in-flight limit, the sockets we may open, the global rate, then the
@@ -218,8 +237,7 @@ admit_queries(int64_t now)
 			return master_can_run() ? t : INT64_MAX;
 		if ((m = master_next_run()) == NULL)
 			return INT64_MAX;
-		if (m->soa_inflight >= c->master_inflight ||
-		    (m->health == MASTER_PROBING && m->soa_inflight > 0))
+		if (m->soa_inflight >= c->master_inflight || probe_out(m))
 			continue;
 		if (!bucket_take(&m->tokens, c->master_qps, mburst, now)) {
 			master_timer_set(m, bucket_next(&m->tokens, c->master_qps, mburst, now));
@@ -229,6 +247,8 @@ admit_queries(int64_t now)
 		if ((z = TAILQ_FIRST(&m->urgent)) == NULL &&
 		    (z = TAILQ_FIRST(&m->ready)) == NULL)
 			continue;
+		if (m->health == MASTER_PROBING)
+			m->probing_id = z->id;	/* its answer, or silence, decides */
 		if (!start_query(z, m, now))
 			return INT64_MAX;	/* S.soa_pause says when */
 	}
@@ -283,15 +303,8 @@ sched_tick(void)
 		return;
 	while ((z = zone_next_due()) != NULL && z->due.at <= now)
 		zone_queue(z, now);
-	while ((z = zone_next_expiry()) != NULL && z->exp.at <= now) {
-		if (!zone_expiry_due(z, now))
-			continue;
-		if (!z->expired)
-			log_err("zone %s: expired: no successful check for over %u s (SOA "
-			    "EXPIRE); PowerDNS keeps serving the old data", z->name,
-			    zone_expire_s(z));
-		z->expired = true;
-	}
+	while ((z = zone_next_expiry()) != NULL && z->exp.at <= now)
+		zone_expiry_check(z, now);
 	while ((m = master_next_timer()) != NULL && m->timer.at <= now) {
 		master_timer_del(m);
 		if (m->health == MASTER_DOWN)
@@ -323,7 +336,7 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 	struct master		*m = z->at;
 	int64_t			 now = S.ops->now();
 	int			 cmp;
-	bool			 paused;
+	bool			 silent, paused;
 
 	z->sq = NULL;
 	stats.checks++;
@@ -344,11 +357,23 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		return;
 	case SOA_TIMEOUT:
 	case SOA_NETERR:
-		/* A zone that failed before is silent on its own account: its
-		 * timeout says nothing about the master, unless it probes. */
-		paused = (z->fails == 0 || m->health == MASTER_PROBING) &&
-		    master_silent(m, now - res->rtt_ms, now,
-		    (int64_t)c->master_down_s * 1000, (int64_t)c->master_down_max_s * 1000);
+		/*
+		 * Against the master count only the probe's timeout, or a zone's
+		 * first one (a zone that failed before is silent on its own
+		 * account), and only if nothing came back from the master since
+		 * the query left.  The first such timeout tests the master at once
+		 * with the zone it answered last; only the test's pauses it.
+		 */
+		silent = (m->health == MASTER_PROBING ? z->id == m->probing_id :
+		    z->fails == 0) && !master_heard_since(m, now - res->rtt_ms);
+		if (silent && m->health == MASTER_UP) {
+			master_log_error(m, z->name, "SOA check failed", res->err, now);
+			zone_fail(z, res->err, true, now);
+			master_probe(m);
+			return;
+		}
+		paused = silent && master_silent(m, now, (int64_t)c->master_down_s * 1000,
+		    (int64_t)c->master_down_max_s * 1000);
 		if (paused || m->health == MASTER_DOWN) {
 			if (z->cur + 1 < z->nmasters || S.once)
 				zone_fail(z, res->err, true, now);

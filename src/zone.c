@@ -462,17 +462,24 @@ zone_expire_s(const struct zone *z)
 	    z->expire;
 }
 
-bool
-zone_expiry_due(struct zone *z, int64_t now)
+void
+zone_expiry_check(struct zone *z, int64_t now)
 {
 	int64_t	 at = z->last_ok + (int64_t)zone_expire_s(z) * 1000;
 
-	if (z->last_ok != ZONE_NEVER && at > now) {
+	if (!z->has_soa || z->last_ok == ZONE_NEVER) {
+		zone_set_expiry(z, ZONE_NEVER);
+		return;
+	}
+	if (at > now) {
 		zone_set_expiry(z, at);		/* checked meanwhile: later */
-		return false;
+		return;
 	}
 	zone_set_expiry(z, ZONE_NEVER);
-	return true;
+	if (!z->expired)
+		log_err("zone %s: expired: no successful check for over %u s (SOA EXPIRE); "
+		    "PowerDNS keeps serving the old data", z->name, zone_expire_s(z));
+	z->expired = true;
 }
 
 /* Wait until at, then check again; with --once or at shutdown: done. */
@@ -556,6 +563,7 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 	z->fails++;
 	z->cur = 0;
 	stats.failures++;
+	zone_expiry_check(z, now);	/* its chance is used: expired now? */
 	if (R.once) {
 		stats.once_failed++;
 		log_warnx("zone %s: not refreshed: %s", z->name, why);

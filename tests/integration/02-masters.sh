@@ -120,9 +120,11 @@ check "silent first master: all 40 zones from the second master" \
     eq "$(sql t02 "SELECT COUNT(*) FROM records WHERE type='SOA' AND name LIKE 'bh%'")" "40"
 check "silent first master: paused once, logged once" \
     eq "$(grep -c 'master 127.0.1.10:5300: no answer' "$DLOG")" "1"
-check "silent first master: at most one round of queries reached it ($n datagrams: 20 in flight x 2 tries)" \
-    [ "$n" -le 40 ]
-check "silent first master: one timeout, not one per zone (${took} ms)" [ "$took" -lt 2500 ]
+# One round (20 in flight x 2 tries), and the one test query that confirms
+# the silence before the pause (a first timeout alone may be one zone's).
+check "silent first master: at most one round of queries and one test reached it ($n datagrams)" \
+    [ "$n" -le 42 ]
+check "silent first master: one round and one test, not a timeout per zone (${took} ms)" [ "$took" -lt 4000 ]
 
 # Daemon: zones whose only master is silent wait for probes.
 add_slaves t02 127.0.1.10:5300 $only

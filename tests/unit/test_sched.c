@@ -221,6 +221,21 @@ answer_all(const char *prefix, enum soa_status st, uint32_t serial)
 	return n;
 }
 
+/*
+ * m stops answering: every query out times out, and so does the test query
+ * the first silence sets off (with the zone m answered last, or the next
+ * zone to come due); m is paused then.
+ */
+static void
+silence(struct master *m)
+{
+	for (int i = 0; i < 30 && m->health != MASTER_DOWN; i++) {
+		answer_all(NULL, SOA_TIMEOUT, 0);
+		if (m->health != MASTER_DOWN)
+			run_until(fake_now + 1000);
+	}
+}
+
 /* A transfer job for zone, finished as status. */
 static bool
 finish_xfr(const char *zone, enum xfr_status st, uint32_t serial)
@@ -410,7 +425,7 @@ test_expiry_timer(void)
 	load(1, 1, "e", "127.0.8.1:5300", 5, 0, true);
 	run_until(fake_now + 10000);
 	struct zone *z = zone_by_name("e1.test");
-	answer_all(NULL, SOA_TIMEOUT, 0);	/* the master pauses; the zone waits */
+	silence(master_of("e1.test"));		/* the master pauses; the zone waits */
 	CHECK(master_of("e1.test")->health == MASTER_DOWN, "expiry: master paused");
 	run_until(fake_now + 601000);		/* min-expire 60, EXPIRE 600 */
 	CHECK(z->expired, "expiry: logged expired while its master is paused");
@@ -424,7 +439,7 @@ test_local_failure(void)
 	load(1, 2, "l", "127.0.9.1:5300", 5, 0, true);
 	struct master *m = master_of("l1.test");
 	run_until(fake_now + 6000);
-	answer_all(NULL, SOA_TIMEOUT, 0);
+	silence(m);
 	CHECK(m->health == MASTER_DOWN, "local: master paused after silence");
 	struct soa_result r = { .status = SOA_LOCAL };
 	snprintf(r.err, sizeof(r.err), "TSIG key 'k' is not in tsigkeys");
@@ -452,6 +467,22 @@ test_timeout_rule(void)
 	CHECK(m->health == MASTER_UP, "timeout after another answer: master stays up");
 	CHECK(zone_by_name("t1.test")->fails == 1, "timeout after another answer: the zone "
 	    "alone fails");
+
+	/* A first silence with nothing in between: a test, not a pause. */
+	run_until(fake_now + 6000);
+	answer(live_query("t2.test"), SOA_OK, 1);	/* answered, then ... */
+	fake_now += 5;
+	load(3, 1, "t", "127.0.10.1:5300", 5, -1, true);
+	run_until(fake_now + 1);
+	fake_now += 1000;
+	answer(live_query("t3.test"), SOA_TIMEOUT, 0);	/* ... a new zone is silent */
+	run_until(fake_now + 1);
+	struct fq *probe = live_query("t2.test");
+	CHECK(m->health == MASTER_PROBING && probe != NULL, "first silence: the master is "
+	    "tested at once with the zone it answered last");
+	answer(probe, SOA_OK, 1);
+	CHECK(m->health == MASTER_UP && m->down_ms == 0, "first silence: the test answered, "
+	    "the master was never paused");
 }
 
 /* 7: the probe is the zone that answered last; resumed, the queue drains. */
@@ -469,15 +500,17 @@ test_probe(void)
 	answer(live_query("p7.test"), SOA_OK, 1);	/* p7 answers last */
 	run_until(fake_now + 5000);		/* REFRESH: all asked again */
 	fake_now += 1000;
-	answer_all(NULL, SOA_TIMEOUT, 0);
-	CHECK(m->health == MASTER_DOWN, "probe: master paused");
+	silence(m);				/* p7's silence is the test */
+	CHECK(m->health == MASTER_DOWN, "probe: paused when the zone it answered last "
+	    "is silent too");
 	armed = INT64_MAX;
 	sched_tick();
 	CHECK(armed >= fake_now + 1000, "paused: zones waiting for it do not make the loop "
 	    "spin (next tick in %lld ms)", (long long)(armed - fake_now));
 	run_until(fake_now + 30000);
 	CHECK(m->health == MASTER_PROBING && live_count(m) == 1 &&
-	    live_query("p7.test") != NULL, "probe: one query, with the zone that answered last");
+	    live_query("p7.test") != NULL, "probe: after the pause one query, with the zone "
+	    "that answered last");
 	answer(live_query("p7.test"), SOA_OK, 1);
 	run_until(fake_now + 10);
 	CHECK(m->health == MASTER_UP && live_count(m) == 9, "probe: answered; the 9 waiting "
