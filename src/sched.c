@@ -521,11 +521,11 @@ sched_zone_added(struct zone *z, int64_t due, bool now_anyway)
 
 	if (z->has_soa && z->last_ok != ZONE_NEVER) {
 		int64_t at = z->last_ok + (int64_t)zone_expire_s(z) * 1000;
-		/* expired while we were not running: a check gets its chance
-		 * first, so a start does not call every old zone expired */
-		if (at < now + (int64_t)S.conf->min_retry * 1000)
-			at = now + (int64_t)S.conf->min_retry * 1000;
-		zone_set_expiry(z, at);
+		/* expired while we were not running: its first check gets its
+		 * chance (a failure says it, zone_fail), so a start or a long
+		 * sweep does not call every old zone expired */
+		if (at > now)
+			zone_set_expiry(z, at);
 	}
 	if (now_anyway || due <= now)
 		zone_queue(z, now);
