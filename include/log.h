@@ -17,7 +17,11 @@ void	log_setup(int facility, enum log_level);
 int	log_level_parse(const char *);
 /* Syslog facility by name ("daemon", "local0"...); -1 if unknown. */
 int	log_facility_parse(const char *);
-/* src with control bytes as \xNN, cut to fit dstlen (at least 6). */
+/*
+ * src with every byte outside printable ASCII as \xNN and the backslash
+ * doubled (so text from a master cannot pass for an escape), cut to fit
+ * dstlen (at least 6) without splitting an escape.
+ */
 void	log_vis(char *dst, size_t dstlen, const char *src);
 
 /*

@@ -77,9 +77,12 @@ log_vis(char *dst, size_t dstlen, const char *src)
 
 	for (; *src != '\0' && o + 5 < dstlen; src++) {
 		unsigned char c = (unsigned char)*src;
-		if (c < 0x20 || c == 0x7f)
+		if (c < 0x20 || c > 0x7e)
 			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x", c);
-		else
+		else if (c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = '\\';
+		} else
 			dst[o++] = (char)c;
 	}
 	dst[o] = '\0';
