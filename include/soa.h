@@ -48,8 +48,9 @@ void		 soa_result_fail(struct soa_result *, enum soa_status st,
 void		 soa_query_cancel(struct soa_query *);
 
 /*
- * Validate a reply to our SOA query for zone (wire name) with ID id, as
- * shared/reference/secondary.md requires.  Pure; fills res.
+ * Validate a reply to our SOA query for zone (wire name) with ID id: a
+ * reply (QR), our ID, opcode QUERY, NOERROR, AA, our question, exactly one
+ * SOA of the zone in the answer (RFC 1034 4.3.5, RFC 1035).  Pure; fills res.
  */
 enum soa_status	 soa_check_reply(const uint8_t *pkt, size_t len, uint16_t id,
 		    const uint8_t *zone_wire, size_t zone_len, struct soa_result *res);

@@ -1,6 +1,7 @@
 /*
- * rr: ldns records to the exact row text PowerDNS 4.7 writes (see
- * shared/reference/pdns-records.md).  Pure functions: no I/O, no logging.
+ * rr: ldns records to the exact row text PowerDNS 4.7 writes (the README's
+ * "Exactly what PowerDNS writes"; tests/conformance compares with pdns).
+ * Pure functions: no I/O, no logging.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
