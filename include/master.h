@@ -84,8 +84,6 @@ struct master	*master_get(const struct master_addr *);
 void		 master_put(struct master *);
 /* Number of masters in the registry. */
 size_t		 master_count(void);
-/* Call fn for each master. */
-void		 master_foreach(void (*fn)(struct master *, void *), void *);
 
 /*
  * Run lists: masters with zones to check (those with NOTIFYs first), and

@@ -327,16 +327,6 @@ master_count(void)
 }
 
 void
-master_foreach(void (*fn)(struct master *, void *), void *arg)
-{
-	for (size_t i = 0; i < reg_size; i++)
-		for (struct master *m = reg[i], *next; m != NULL; m = next) {
-			next = m->hnext;
-			fn(m, arg);
-		}
-}
-
-void
 master_wants_run(struct master *m)
 {
 	int	 want;
