@@ -534,7 +534,7 @@ zone_ok(struct zone *z, int64_t now)
 		log_info("zone %s: no longer expired", z->name);
 	z->expired = false;
 	/* Armed already: it fires at the old time and moves on from last_ok
-	 * then (zone_expiry_due), one heap operation an EXPIRE, not a check. */
+	 * then (zone_expiry_check), one heap operation an EXPIRE, not a check. */
 	if (z->exp.idx == 0)
 		zone_set_expiry(z, now + (int64_t)ex * 1000);
 	zone_schedule(z, now + zone_jitter_ms(z->refresh, c->min_refresh, c->max_refresh), now);
