@@ -50,13 +50,15 @@ check "a listen address in use: a second daemon fails before it detaches, with t
 PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
 sleep 3
 
-# change MS ZONE SERIAL: change the zone on the master, reload NSD (which
-# notifies pdns), and return how long until the serial is in MySQL.
+# change ZONE SERIAL: change the zone on the master, reload NSD (which
+# notifies pdns), and return how long from NSD serving it to MySQL having it.
 change() {
 	local z=$1 s=$2 t0
 	make_zone "$T/z/$z.zone" "$z" "$s" "v$s IN A 192.0.2.$s"
+	# NSD notifies when its reload is done; a slow reload of 2,005 zones
+	# on a busy machine is NSD's time, not ours: count from when it serves.
+	nsd_reload a || return 1
 	t0=$(date +%s%N)
-	kill -HUP "$NSD_PID_a"
 	wait_for 10 sql_is t13 "SELECT COUNT(*) FROM records WHERE name='v$s.$z'" 1 || return 1
 	echo $(( ($(date +%s%N) - t0) / 1000000 ))
 }
