@@ -20,6 +20,7 @@ struct axfr {
 	bool		 done;
 	long		 max_records;
 	size_t		 records, dropped;
+	bool		 limit;		/* failed on max_records */
 	char		 dropped_example[128];
 	struct rr_set	*set;
 };

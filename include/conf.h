@@ -35,6 +35,10 @@ struct conf {
 	int	 xfr_total_s;		/* seconds for a whole transfer */
 	long	 xfr_max_records;
 	long	 xfr_max_bytes;
+	long	 xfr_max_mem;		/* bytes a conversion may use; 0: derived */
+	int	 xfr_max_iterations;	/* NSEC3PARAM iterations refused above */
+	int	 xfr_min_rate;		/* bytes/s on average after the grace; 0 off */
+	int	 xfr_rate_grace_s;
 
 	/* timers {} : bounds on what a master's SOA asks for */
 	int	 min_refresh, max_refresh;

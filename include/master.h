@@ -43,6 +43,7 @@ struct master {
 	struct zone_list	 xfrwait;	/* newer serial: waiting for a transfer */
 	int			 soa_inflight;
 	int			 xfr_inflight;
+	bool			 xfr_one;	/* broke a transfer limit: one at a time */
 	struct bucket		 tokens;	/* query rate */
 	int8_t			 run;		/* which run list: -1 none, 0, 1 urgent */
 	bool			 in_xrun;

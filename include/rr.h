@@ -3,30 +3,54 @@
 #define RR_H
 
 #include <ldns/ldns.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct rr_row {
-	char		*name;		/* lowercase owner, no trailing dot */
+	const char	*name;		/* lowercase owner, no trailing dot */
 	const char	*type;		/* mnemonic; NULL for an empty non-terminal */
 	char		*content;	/* NULL for an empty non-terminal */
 	uint32_t	 ttl;
 	int32_t		 prio;
 	int8_t		 auth;
-	char		*ordername;	/* NULL unless DNSSEC */
+	const char	*ordername;	/* NULL unless DNSSEC */
 };
 
 struct rr_arena;
 
 #define RR_MAX_ENTS	100000		/* pdns's max-ent-entries default */
 
-/* A string set with a value per key (pointers into the arena). */
-struct rr_strset {
-	const char	**keys;
-	size_t		 *vals;
-	size_t		  n, cap;
+/*
+ * The names of one zone, each once (pointers into the arena), with what the
+ * conversion learnt about it.  Keyed hashing: a master cannot aim names at
+ * one bucket.
+ */
+struct rr_name {
+	const char	*key;
+	const char	*order;		/* ordername worked out for it, or NULL */
+	uint32_t	 flags;		/* RR_N_* in rr.c */
 };
+struct rr_names {
+	struct rr_name	*slot;
+	size_t		 n, cap;
+};
+
+/*
+ * What one conversion may use: memory (arena, rows, name tables and the
+ * copy the write's comparison makes), time (an absolute util_now_ms()
+ * deadline) and a stop flag, looked at while converting.  Zero: no limit
+ * (rr_set_init sets no limit at all).
+ */
+struct rr_budget {
+	size_t			 max_mem;
+	int64_t			 deadline;
+	const atomic_bool	*stop;
+	int			 max_iterations;	/* NSEC3; -1: no limit */
+};
+
+enum rr_over { RR_OVER_NONE, RR_OVER_MEMORY, RR_OVER_TIME, RR_OVER_STOP };
 
 struct rr_nsec3 {
 	uint8_t		 alg, flags, saltlen;
@@ -63,10 +87,19 @@ struct rr_set {
 	size_t		 ents_dropped;	/* more ENTs than RR_MAX_ENTS: none written */
 	struct rr_arena	*arena;
 	struct rr_zs	 zs;
-	struct rr_strset qnames, nsset, secured;
+	struct rr_names	 names;		/* owners and their ancestors */
+	struct rr_names	 secured;	/* NSEC3 owners with NS (hash labels) */
+	struct rr_budget budget;
+	enum rr_over	 over;		/* which limit stopped the conversion */
+	size_t		 mem;		/* bytes charged against budget.max_mem */
+	unsigned long	 probes;	/* name table probes, for tests */
+	unsigned long	 hashes;	/* NSEC3 hashes computed, for tests */
+	unsigned	 ticks;
 };
 
 void	rr_set_init(struct rr_set *, const char *apex);
+/* Set the budget of a conversion (before the first rr_set_add). */
+void	rr_set_budget(struct rr_set *, const struct rr_budget *);
 void	rr_set_free(struct rr_set *);
 /*
  * Convert one record and append it (NSEC, NSEC3, NSEC3PARAM only set the

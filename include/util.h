@@ -16,13 +16,14 @@ char	*xstrdup(const char *);
 /* Monotonic clock in milliseconds; for deadlines and rates, never for the DB. */
 int64_t	 util_now_ms(void);
 
-/* FNV-1a of a NUL-terminated string (NULL hashes like ""); for tables we fill. */
-uint32_t util_strhash(const char *);
 /*
- * SipHash-2-4 of len bytes under a key drawn at the first call: for tables
- * whose keys the network chooses, so nobody can aim at one bucket.
+ * SipHash-2-4 of len bytes under a key drawn at the first call (from any
+ * thread): for every table whose keys come from masters, the network or
+ * customers' domain names, so nobody can aim many keys at one bucket.
  */
 uint64_t util_keyed_hash(const void *, size_t len);
+/* The same of a NUL-terminated string (NULL hashes like ""). */
+uint64_t util_strhash(const char *);
 
 /* Copy src to dst (size dst_size), always NUL-terminated; returns strlen(src). */
 size_t	 util_strlcpy(char *dst, const char *src, size_t dst_size);

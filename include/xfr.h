@@ -15,10 +15,18 @@
 
 struct xfr_limits {
 	int	 idle_ms;		/* no byte from the master for this long */
-	int	 total_ms;		/* whole transfer */
+	int	 total_ms;		/* whole transfer, conversion included */
 	long	 max_records;
 	long	 max_bytes;		/* wire bytes */
+	size_t	 max_mem;		/* conversion's memory (rr_budget) */
+	int	 max_iterations;	/* NSEC3PARAM; -1 no limit */
+	long	 min_rate;		/* bytes/s on average after grace_ms; 0 off */
+	int	 grace_ms;
 };
+
+/* transfer.max-memory as configured, or derived from max-bytes (0). */
+struct conf;
+size_t		 xfr_max_mem(const struct conf *);
 
 enum xfr_status {
 	XFR_OK,			/* written */
@@ -55,6 +63,7 @@ struct xfr_job {
 	void			*arg;		/* the caller's, untouched */
 	/* out */
 	enum xfr_status		 status;
+	bool			 limit;		/* failed by breaking a limit */
 	char			 err[256];
 	uint32_t		 serial, refresh, retry, expire;
 	size_t			 records, rows, rows_kept, dropped, bytes, ents_dropped;
@@ -81,7 +90,6 @@ void		 xfr_abort(void);
 /* Abort transfers in progress (not transactions), stop and join the workers. */
 void		 xfr_stop(void);
 /* A job for zone id at ma, with the limits of c and the zone's key and source. */
-struct conf;
 struct keys_entry;
 struct xfr_job	*xfr_job_new(const struct conf *c, uint32_t id, const char *zone,
 		    const struct master_addr *ma, bool have_serial, uint32_t serial,

@@ -117,6 +117,7 @@ axfr_rr(struct axfr *ax, ldns_rr *rr, bool last_in_msg, char *err, size_t errlen
 		return 1;
 	}
 	if (++ax->records > (size_t)ax->max_records) {
+		ax->limit = true;
 		snprintf(err, errlen, "more than %ld records (transfer.max-records)",
 		    ax->max_records);
 		return -1;

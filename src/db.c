@@ -808,7 +808,7 @@ keyed_cmp(const void *a, const void *b, void *base)
  */
 static int
 diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *ndels,
-    struct insrow **ins, size_t *nins)
+    struct insrow **ins, size_t *nins, const atomic_bool *stop)
 {
 	struct diff	 d = { 0 };
 	MYSQL_RES	*res;
@@ -832,6 +832,8 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 			;
 		if (zi == n || row[0] == NULL)
 			continue;
+		if ((nold & 4095) == 4095 && stop != NULL && atomic_load(stop))
+			break;		/* the transaction is rolled back */
 		has_old[zi] = true;
 		k = key_new(&d, (uint32_t)zi, (uint32_t)strtoul(row[0], NULL, 10), true);
 		for (int f = 2; f <= 9; f++)
@@ -839,12 +841,12 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 		k->len = (uint32_t)(d.len - k->off);
 		nold++;
 	}
-	if (mysql_errno(db->my) != 0) {
+	if (mysql_errno(db->my) != 0 || (stop != NULL && atomic_load(stop))) {
 		mysql_free_result(res);
 		free(has_old);
 		free(d.k);
 		free(d.buf);
-		return -1;
+		return stop != NULL && atomic_load(stop) ? -2 : -1;
 	}
 	mysql_free_result(res);
 
@@ -930,7 +932,7 @@ delete_ids(struct db *db, const uint32_t *ids, size_t n)
  */
 static enum db_rc
 write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
-    unsigned *eno, char *err, size_t errlen)
+    const atomic_bool *stop, unsigned *eno, char *err, size_t errlen)
 {
 	MYSQL_STMT	*st = NULL;
 	struct insrow	*ins = NULL;
@@ -947,8 +949,15 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 		mysql_rollback(db->my);
 		return DB_OK;
 	}
-	if (diff_rows(db, w, n, &dels, &ndels, &ins, &nins) == -1 ||
-	    delete_ids(db, dels, ndels) == -1)
+	switch (diff_rows(db, w, n, &dels, &ndels, &ins, &nins, stop)) {
+	case -2:
+		mysql_rollback(db->my);
+		snprintf(err, errlen, "shutting down");
+		return DB_ERR;
+	case -1:
+		goto fail;
+	}
+	if (delete_ids(db, dels, ndels) == -1)
 		goto fail;
 	while (done < nins) {
 		int level = INS_LEVELS - 1;
@@ -1039,7 +1048,8 @@ db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check,
 		eno = 0;
 		if (db_connect(db, err, sizeof(err)) == -1)
 			down = true;
-		else if (write_group(db, w, n, last_check, &eno, err, sizeof(err)) == DB_OK) {
+		else if (write_group(db, w, n, last_check, stop, &eno, err,
+		    sizeof(err)) == DB_OK) {
 			db_up();
 			return;
 		} else if (err_is_conn(eno)) {

@@ -812,7 +812,64 @@ rr_type_name(uint16_t type, char *buf, size_t buflen)
 	return buf;
 }
 
-/* The arena: strings of one zone, freed at once. */
+/*
+ * The budget of one conversion.  Every allocation that grows with what the
+ * master sent is charged before it is made; the clock and the stop flag are
+ * looked at every few thousand steps (a step weighs what it costs: an NSEC3
+ * hash its iterations).  Past either, the conversion ends with the reason.
+ */
+static bool
+charge(struct rr_set *s, size_t n)
+{
+	if (s->budget.max_mem != 0 && s->mem + n > s->budget.max_mem) {
+		if (s->over == RR_OVER_NONE)
+			s->over = RR_OVER_MEMORY;
+		return false;
+	}
+	s->mem += n;
+	return s->over == RR_OVER_NONE;
+}
+
+static bool
+tick(struct rr_set *s, unsigned weight)
+{
+	if (s->over != RR_OVER_NONE)
+		return false;
+	if ((s->ticks += weight) < 4096)
+		return true;
+	s->ticks = 0;
+	if (s->budget.stop != NULL && atomic_load(s->budget.stop))
+		s->over = RR_OVER_STOP;
+	else if (s->budget.deadline != 0 && util_now_ms() >= s->budget.deadline)
+		s->over = RR_OVER_TIME;
+	return s->over == RR_OVER_NONE;
+}
+
+/* The reason the budget gives; -1 for the caller to return. */
+static int
+over_err(const struct rr_set *s, char *err, size_t errlen)
+{
+	switch (s->over) {
+	case RR_OVER_MEMORY:
+		snprintf(err, errlen, "converting the zone needs more than %zu %s of memory "
+		    "(transfer.max-memory)", s->budget.max_mem >= 1 << 20 ?
+		    s->budget.max_mem >> 20 : s->budget.max_mem,
+		    s->budget.max_mem >= 1 << 20 ? "MiB" : "bytes");
+		break;
+	case RR_OVER_TIME:
+		snprintf(err, errlen, "transfer took longer than transfer.timeout "
+		    "(converting the zone)");
+		break;
+	case RR_OVER_STOP:
+		snprintf(err, errlen, "shutting down");
+		break;
+	case RR_OVER_NONE:
+		break;
+	}
+	return -1;
+}
+
+/* The arena: strings of one zone, freed at once.  NULL over budget. */
 struct rr_arena {
 	struct rr_arena	*next;
 	size_t		 used, cap;
@@ -829,6 +886,8 @@ arena_strdup(struct rr_set *s, const char *str, size_t n)
 		size_t cap = a == NULL ? 4096 : a->cap < 65536 ? a->cap * 2 : 65536;
 		if (cap < n + 1)
 			cap = n + 1;
+		if (!charge(s, sizeof(*a) + cap))
+			return NULL;
 		a = xmalloc(sizeof(*a) + cap);
 		a->used = 0;
 		a->cap = cap;
@@ -850,70 +909,98 @@ lower(char *p)
 			*p = (char)(*p + 32);
 }
 
-/* A set of strings (pointers into the arena) with one value each. */
+/*
+ * The name table: open addressing, keyed hashes kept in the slot.  A name
+ * is a key of len bytes; keys are NUL-terminated copies in the arena.
+ */
+#define RR_N_OWNER	0x001	/* a row's owner */
+#define RR_N_CUT	0x002	/* owner of NS below the apex: a delegation */
+#define RR_N_ENT	0x004	/* an empty non-terminal */
+#define RR_N_ENT_AUTH	0x008	/* ... authoritative */
+#define RR_N_WALK0	0x010	/* its ancestors' ENTs done for a non-auth row */
+#define RR_N_WALK1	0x020	/* ... for an auth row */
+#define RR_N_KNOWN	0x040	/* RR_N_BELOW worked out */
+#define RR_N_BELOW	0x080	/* at or below a delegation */
+#define RR_N_ORDER	0x100	/* order worked out (it may be NULL) */
+
+struct names_slot {
+	struct rr_name	 e;
+	uint64_t	 h;
+};
+
 static size_t
-strset_find(const struct rr_strset *t, const char *k)
+names_find(struct rr_set *s, const struct rr_names *t, const char *k, size_t len,
+    uint64_t h)
 {
-	size_t	 j;
+	const struct names_slot	*sl = (const struct names_slot *)(const void *)t->slot;
 
 	if (t->cap == 0)
 		return SIZE_MAX;
-	for (j = util_strhash(k) & (t->cap - 1); t->keys[j] != NULL; j = (j + 1) & (t->cap - 1))
-		if (strcmp(t->keys[j], k) == 0)
+	for (size_t j = h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		s->probes++;
+		if (sl[j].e.key == NULL)
+			return SIZE_MAX;
+		if (sl[j].h == h && memcmp(sl[j].e.key, k, len) == 0 && sl[j].e.key[len] == '\0')
 			return j;
-	return SIZE_MAX;
+	}
 }
 
+/* Room for more names without moving any (slots stay put); false over budget. */
 static bool
-strset_has(const struct rr_strset *t, const char *k)
+names_reserve(struct rr_set *s, struct rr_names *t, size_t more)
 {
-	return strset_find(t, k) != SIZE_MAX;
+	struct names_slot	*old = (struct names_slot *)(void *)t->slot, *ns;
+	size_t			 ncap = t->cap ? t->cap : 256;
+
+	while ((t->n + more) * 2 > ncap)
+		ncap *= 2;
+	if (ncap == t->cap)
+		return true;
+	if (!charge(s, (ncap - t->cap) * sizeof(*ns)))
+		return false;
+	ns = xcalloc(ncap, sizeof(*ns));
+	for (size_t i = 0; i < t->cap; i++) {
+		if (old[i].e.key == NULL)
+			continue;
+		size_t m = old[i].h & (ncap - 1);
+		while (ns[m].e.key != NULL)
+			m = (m + 1) & (ncap - 1);
+		ns[m] = old[i];
+	}
+	free(old);
+	t->slot = (struct rr_name *)(void *)ns;
+	t->cap = ncap;
+	return true;
 }
 
-/* Insert k (kept by pointer); returns its slot, *added says whether it is new. */
-static size_t
-strset_put(struct rr_strset *t, const char *k, bool *added)
+/* The entry of a name, added (copied) if new; NULL over budget. */
+static struct rr_name *
+names_intern(struct rr_set *s, struct rr_names *t, const char *k, size_t len)
 {
-	size_t	 j;
+	struct names_slot	*sl;
+	uint64_t		 h = util_keyed_hash(k, len);
+	size_t			 j = names_find(s, t, k, len, h);
+	const char		*copy;
 
-	if ((j = strset_find(t, k)) != SIZE_MAX) {
-		*added = false;
-		return j;
-	}
-	if ((t->n + 1) * 2 > t->cap) {
-		size_t		 ncap = t->cap ? t->cap * 2 : 256;
-		const char	**nk = xcalloc(ncap, sizeof(*nk));
-		size_t		*nv = xcalloc(ncap, sizeof(*nv));
-		for (size_t i = 0; i < t->cap; i++) {
-			if (t->keys[i] == NULL)
-				continue;
-			size_t m = util_strhash(t->keys[i]) & (ncap - 1);
-			while (nk[m] != NULL)
-				m = (m + 1) & (ncap - 1);
-			nk[m] = t->keys[i];
-			nv[m] = t->vals[i];
-		}
-		free(t->keys);
-		free(t->vals);
-		t->keys = nk;
-		t->vals = nv;
-		t->cap = ncap;
-	}
-	for (j = util_strhash(k) & (t->cap - 1); t->keys[j] != NULL; j = (j + 1) & (t->cap - 1))
-		;
-	t->keys[j] = k;
-	t->vals[j] = 0;
+	if (j != SIZE_MAX)
+		return &((struct names_slot *)(void *)t->slot)[j].e;
+	if (!names_reserve(s, t, 1) || (copy = arena_strdup(s, k, len)) == NULL)
+		return NULL;
+	sl = (struct names_slot *)(void *)t->slot;
+	for (j = h & (t->cap - 1); sl[j].e.key != NULL; j = (j + 1) & (t->cap - 1))
+		s->probes++;
+	sl[j] = (struct names_slot){ { copy, NULL, 0 }, h };
 	t->n++;
-	*added = true;
-	return j;
+	return &sl[j].e;
 }
 
-static void
-strset_free(struct rr_strset *t)
+static struct rr_name *
+names_get(struct rr_set *s, const struct rr_names *t, const char *k)
 {
-	free(t->keys);
-	free(t->vals);
-	memset(t, 0, sizeof(*t));
+	size_t	 len = strlen(k);
+	size_t	 j = names_find(s, t, k, len, util_keyed_hash(k, len));
+
+	return j == SIZE_MAX ? NULL : &((struct names_slot *)(void *)t->slot)[j].e;
 }
 
 void
@@ -922,6 +1009,13 @@ rr_set_init(struct rr_set *s, const char *apex)
 	memset(s, 0, sizeof(*s));
 	util_strlcpy(s->apex, apex, sizeof(s->apex));
 	lower(s->apex);
+	s->budget.max_iterations = -1;
+}
+
+void
+rr_set_budget(struct rr_set *s, const struct rr_budget *b)
+{
+	s->budget = *b;
 }
 
 void
@@ -934,9 +1028,8 @@ rr_set_free(struct rr_set *s)
 		free(a);
 	}
 	free(s->rows);
-	strset_free(&s->qnames);
-	strset_free(&s->nsset);
-	strset_free(&s->secured);
+	free(s->names.slot);
+	free(s->secured.slot);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -944,14 +1037,20 @@ static struct rr_row *
 row_append(struct rr_set *s)
 {
 	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->rows = xreallocarray(s->rows, s->cap, sizeof(*s->rows));
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		if (!charge(s, (ncap - s->cap) * sizeof(*s->rows)))
+			return NULL;
+		s->rows = xreallocarray(s->rows, ncap, sizeof(*s->rows));
+		s->cap = ncap;
 	}
 	memset(&s->rows[s->n], 0, sizeof(s->rows[0]));
 	return &s->rows[s->n++];
 }
 
-/* The name relative to the apex ("" at the apex); NULL when outside it. */
+/*
+ * The name relative to the apex ("" at the apex, the whole name when the
+ * apex is the root); NULL when outside it.
+ */
 static const char *
 name_relative(const char *name, const char *apex, size_t *len)
 {
@@ -959,6 +1058,10 @@ name_relative(const char *name, const char *apex, size_t *len)
 
 	if (strcmp(name, apex) == 0) {
 		*len = 0;
+		return name;
+	}
+	if (strcmp(apex, ".") == 0) {
+		*len = n;
 		return name;
 	}
 	if (n <= a + 1 || name[n - a - 1] != '.' || strcmp(name + n - a, apex) != 0)
@@ -996,9 +1099,17 @@ zone_status(struct rr_set *s, const ldns_rr *rr, const char *name, char *err,
 		s->zs.nsec3.saltlen = d[4];
 		memcpy(s->zs.nsec3.salt, d + 5, d[4]);
 		s->zs.dnssec_zone = s->zs.is_nsec3 = true;
+		if (s->budget.max_iterations >= 0 &&
+		    s->zs.nsec3.iterations > s->budget.max_iterations) {
+			snprintf(err, errlen, "NSEC3PARAM has %u iterations, more than "
+			    "transfer.max-nsec3-iterations (%d; RFC 9276): every name would "
+			    "be hashed %u times", s->zs.nsec3.iterations,
+			    s->budget.max_iterations, s->zs.nsec3.iterations + 1);
+			return -1;
+		}
 		return 1;
 	case LDNS_RR_TYPE_NSEC3: {
-		bool optout, added;
+		bool optout;
 		if (n < 6) {
 			snprintf(err, errlen, "%s: malformed NSEC3", name);
 			return -1;
@@ -1030,8 +1141,8 @@ zone_status(struct rr_set *s, const ldns_rr *rr, const char *name, char *err,
 			off += 2 + bl;
 		}
 		const char *rel = name_relative(name, s->apex, &rl);
-		if (ns && rel != NULL && rl > 0)
-			strset_put(&s->secured, arena_strdup(s, rel, rl), &added);
+		if (ns && rel != NULL && rl > 0 && names_intern(s, &s->secured, rel, rl) == NULL)
+			return over_err(s, err, errlen);
 		return 1;
 	}
 	case LDNS_RR_TYPE_NSEC:
@@ -1049,11 +1160,13 @@ rr_set_add(struct rr_set *s, const ldns_rr *rr, char *err, size_t errlen)
 	char			 name[1100], tbuf[16];
 	const ldns_rdf		*owner = ldns_rr_owner(rr);
 	struct rr_row		*row;
+	struct rr_name		*e;
 	int32_t			 prio;
 	const char		*type;
 	int			 st;
-	bool			 added;
 
+	if (!tick(s, 1))
+		return over_err(s, err, errlen);
 	if (rr_dname_str(ldns_rdf_data(owner), ldns_rdf_size(owner), true,
 	    name, sizeof(name)) == -1) {
 		snprintf(err, errlen, "owner name does not convert");
@@ -1071,17 +1184,22 @@ rr_set_add(struct rr_set *s, const ldns_rr *rr, char *err, size_t errlen)
 		return -1;
 	}
 	type = rr_type_name(ldns_rr_get_type(rr), tbuf, sizeof(tbuf));
-	row = row_append(s);
-	row->name = arena_strdup(s, name, strlen(name));
+	/* each name once: a million records at one deep owner cost one copy */
+	if ((e = names_intern(s, &s->names, name, strlen(name))) == NULL ||
+	    (row = row_append(s)) == NULL)
+		return over_err(s, err, errlen);
+	row->name = e->key;
 	/* pdns's type names are static; only TYPEnnn needs a copy */
 	row->type = type == tbuf ? arena_strdup(s, tbuf, strlen(tbuf)) : type;
 	row->content = arena_strdup(s, content, strlen(content));
+	if (row->type == NULL || row->content == NULL)
+		return over_err(s, err, errlen);
 	row->ttl = ldns_rr_ttl(rr);
 	row->prio = prio;
 	row->auth = 1;
-	strset_put(&s->qnames, row->name, &added);
+	e->flags |= RR_N_OWNER;
 	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS && strcmp(row->name, s->apex) != 0)
-		strset_put(&s->nsset, row->name, &added);
+		e->flags |= RR_N_CUT;
 	return 0;
 }
 
@@ -1104,7 +1222,7 @@ name_parent(const char *n)
 }
 
 /* NSEC ordername: labels relative to the apex, reversed, joined by spaces. */
-static char *
+static const char *
 ordername_nsec(struct rr_set *s, const char *name)
 {
 	char		 buf[1100];
@@ -1133,16 +1251,17 @@ ordername_nsec(struct rr_set *s, const char *name)
 }
 
 /* NSEC3 ordername: the base32hex hash of the owner (RFC 5155). */
-static char *
+static const char *
 ordername_nsec3(struct rr_set *s, const struct rr_nsec3 *p, const char *name)
 {
 	ldns_rdf	*dn = NULL, *h;
 	char		*str, *dot;
-	char		*ret = NULL;
+	const char	*ret = NULL;
 
+	s->hashes++;
 	if (ldns_str2rdf_dname(&dn, name) != LDNS_STATUS_OK)
 		return NULL;
-	h = ldns_nsec3_hash_name(dn, p->alg, p->iterations, p->saltlen, p->salt);
+	h = ldns_nsec3_hash_name(dn, p->alg, p->iterations, p->saltlen, (uint8_t *)p->salt);
 	ldns_rdf_deep_free(dn);
 	if (h == NULL)
 		return NULL;
@@ -1155,6 +1274,23 @@ ordername_nsec3(struct rr_set *s, const struct rr_nsec3 *p, const char *name)
 	}
 	ldns_rdf_deep_free(h);
 	return ret;
+}
+
+/*
+ * The ordername of a name, worked out once per name however many rows it
+ * owns (an NSEC3 hash costs its iterations).  NULL with s->over set: over
+ * budget; NULL otherwise: none (as pdns).
+ */
+static const char *
+order_of(struct rr_set *s, struct rr_name *e, const struct rr_nsec3 *p, bool nsec3)
+{
+	if (!(e->flags & RR_N_ORDER)) {
+		if (!tick(s, nsec3 ? 1u + p->iterations : 1u))
+			return NULL;
+		e->order = nsec3 ? ordername_nsec3(s, p, e->key) : ordername_nsec(s, e->key);
+		e->flags |= RR_N_ORDER;
+	}
+	return e->order;
 }
 
 static bool
@@ -1202,6 +1338,84 @@ decide_meta(const struct rr_had *had, bool dz, bool presigned,
 	}
 }
 
+/*
+ * Whether a name in the zone is at or below a delegation (pdns: an NS owner
+ * other than the apex among its ancestors or itself).  Each name's answer
+ * is kept, so a walk stops at the first ancestor worked out before: the
+ * work is linear in the names, not in rows times depth.  The ancestors join
+ * the table (the ENT walk needs them too); -1 over budget.
+ */
+static int
+below_cut(struct rr_set *s, const char *name)
+{
+	struct rr_name	*chain[130], *e;
+	size_t		 nc = 0;
+	bool		 below = false;
+
+	for (const char *n = name; n != NULL && nc < NITEMS(chain); n = name_parent(n)) {
+		if ((e = names_intern(s, &s->names, n, strlen(n))) == NULL)
+			return -1;
+		if (e->flags & RR_N_KNOWN) {
+			below = (e->flags & RR_N_BELOW) != 0;
+			break;
+		}
+		chain[nc++] = e;
+		if (strcmp(n, s->apex) == 0)
+			break;
+	}
+	while (nc-- > 0) {
+		below = below || (chain[nc]->flags & RR_N_CUT);
+		chain[nc]->flags |= RR_N_KNOWN | (below ? RR_N_BELOW : 0);
+	}
+	return below;
+}
+
+/*
+ * pdns's empty non-terminals for one row: every ancestor between the owner
+ * and the apex that owns no row, authoritative if any row below it is.
+ * A name marked walked (for this auth, or for auth) has had its ancestors
+ * done, so the walk stops there.  Past RR_MAX_ENTS, *doent goes false, as
+ * pdns's max-ent-entries.  -1 over budget.
+ */
+static int
+walk_ents(struct rr_set *s, const char *owner, bool auth, size_t *ents, bool *doent)
+{
+	uint32_t	 walk = auth ? RR_N_WALK1 : RR_N_WALK0;
+	struct rr_name	*e;
+	const char	*n = owner, *p;
+
+	if ((e = names_get(s, &s->names, owner)) == NULL)
+		return -1;
+	for (;;) {
+		if (e->flags & (RR_N_WALK1 | walk))
+			return 0;
+		e->flags |= walk;
+		if (strcmp(n, s->apex) == 0 || (p = name_parent(n)) == NULL ||
+		    strcmp(p, s->apex) == 0)
+			return 0;
+		if ((e = names_intern(s, &s->names, p, strlen(p))) == NULL)
+			return -1;
+		n = p;
+		if (e->flags & RR_N_OWNER)
+			continue;
+		if (!(e->flags & RR_N_ENT)) {
+			e->flags |= RR_N_ENT;
+			if (++*ents > RR_MAX_ENTS) {
+				*doent = false;
+				return 0;
+			}
+		}
+		if (auth)
+			e->flags |= RR_N_ENT_AUTH;
+	}
+}
+
+static bool
+secured(struct rr_set *s, const char *hash)
+{
+	return hash != NULL && names_get(s, &s->secured, hash) != NULL;
+}
+
 int
 rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
     struct rr_meta *meta, char *err, size_t errlen)
@@ -1209,10 +1423,9 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 	static const struct rr_had	 none;
 	bool				 dz = s->zs.dnssec_zone, presigned = s->zs.presigned;
 	bool				 nsec3 = s->zs.is_nsec3, optout = s->zs.optout;
-	bool				 narrow = false, added;
+	bool				 narrow = false, doent = true;
 	struct rr_nsec3			 p = s->zs.nsec3;
-	struct rr_strset		 ents = { 0 };
-	size_t				 out = 0;
+	size_t				 out = 0, ents = 0, text = 0, rl;
 
 	if (!dnssec_mode || had == NULL)
 		had = &none;
@@ -1229,6 +1442,12 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		snprintf(err, errlen, "NSEC3PARAM algorithm %u (pdns takes only 1)", p.alg);
 		return -1;
 	}
+	if (nsec3 && s->budget.max_iterations >= 0 && p.iterations > s->budget.max_iterations) {
+		snprintf(err, errlen, "NSEC3PARAM has %u iterations, more than "
+		    "transfer.max-nsec3-iterations (%d; RFC 9276)", p.iterations,
+		    s->budget.max_iterations);
+		return -1;
+	}
 	decide_meta(had, dz, presigned, nsec3, &p, narrow, meta);
 	if (!dnssec_mode)
 		memset(meta, 0, sizeof(*meta));
@@ -1238,75 +1457,81 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		bool		 is_rrsig = strcmp(r->type, "RRSIG") == 0;
 		bool		 is_ns = strcmp(r->type, "NS") == 0;
 		bool		 is_ds = strcmp(r->type, "DS") == 0;
-		bool		 auth = true;
-		char		*hash = NULL;
+		bool		 auth, ent_auth;
+		struct rr_name	*e;
+		int		 below;
 
 		if (!presigned && (is_rrsig || (dz && strcmp(r->type, "DNSKEY") == 0)))
 			continue;	/* pdns drops these */
+		/* a walk adds at most one name per label: no slot moves during it */
+		if (!tick(s, 1) || !names_reserve(s, &s->names, 130) ||
+		    (below = below_cut(s, r->name)) == -1 ||
+		    (e = names_get(s, &s->names, r->name)) == NULL)
+			return over_err(s, err, errlen);
 		/* Below (or at) a delegation everything but DS is not authoritative. */
-		for (const char *n = r->name; n != NULL; n = name_parent(n)) {
-			if (!is_ds && strset_has(&s->nsset, n))
-				auth = false;
-			if (strcmp(n, s->apex) == 0)
-				break;
-		}
+		auth = is_ds || !below;
 		/* Empty non-terminals between the owner and the apex. */
-		bool ent_auth = auth;
-		if (!auth && is_ns) {
-			if (nsec3 && hash == NULL)
-				hash = ordername_nsec3(s, &p, r->name);
-			ent_auth = !nsec3 || !optout || (hash && strset_has(&s->secured, hash));
-		}
-		for (const char *n = name_parent(r->name); n != NULL &&
-		    strcmp(n, s->apex) != 0 && strlen(n) > strlen(s->apex); n = name_parent(n)) {
-			if (strset_has(&s->qnames, n))
-				continue;
-			size_t slot = strset_put(&ents, arena_strdup(s, n, strlen(n)), &added);
-			if (added)
-				ents.vals[slot] = ent_auth;
-			else if (ent_auth)
-				ents.vals[slot] = 1;
-		}
+		ent_auth = auth;
+		if (!auth && is_ns)
+			ent_auth = !nsec3 || !optout || secured(s, order_of(s, e, &p, true));
+		if (doent && name_relative(r->name, s->apex, &rl) != NULL &&
+		    walk_ents(s, r->name, ent_auth, &ents, &doent) == -1)
+			return over_err(s, err, errlen);
 		if (is_rrsig)
 			auth = true;
 		r->ordername = NULL;
 		if (dz && !is_rrsig) {
 			if (nsec3) {
-				if (hash == NULL)
-					hash = ordername_nsec3(s, &p, r->name);
-				if (!narrow && (auth || (is_ns && (!optout ||
-				    (hash && strset_has(&s->secured, hash))))))
+				const char *hash = order_of(s, e, &p, true);
+				if (!narrow && (auth || (is_ns && (!optout || secured(s, hash)))))
 					r->ordername = hash;
 			} else if (auth || is_ns)
-				r->ordername = ordername_nsec(s, r->name);
+				r->ordername = order_of(s, e, &p, false);
 		}
+		if (s->over != RR_OVER_NONE)
+			return over_err(s, err, errlen);
 		r->auth = dnssec_mode ? auth : 1;
 		s->rows[out++] = *r;
 	}
 	s->n = out;
 
 	/* pdns's max-ent-entries: past it, no empty non-terminal at all. */
-	if (ents.n > RR_MAX_ENTS) {
-		s->ents_dropped = ents.n;
-		strset_free(&ents);
-		return 0;
-	}
+	if (!doent)
+		s->ents_dropped = ents;
 	/* NSEC3 zones get ENTs only from a DNSSEC-enabled backend (feedEnts3). */
-	if (!nsec3 || dnssec_mode) {
-		for (size_t i = 0; i < ents.cap; i++) {
-			if (ents.keys[i] == NULL)
+	else if (!nsec3 || dnssec_mode) {
+		struct names_slot *sl = (struct names_slot *)(void *)s->names.slot;
+		for (size_t i = 0; i < s->names.cap; i++) {
+			struct rr_name	*e = &sl[i].e;
+			struct rr_row	*row;
+			bool		 a;
+
+			if (e->key == NULL || !(e->flags & RR_N_ENT))
 				continue;
-			struct rr_row *row = row_append(s);
-			bool a = ents.vals[i] != 0;
-			row->name = (char *)(uintptr_t)ents.keys[i];
+			if ((row = row_append(s)) == NULL)
+				return over_err(s, err, errlen);
+			a = (e->flags & RR_N_ENT_AUTH) != 0;
+			row->name = e->key;
 			if (nsec3) {
 				row->auth = a;
-				if (!narrow && a)
-					row->ordername = ordername_nsec3(s, &p, row->name);
+				if (!narrow && a && (row->ordername = order_of(s, e, &p, true)) ==
+				    NULL && s->over != RR_OVER_NONE)
+					return over_err(s, err, errlen);
 			} else
 				row->auth = a || !dnssec_mode;
 		}
 	}
-	strset_free(&ents);
+	/*
+	 * The write compares the rows with those stored through a copy of
+	 * their text (db.c's diff_rows): charge it now, while the zone can
+	 * still fail alone.  About twice the text, for the buffer's doubling.
+	 */
+	for (size_t i = 0; i < s->n; i++) {
+		const struct rr_row *r = &s->rows[i];
+		text += strlen(r->name) + (r->content ? strlen(r->content) : 0) +
+		    (r->ordername ? strlen(r->ordername) : 0) + 96;
+	}
+	if (!charge(s, 2 * text))
+		return over_err(s, err, errlen);
 	return 0;
 }

@@ -267,7 +267,9 @@ start_xfr(struct zone *z, struct master *m)
 /*
  * Transfers: twice the workers in the pool at most, so each worker finds
  * its next job queued when a transfer ends and keeps its finished zones for
- * one group commit; each master within master.transfers.
+ * one group commit; each master within master.transfers, or one at a time
+ * once one of its transfers broke a limit (time, rate, size, memory) until
+ * one succeeds: a master cannot hold the pool with slow or huge zones.
  */
 static void
 admit_transfers(int64_t now)
@@ -279,7 +281,7 @@ admit_transfers(int64_t now)
 		return;
 	while (zone_counts.in[ZONE_TRANSFERRING] < (size_t)(2 * c->workers) &&
 	    (m = master_next_xfr()) != NULL) {
-		if (m->xfr_inflight >= c->master_xfrs)
+		if (m->xfr_inflight >= (m->xfr_one ? 1 : c->master_xfrs))
 			continue;	/* back when a transfer of its own ends */
 		start_xfr(TAILQ_FIRST(&m->xfrwait), m);
 		master_wants_xfr(m);
@@ -475,6 +477,15 @@ sched_xfr_done(struct xfr_job *job)
 		log_info("zone %s: removed from domains during its transfer", z->name);
 		zone_drop(z);
 		return;
+	}
+	if (job->status == XFR_FAILED && job->limit && !m->xfr_one) {
+		m->xfr_one = true;
+		log_warnx("master %s: a transfer (zone %s) broke a limit: transfers from it "
+		    "one at a time until one succeeds", m->name, z->name);
+	} else if ((job->status == XFR_OK || job->status == XFR_NOTNEWER) && m->xfr_one) {
+		m->xfr_one = false;
+		log_info("master %s: a transfer succeeded (zone %s): back to "
+		    "master.transfers at once", m->name, z->name);
 	}
 	switch (job->status) {
 	case XFR_OK:

@@ -1,4 +1,5 @@
 /* util: allocation that never returns NULL, time and string helpers. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,14 +55,10 @@ util_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-uint32_t
+uint64_t
 util_strhash(const char *s)
 {
-	uint32_t	 h = 2166136261u;
-
-	for (; s != NULL && *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	return s == NULL ? util_keyed_hash("", 0) : util_keyed_hash(s, strlen(s));
 }
 
 size_t
@@ -96,18 +93,23 @@ le64(const uint8_t *p)
 	return v;
 }
 
+static uint64_t		 hash_key[2];
+static pthread_once_t	 hash_once = PTHREAD_ONCE_INIT;
+
+static void
+hash_key_init(void)
+{
+	arc4random_buf(hash_key, sizeof(hash_key));
+}
+
 uint64_t
 util_keyed_hash(const void *data, size_t len)
 {
-	static uint64_t	 k[2];
-	static bool	 keyed;
+	const uint64_t	*k = hash_key;
 	const uint8_t	*p = data, *end = p + (len & ~(size_t)7);
 	uint64_t	 v0, v1, v2, v3, m, b = (uint64_t)len << 56;
 
-	if (!keyed) {		/* main thread, before the first table is used */
-		arc4random_buf(k, sizeof(k));
-		keyed = true;
-	}
+	pthread_once(&hash_once, hash_key_init);	/* any thread may be first */
 	v0 = k[0] ^ 0x736f6d6570736575ULL;
 	v1 = k[1] ^ 0x646f72616e646f6dULL;
 	v2 = k[0] ^ 0x6c7967656e657261ULL;

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -39,25 +40,62 @@ static atomic_bool	 stopping;
 /* ------------------------------------------------------------------ */
 /* Network */
 
-/* Wait for fd to become ready, honouring idle/total deadlines and stop. */
+/*
+ * One transfer's connection and its clocks: the whole transfer's deadline,
+ * the idle deadline (moved by every byte), and the rate floor: after the
+ * grace period the master must have sent min_rate bytes a second on
+ * average, so a master that drips a byte just inside the idle timeout
+ * cannot hold a worker for the whole transfer.timeout.
+ */
+struct conn {
+	int			 fd;
+	int64_t			 start, deadline, idle;
+	const struct xfr_limits	*lim;
+	size_t			 rx;		/* bytes received */
+	const atomic_bool	*stop;
+	bool			 limit;		/* the error was a broken limit */
+};
+
+/* When the average rate falls under the floor at the bytes received so far. */
+static int64_t
+floor_deadline(const struct conn *c)
+{
+	int64_t	 t;
+
+	if (c->lim->min_rate <= 0)
+		return INT64_MAX;
+	t = (int64_t)(c->rx / (size_t)c->lim->min_rate) * 1000 +
+	    (int64_t)(c->rx % (size_t)c->lim->min_rate) * 1000 / c->lim->min_rate;
+	return c->start + (t > c->lim->grace_ms ? t : c->lim->grace_ms);
+}
+
+/* Wait for the socket to become ready, within every deadline and the stop flag. */
 static int
-wait_fd(int fd, short ev, int64_t idle_deadline, int64_t deadline,
-    const atomic_bool *stop, char *err, size_t errlen)
+wait_fd(struct conn *c, short ev, char *err, size_t errlen)
 {
 	for (;;) {
-		int64_t	 now = util_now_ms();
-		int64_t	 until = idle_deadline < deadline ? idle_deadline : deadline;
-		struct pollfd pfd = { fd, ev, 0 };
+		int64_t	 now = util_now_ms(), fl = floor_deadline(c);
+		int64_t	 until = c->idle < c->deadline ? c->idle : c->deadline;
+		struct pollfd pfd = { c->fd, ev, 0 };
 		int	 slice, r;
 
-		if (stop != NULL && atomic_load(stop)) {
+		if (fl < until)
+			until = fl;
+		if (c->stop != NULL && atomic_load(c->stop)) {
 			snprintf(err, errlen, "shutting down");
 			return -2;
 		}
 		if (now >= until) {
-			snprintf(err, errlen, now >= deadline ?
-			    "transfer took longer than transfer.timeout" :
-			    "master sent nothing for transfer.idle-timeout");
+			c->limit = true;
+			if (now >= c->deadline)
+				snprintf(err, errlen, "transfer took longer than transfer.timeout");
+			else if (now >= fl)
+				snprintf(err, errlen, "master sent %zu bytes in %" PRId64 " s, "
+				    "slower than transfer.min-rate (%ld bytes/s)", c->rx,
+				    (now - c->start) / 1000, c->lim->min_rate);
+			else
+				snprintf(err, errlen, "master sent nothing for "
+				    "transfer.idle-timeout");
 			return -1;
 		}
 		slice = (int)(until - now < POLL_SLICE_MS ? until - now : POLL_SLICE_MS);
@@ -73,16 +111,15 @@ wait_fd(int fd, short ev, int64_t idle_deadline, int64_t deadline,
 
 /* Read exactly n bytes. */
 static int
-read_full(int fd, uint8_t *buf, size_t n, int64_t *idle_deadline, int idle_ms,
-    int64_t deadline, const atomic_bool *stop, char *err, size_t errlen)
+read_full(struct conn *c, uint8_t *buf, size_t n, char *err, size_t errlen)
 {
 	size_t	 got = 0;
 
 	while (got < n) {
-		int r = wait_fd(fd, POLLIN, *idle_deadline, deadline, stop, err, errlen);
+		int r = wait_fd(c, POLLIN, err, errlen);
 		if (r != 0)
 			return r;
-		ssize_t k = recv(fd, buf + got, n - got, 0);
+		ssize_t k = recv(c->fd, buf + got, n - got, 0);
 		if (k == 0) {
 			snprintf(err, errlen, "master closed the connection mid-transfer");
 			return -1;
@@ -94,7 +131,8 @@ read_full(int fd, uint8_t *buf, size_t n, int64_t *idle_deadline, int idle_ms,
 			return -1;
 		}
 		got += (size_t)k;
-		*idle_deadline = util_now_ms() + idle_ms;
+		c->rx += (size_t)k;
+		c->idle = util_now_ms() + c->lim->idle_ms;
 	}
 	return 0;
 }
@@ -108,13 +146,16 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	struct tsig_verify tv;
 	struct axfr	 ax;
 	int64_t		 start = util_now_ms();
-	int64_t		 deadline = start + job->lim.total_ms;
-	int64_t		 idle = start + job->lim.idle_ms;
+	struct conn	 c = { -1, start, start + job->lim.total_ms,
+			    start + job->lim.idle_ms, &job->lim, 0, stop, false };
+	struct rr_budget budget = { job->lim.max_mem, c.deadline, stop,
+			    job->lim.max_iterations };
 	uint16_t	 id = (uint16_t)arc4random_uniform(65536);
-	int		 fd = -1, n, rc = -1;
+	int		 n, rc = -1;
 	char		*err = job->err;
 	size_t		 errlen = sizeof(job->err);
 
+	rr_set_budget(set, &budget);
 	if ((n = dnswire_query(job->zone, LDNS_RR_TYPE_AXFR, id, q + 2, sizeof(q) - 2)) == -1 ||
 	    axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
 		snprintf(err, errlen, "zone name does not convert");
@@ -130,38 +171,38 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	}
 	q[0] = (uint8_t)(n >> 8);
 	q[1] = (uint8_t)n;
-	fd = socket(job->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
+	c.fd = socket(job->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c.fd == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
 			rc = -3;
 		goto out;
 	}
-	if (job->has_src && bind(fd, (struct sockaddr *)&job->src.ss, job->src.len) == -1) {
+	if (job->has_src && bind(c.fd, (struct sockaddr *)&job->src.ss, job->src.len) == -1) {
 		char a[80];
 		master_fmt(&job->src, a, sizeof(a));
 		snprintf(err, errlen, "cannot use AXFR-SOURCE %s: %s", a, strerror(errno));
 		goto out;
 	}
-	if (connect(fd, (struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
+	if (connect(c.fd, (struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
 		if (errno != EINPROGRESS) {
 			snprintf(err, errlen, "connect: %s", strerror(errno));
 			goto out;
 		}
-		int r = wait_fd(fd, POLLOUT, idle, deadline, stop, err, errlen);
+		int r = wait_fd(&c, POLLOUT, err, errlen);
 		if (r != 0) {
 			rc = r;
 			goto out;
 		}
 		int e = 0;
 		socklen_t el = sizeof(e);
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &e, &el);
 		if (e != 0) {
 			snprintf(err, errlen, "connect: %s", strerror(e));
 			goto out;
 		}
 	}
-	if (send(fd, q, (size_t)n + 2, MSG_NOSIGNAL) != n + 2) {
+	if (send(c.fd, q, (size_t)n + 2, MSG_NOSIGNAL) != n + 2) {
 		snprintf(err, errlen, "send: %s", strerror(errno));
 		goto out;
 	}
@@ -171,28 +212,31 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 		size_t	 mlen;
 		int	 r;
 
-		if ((r = read_full(fd, lb, 2, &idle, job->lim.idle_ms, deadline, stop,
-		    err, errlen)) != 0) {
+		if ((r = read_full(&c, lb, 2, err, errlen)) != 0) {
 			rc = r;
 			goto out;
 		}
 		mlen = (size_t)(lb[0] << 8 | lb[1]);
 		job->bytes += mlen + 2;
 		if ((long)job->bytes > job->lim.max_bytes) {
+			c.limit = true;
 			snprintf(err, errlen, "more than %ld bytes (transfer.max-bytes)",
 			    job->lim.max_bytes);
 			goto out;
 		}
-		if ((r = read_full(fd, msg, mlen, &idle, job->lim.idle_ms, deadline, stop,
-		    err, errlen)) != 0) {
+		if ((r = read_full(&c, msg, mlen, err, errlen)) != 0) {
 			rc = r;
 			goto out;
 		}
 		/* the signature first: a refusal of our key reads BADKEY, not NOTAUTH */
 		if (job->tsig && tsig_verify_msg(&tv, msg, mlen, err, errlen) == -1)
 			goto out;
-		if (axfr_feed(&ax, msg, mlen, err, errlen) == -1)
+		if (axfr_feed(&ax, msg, mlen, err, errlen) == -1) {
+			if (set->over == RR_OVER_STOP)
+				rc = -2;
+			c.limit = ax.limit || set->over != RR_OVER_NONE;
 			goto out;
+		}
 	}
 	if (job->tsig && tsig_verify_end(&tv, err, errlen) == -1)
 		goto out;
@@ -205,10 +249,11 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	job->expire = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 5));
 	rc = 0;
 out:
+	job->limit = c.limit;
 	axfr_free(&ax);
 	free(msg);
-	if (fd != -1)
-		close(fd);
+	if (c.fd != -1)
+		close(c.fd);
 	return rc;
 }
 
@@ -270,7 +315,8 @@ run_job(struct db *db, struct xfr_job *job, struct group *g)
 	}
 	if (rr_set_finish(&p->set, job->dnssec ? &had : NULL, job->dnssec, &p->meta,
 	    job->err, sizeof(job->err)) == -1) {
-		job->status = XFR_FAILED;
+		job->status = p->set.over == RR_OVER_STOP ? XFR_ABORTED : XFR_FAILED;
+		job->limit = p->set.over != RR_OVER_NONE;
 		goto out;
 	}
 	job->rows = p->set.n;
@@ -369,7 +415,7 @@ group_write(struct db *db, struct group *g)
 	for (size_t i = 0; i < g->n; i++) {
 		struct xfr_job *job = g->p[i].job;
 		job->status = w[i].rc == DB_OK ? XFR_OK : w[i].rc == DB_GONE ? XFR_GONE :
-		    XFR_DBFAILED;
+		    atomic_load(&stopping) ? XFR_ABORTED : XFR_DBFAILED;
 		job->ms = util_now_ms() - g->p[i].start;
 		job->rows_kept = w[i].rc == DB_OK ? job->rows - w[i].written : 0;
 		rr_set_free(&g->p[i].set);
@@ -478,6 +524,22 @@ xfr_stop(void)
 	workers = NULL;
 }
 
+/*
+ * The memory one conversion may use: transfer.max-memory, or twice
+ * max-bytes (and 64 MiB at least) when it is 0.  The rows of a zone take
+ * about twice its wire size (binary TXT four times, deep names interned
+ * once), the write's comparison as much again for a zone already stored.
+ */
+size_t
+xfr_max_mem(const struct conf *c)
+{
+	size_t	 m = (size_t)c->xfr_max_bytes * 2;
+
+	if (c->xfr_max_mem > 0)
+		return (size_t)c->xfr_max_mem;
+	return m < (size_t)64 << 20 ? (size_t)64 << 20 : m;
+}
+
 struct xfr_job *
 xfr_job_new(const struct conf *c, uint32_t id, const char *zone,
     const struct master_addr *ma, bool have_serial, uint32_t serial,
@@ -494,6 +556,10 @@ xfr_job_new(const struct conf *c, uint32_t id, const char *zone,
 	job->lim.total_ms = c->xfr_total_s * 1000;
 	job->lim.max_records = c->xfr_max_records;
 	job->lim.max_bytes = c->xfr_max_bytes;
+	job->lim.max_mem = xfr_max_mem(c);
+	job->lim.max_iterations = c->xfr_max_iterations;
+	job->lim.min_rate = c->xfr_min_rate;
+	job->lim.grace_ms = c->xfr_rate_grace_s * 1000;
 	job->dnssec = c->dnssec != 0;
 	if (ke != NULL && !ke->bad && ke->has_key) {
 		job->tsig = true;

@@ -275,9 +275,62 @@ test_dnssec(void)
 	rr_set_free(&s);
 }
 
+/*
+ * A zone at the root: every name is below the apex, so NSEC ordernames
+ * are the whole name reversed and NSEC3 owners count for opt-out (pdns
+ * makes them relative to "." as to any apex).  Before, both were NULL.
+ */
+static void
+test_root(void)
+{
+	struct rr_set		 s;
+	struct rr_meta		 meta;
+	const struct rr_row	*r;
+	char			 err[100];
+
+	rr_set_init(&s, ".");
+	add(&s, ". 60 IN SOA ns.zz. h.zz. 1 2 3 4 5");
+	add(&s, ". 60 IN NS ns.zz.");
+	add(&s, "www.example. 60 IN A 192.0.2.1");
+	add(&s, "zz. 60 IN NS ns.zz.");
+	add(&s, "ns.zz. 60 IN A 192.0.2.2");
+	add(&s, ". 60 IN NSEC example. NS SOA RRSIG NSEC DNSKEY");
+	CHECK(rr_set_finish(&s, NULL, true, &meta, err, sizeof(err)) == 0, "root, NSEC: finish");
+	CHECK((r = find(&s, ".", "SOA")) && r->ordername && !strcmp(r->ordername, "") && r->auth,
+	    "root apex: ordername empty, auth 1");
+	CHECK((r = find(&s, "www.example", "A")) && r->ordername &&
+	    !strcmp(r->ordername, "example www"), "root, NSEC: ordername of www.example is "
+	    "'example www' (got %s)", r && r->ordername ? r->ordername : "NULL");
+	CHECK((r = find(&s, "example", NULL)) && r->auth == 1,
+	    "root: ENT example, authoritative");
+	CHECK((r = find(&s, "zz", "NS")) && r->auth == 0 && r->ordername &&
+	    !strcmp(r->ordername, "zz"), "root: delegation zz, auth 0, ordername 'zz'");
+	CHECK((r = find(&s, "ns.zz", "A")) && r->auth == 0 && r->ordername == NULL,
+	    "root: glue ns.zz, auth 0, no ordername");
+	rr_set_free(&s);
+
+	/* NSEC3 opt-out: the delegation with an NSEC3 of its own is secured */
+	rr_set_init(&s, ".");
+	add(&s, ". 60 IN SOA ns.zz. h.zz. 1 2 3 4 5");
+	add(&s, ". 60 IN NSEC3PARAM 1 0 0 -");
+	add(&s, "zz. 60 IN NS ns.zz.");
+	add(&s, "yy. 60 IN NS ns.zz.");
+	/* H(zz) with 0 iterations, no salt (ldns-nsec3-hash -t 0 zz.): NS in its bitmap */
+	add(&s, "pv0krfo4os2fqo0d9bq7e6oae3d30hhm. 60 IN NSEC3 1 1 0 - pv0krfo4os2fqo0d9bq7e6oae3d30hhn NS");
+	CHECK(rr_set_finish(&s, NULL, true, &meta, err, sizeof(err)) == 0, "root, NSEC3 opt-out: finish");
+	const struct rr_row *zz = find(&s, "zz", "NS"), *yy = find(&s, "yy", "NS");
+	CHECK(zz && yy && zz->auth == 0 && yy->auth == 0, "root: both delegations auth 0");
+	CHECK(zz && yy && ((zz->ordername != NULL) != (yy->ordername != NULL)),
+	    "root, opt-out: the secured delegation has an ordername, the other none "
+	    "(zz %s, yy %s)", zz && zz->ordername ? zz->ordername : "NULL",
+	    yy && yy->ordername ? yy->ordername : "NULL");
+	rr_set_free(&s);
+}
+
 int
 main(void)
 {
+	test_root();
 	test_content();
 	test_dnssec();
 	test_ents();
