@@ -75,6 +75,8 @@ struct xfr_job {
 void		 xfr_start(int n, const struct db_params *);
 /* pdns's control socket to purge a zone's cache entries after its write ("" off). */
 void		 xfr_set_purge(const char *path);
+/* Whether pdns's control socket can take the zone's name in a purge line. */
+bool		 xfr_purge_name_ok(const char *zone);
 /* Descriptor that becomes readable when finished jobs are waiting. */
 int		 xfr_fd(void);
 /* Hand a job to the pool; the pool owns it until xfr_done returns it. */

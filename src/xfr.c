@@ -334,71 +334,196 @@ out:
 }
 
 /*
- * pdns's caches: after a zone is written, "purge ZONE$" on pdns's control
- * socket (what pdns_control does: a line on a Unix stream socket, the answer
- * until EOF), when pdns.control-socket is set.  A second at most; a failure
- * is logged and costs nothing else: pdns serves the new rows when its cache
- * entries expire.
+ * pdns's caches: after a group is written, one "purge a$ b$ ...\n" on
+ * pdns's control socket for its zones (what pdns_control purge does: a
+ * line on a Unix stream socket, the answer until EOF; pdns takes many
+ * names a line), when pdns.control-socket is set.  The connection is
+ * non-blocking and the whole exchange has PURGE_MS.  pdns splits the line
+ * at spaces and reads a trailing '$' as "and everything below": a name
+ * with a space, a '$' or a byte outside printable ASCII is not sent (a
+ * domain "victim.example com" would purge all of com); it is logged and
+ * pdns serves its new rows when its cache entries expire.  After
+ * PURGE_BREAK failures in a row purges pause, PURGE_PAUSE_MS doubling to
+ * PURGE_PAUSE_MAX_MS, so a pdns that hangs costs a worker a second now
+ * and then, not at every write.
  */
-static pthread_mutex_t	 purge_mtx = PTHREAD_MUTEX_INITIALIZER;
-static char		 purge_path[108];
-static atomic_int	 purge_errlog;		/* seconds: one warning a minute */
+#define PURGE_MS		1000
+#define PURGE_BREAK		3
+#define PURGE_PAUSE_MS		30000
+#define PURGE_PAUSE_MAX_MS	600000
+#define PURGE_LINE		(GROUP_ZONES * 1100 + 16)
+
+static struct {
+	pthread_mutex_t	 mtx;
+	char		 path[108];
+	int		 fails;		/* in a row */
+	int64_t		 pause_until, pause_ms;
+	unsigned long	 skipped;	/* purges not tried during the pause */
+	int64_t		 errlog;	/* ms of the last warning */
+} pg = { .mtx = PTHREAD_MUTEX_INITIALIZER };
 
 void
 xfr_set_purge(const char *path)
 {
-	pthread_mutex_lock(&purge_mtx);
-	util_strlcpy(purge_path, path != NULL ? path : "", sizeof(purge_path));
-	pthread_mutex_unlock(&purge_mtx);
+	pthread_mutex_lock(&pg.mtx);
+	util_strlcpy(pg.path, path != NULL ? path : "", sizeof(pg.path));
+	pg.fails = 0;
+	pg.pause_until = 0;
+	pthread_mutex_unlock(&pg.mtx);
 }
 
-static void
-purge(const char *zone)
+bool
+xfr_purge_name_ok(const char *zone)
+{
+	if (*zone == '\0')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)zone; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '$')
+			return false;
+	return true;
+}
+
+/* One exchange on the control socket within PURGE_MS; NULL or what failed. */
+static const char *
+purge_send(const char *path, const char *line, size_t n, char *reply, size_t rlen,
+    int *eno)
 {
 	struct sockaddr_un	 sun;
-	char			 line[300], reply[64];
-	int			 fd = -1, n, now = (int)time(NULL), last;
+	int64_t			 deadline = util_now_ms() + PURGE_MS;
+	size_t			 sent = 0, got = 0;
 	const char		*why = NULL;
-	size_t			 got = 0;
+	int			 fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	pthread_mutex_lock(&purge_mtx);
-	util_strlcpy(sun.sun_path, purge_path, sizeof(sun.sun_path));
-	pthread_mutex_unlock(&purge_mtx);
-	if (sun.sun_path[0] == '\0')
-		return;
-	n = snprintf(line, sizeof(line), "purge %s$\n", zone);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		why = "connect";
-	else {
-		struct timeval tv = { 1, 0 };
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
-			why = "send";
-		else {
-			ssize_t k;
-			while ((k = recv(fd, reply + got, sizeof(reply) - 1 - got, 0)) > 0 &&
-			    got + (size_t)k < sizeof(reply) - 1)
-				got += (size_t)k;
-			if (k == -1)
-				why = "no answer";
+	util_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	*eno = 0;
+	reply[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		*eno = errno;
+		return "socket";
+	}
+	/* a Unix socket connects at once or not at all (EAGAIN: backlog full) */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		*eno = errno;
+		close(fd);
+		return "connect";
+	}
+	while (why == NULL) {
+		int64_t		 left = deadline - util_now_ms();
+		struct pollfd	 pfd = { fd, sent < n ? POLLOUT : POLLIN, 0 };
+		ssize_t		 k;
+
+		if (left <= 0) {
+			why = sent < n ? "send" : "no answer";
+			*eno = ETIMEDOUT;
+			break;
+		}
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		if (sent < n) {
+			if ((k = send(fd, line + sent, n - sent, MSG_NOSIGNAL)) > 0)
+				sent += (size_t)k;
+			else if (k == -1 && errno != EAGAIN && errno != EINTR) {
+				*eno = errno;
+				why = "send";
+			}
+			continue;
+		}
+		k = recv(fd, reply + got, rlen - 1 - got, 0);
+		if (k == 0)
+			break;		/* the answer is complete */
+		if (k > 0) {
+			got += (size_t)k;
+			reply[got] = '\0';
+			if (got == rlen - 1)
+				break;	/* enough to log */
+		} else if (errno != EAGAIN && errno != EINTR) {
+			*eno = errno;
+			why = "no answer";
 		}
 	}
-	if (fd != -1)
-		close(fd);
-	if (why == NULL) {
-		reply[got] = '\0';
-		log_debug("zone %s: pdns cache purged (%s entries)", zone, reply);
+	close(fd);
+	reply[strcspn(reply, "\n")] = '\0';
+	return why;
+}
+
+/* Purge the zones of a group that were written (status XFR_OK). */
+static void
+purge_group(struct group *g)
+{
+	char		 path[108], reply[64], *line = NULL, first[300] = "";
+	size_t		 n = 0, count = 0;
+	const char	*why;
+	int64_t		 now = util_now_ms();
+	int		 eno;
+
+	pthread_mutex_lock(&pg.mtx);
+	util_strlcpy(path, pg.path, sizeof(path));
+	pthread_mutex_unlock(&pg.mtx);
+	if (path[0] == '\0')
+		return;
+	for (size_t i = 0; i < g->n; i++) {
+		struct xfr_job *job = g->p[i].job;
+		if (job->status != XFR_OK)
+			continue;
+		if (!xfr_purge_name_ok(job->zone)) {
+			char vis[300];
+			log_vis(vis, sizeof(vis), job->zone);
+			log_warnx("zone %s: not purged from pdns's cache: its name has a space, "
+			    "a '$' or a byte pdns's control socket cannot take; pdns serves the "
+			    "new rows when its cache expires", vis);
+			continue;
+		}
+		if (line == NULL) {
+			line = xmalloc(PURGE_LINE);
+			n = (size_t)snprintf(line, PURGE_LINE, "purge");
+			util_strlcpy(first, job->zone, sizeof(first));
+		}
+		n += (size_t)snprintf(line + n, PURGE_LINE - n, " %s$", job->zone);
+		count++;
+	}
+	if (line == NULL)
+		return;
+	line[n++] = '\n';
+	pthread_mutex_lock(&pg.mtx);
+	if (now < pg.pause_until) {
+		pg.skipped += count;
+		pthread_mutex_unlock(&pg.mtx);
+		free(line);
 		return;
 	}
-	last = atomic_load(&purge_errlog);
-	if (now - last >= 60 && atomic_compare_exchange_strong(&purge_errlog, &last, now))
+	pthread_mutex_unlock(&pg.mtx);
+
+	why = purge_send(path, line, n, reply, sizeof(reply), &eno);
+	free(line);
+	pthread_mutex_lock(&pg.mtx);
+	if (why == NULL) {
+		if (pg.fails >= PURGE_BREAK)
+			log_info("purging pdns's cache through %s works again (%lu purges "
+			    "skipped meanwhile)", path, pg.skipped);
+		pg.fails = 0;
+		pg.pause_ms = 0;
+		pg.skipped = 0;
+		pthread_mutex_unlock(&pg.mtx);
+		log_debug("zone %s%s: pdns cache purged (%s entries)", first,
+		    count > 1 ? " and the rest of its group" : "", reply);
+		return;
+	}
+	if (++pg.fails >= PURGE_BREAK) {
+		pg.pause_ms = pg.pause_ms == 0 ? PURGE_PAUSE_MS :
+		    pg.pause_ms * 2 > PURGE_PAUSE_MAX_MS ? PURGE_PAUSE_MAX_MS : pg.pause_ms * 2;
+		pg.pause_until = now + pg.pause_ms;
+		log_warnx("zone %s: purging pdns's cache through %s failed (%s: %s), %d times "
+		    "in a row: no purges for %" PRId64 " s; pdns serves new rows when its cache "
+		    "expires", first, path, why, strerror(eno), pg.fails, pg.pause_ms / 1000);
+	} else if (now - pg.errlog >= 60000 || pg.errlog == 0) {
+		pg.errlog = now;
 		log_warnx("zone %s: purging pdns's cache through %s failed (%s: %s); pdns "
-		    "serves the new rows when its cache expires", zone, sun.sun_path, why,
-		    strerror(errno));
+		    "serves the new rows when its cache expires", first, path, why,
+		    strerror(eno));
+	}
+	pthread_mutex_unlock(&pg.mtx);
 }
 
 static void
@@ -419,10 +544,10 @@ group_write(struct db *db, struct group *g)
 		job->ms = util_now_ms() - g->p[i].start;
 		job->rows_kept = w[i].rc == DB_OK ? job->rows - w[i].written : 0;
 		rr_set_free(&g->p[i].set);
-		if (job->status == XFR_OK)
-			purge(job->zone);
-		chan_put(done, &job->done.node);
 	}
+	purge_group(g);		/* before the jobs go back: the loop frees them */
+	for (size_t i = 0; i < g->n; i++)
+		chan_put(done, &g->p[i].job->done.node);
 	g->n = g->rows = 0;
 }
 

@@ -23,9 +23,12 @@
  * afterlast (a record after the closing SOA), foreign ZONE (records of ZONE
  * in the middle), big N (N extra TXT records of 1000 bytes), many N (N extra
  * A records), drip MS (one
- * record per message, MS apart), wrongid (from the second message on),
- * nosoa (begins without the SOA), garbage (a message of random bytes),
- * file FILE (the records of another zone file).
+ * record per message, MS apart), bytedrip MS (the whole transfer a byte at
+ * a time, MS apart), deep N (N extra A records at one owner of 127 labels,
+ * names compressed), bintxt N (N extra TXT records of 1,020 bytes of
+ * binary), wrongid (from the second message on), nosoa (begins without the
+ * SOA), garbage (a message of random bytes), file FILE (the records of
+ * another zone file).
  *
  * Each TCP connection is served by a child process, so a dripping or hanging
  * transfer does not hold up anything else.  Test code only: it trusts its
@@ -352,11 +355,15 @@ serve_udp(int fd, int altport_fd, int spoof_fd)
 	ldns_pkt_free(q);
 }
 
+static int	 drip_ms;	/* bytedrip: a byte at a time, this far apart */
+
 static int
 write_all(int fd, const uint8_t *b, size_t n)
 {
 	while (n > 0) {
-		ssize_t k = write(fd, b, n);
+		if (drip_ms > 0)
+			usleep((useconds_t)drip_ms * 1000);
+		ssize_t k = write(fd, b, drip_ms > 0 ? 1 : n);
 		if (k <= 0)
 			return -1;
 		b += k;
@@ -434,6 +441,34 @@ axfr_records(const struct rule *r)
 		}
 		free(name);
 	}
+	if (strcmp(m, "deep") == 0) {
+		char	 a[1200], *name = ldns_rdf2str(r->name);
+		size_t	 k = 0, wire = strlen(name) + 1;
+		while (wire + 2 <= 255) {
+			k += (size_t)snprintf(a + k, sizeof(a) - k, "a.");
+			wire += 2;
+		}
+		for (int i = 0; i < atoi(r->axfrarg); i++) {
+			snprintf(a + k, sizeof(a) - k, "%s 300 IN A 10.%d.%d.%d", name,
+			    i >> 16 & 255, i >> 8 & 255, i & 255);
+			ldns_rr_list_push_rr(l, rr_from(a));
+		}
+		free(name);
+	}
+	if (strcmp(m, "bintxt") == 0) {
+		char	 txt[4400], *name = ldns_rdf2str(r->name), *p;
+		for (int i = 0; i < atoi(r->axfrarg); i++) {
+			p = txt + snprintf(txt, sizeof(txt), "bin%d.%s 300 IN TXT", i, name);
+			for (int s4 = 0; s4 < 4; s4++) {
+				p = stpcpy(p, " \"");
+				for (int b = 0; b < 255; b++)
+					p += sprintf(p, "\\%03d", (b + i + s4) % 31 + 1);
+				p = stpcpy(p, "\"");
+			}
+			ldns_rr_list_push_rr(l, rr_from(txt));
+		}
+		free(name);
+	}
 	if (strcmp(m, "big") == 0) {
 		char	 txt[1200], *name = ldns_rdf2str(r->name);
 		char	 pad[251];
@@ -500,7 +535,12 @@ serve_axfr(int fd, const ldns_pkt *q, const struct rule *r)
 	l = axfr_records(r);
 	n = ldns_rr_list_rr_count(l);
 	per = strcmp(m, "ok") == 0 || strcmp(m, "big") == 0 || strcmp(m, "many") == 0 || strcmp(m, "foreign") == 0 ||
-	    strcmp(m, "file") == 0 || strcmp(m, "afterlast") == 0 ? 50 : 1;
+	    strcmp(m, "file") == 0 || strcmp(m, "afterlast") == 0 || strcmp(m, "bytedrip") == 0 ||
+	    strcmp(m, "bintxt") == 0 ? 50 : strcmp(m, "deep") == 0 ? 200 : 1;
+	if (strcmp(m, "bintxt") == 0)
+		per = 12;		/* 12 KB a message */
+	if (strcmp(m, "bytedrip") == 0)
+		drip_ms = atoi(r->axfrarg);
 	if (strcmp(m, "afterlast") == 0)
 		per = n;		/* the extra record shares the closing SOA's message */
 	if (strcmp(m, "stop") == 0)

@@ -46,4 +46,70 @@ run_once --zone p3.test; rc=$?
 check "no control socket: the zone is still written" bash -c "[ $rc -eq 0 ] && [ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t15 -e \"SELECT COUNT(*) FROM records r JOIN domains d ON d.id = r.domain_id WHERE d.name = 'p3.test' AND r.type = 'SOA' AND r.content LIKE '% 2 %'\")\" = 1 ]"
 check "no control socket: a warning with the path and the reason" \
     grep -q "zone p3.test: purging pdns's cache through $T/nowhere.sock failed (connect: No such file or directory)" "$DLOG"
+
+# A control socket of our own (pdns's protocol: a line in, the answer until
+# EOF), logging each line it reads: "answer" replies, "stall" reads and
+# never answers (a hung pdns).
+ctl() {	# ctl MODE: serve $T/ctl.sock, lines to $T/ctl.lines
+	rm -f "$T/ctl.sock"
+	perl -MIO::Socket::UNIX -e '
+		my ($path, $mode, $log) = @ARGV;
+		my $s = IO::Socket::UNIX->new(Local => $path, Listen => 64) or die "listen: $!";
+		$| = 1; print "ready\n";
+		while (my $c = $s->accept) {
+			my $l = <$c>;
+			open(my $f, ">>", $log); print $f $l; close($f);
+			if ($mode eq "stall") { push @keep, $c; next }
+			print $c "3\n"; close($c);
+		}' "$T/ctl.sock" "$1" "$T/ctl.lines" > "$T/ctl.out" 2>&1 &
+	CTL_PID=$!
+	PIDS="$PIDS $CTL_PID"
+	wait_for 5 grep -q ready "$T/ctl.out"
+}
+
+# One line for a group of zones, not a connection per zone.
+ctl answer
+: > "$T/ctl.lines"
+write_conf t15 "workers = 1
+pdns {
+    control-socket = \"$T/ctl.sock\"
+}"
+for z in p1.test p2.test p3.test; do make_zone "$T/z/$z.zone" "$z" 3; done
+nsd_reload a
+sql t15 "UPDATE domains SET last_check = last_check - 7200"
+: > "$DLOG"
+run_once
+check "batched: the three zones written" \
+    sql_is t15 "SELECT COUNT(*) FROM records WHERE type = 'SOA' AND content LIKE '% 3 %'" 3
+check "batched: each purged once ($(tr '\n' '|' < "$T/ctl.lines"))" \
+    eq "$(tr ' ' '\n' < "$T/ctl.lines" | grep -c 'p[123]\.test\$$')" "3"
+check "batched: fewer lines than zones (one a group)" [ "$(grep -c '^purge ' "$T/ctl.lines")" -lt 3 ]
+kill "$CTL_PID" 2>/dev/null; wait "$CTL_PID" 2>/dev/null
+
+# A pdns that takes the line and never answers: a second per purge at most,
+# and after three failures in a row no purge for a while, in one warning.
+ctl stall
+: > "$T/ctl.lines"
+write_conf t15 "workers = 1
+timers {
+    max-refresh = 1
+}
+pdns {
+    control-socket = \"$T/ctl.sock\"
+}"
+: > "$DLOG"
+daemon_start
+for s in 4 5 6 7; do
+	make_zone "$T/z/p1.test.zone" p1.test $s
+	nsd_reload a
+	check "hung pdns: change $s written all the same" wait_for 20 sh -c "[ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t15 -e \"SELECT COUNT(*) FROM records WHERE type = 'SOA' AND content LIKE '% $s %'\")\" = 1 ]"
+done
+check "hung pdns: three tries, then the breaker holds ($(grep -c . "$T/ctl.lines") lines)" \
+    eq "$(grep -c '^purge p1.test\$$' "$T/ctl.lines")" "3"
+check "hung pdns: each try ended at its deadline, logged" \
+    grep -q "zone p1.test: purging pdns's cache through $T/ctl.sock failed (no answer: Connection timed out)" "$DLOG"
+check "hung pdns: the pause is one warning" \
+    eq "$(grep -c "failed (no answer: Connection timed out), 3 times in a row: no purges for 30 s" "$DLOG")" "1"
+daemon_stop
+kill "$CTL_PID" 2>/dev/null; wait "$CTL_PID" 2>/dev/null
 finish

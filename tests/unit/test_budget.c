@@ -12,6 +12,7 @@
 #include "axfr.h"
 #include "rr.h"
 #include "util.h"
+#include "xfr.h"
 #include "unit.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -457,6 +458,24 @@ test_deadline_stop(void)
 	gen_free(&g);
 }
 
+/*
+ * pdns's control socket splits a purge line at spaces and reads '$' as
+ * "everything below": "victim.example com" purged all of com.
+ */
+static void
+test_purge_names(void)
+{
+	CHECK(xfr_purge_name_ok("example.com"), "a plain name goes to pdns's purge");
+	CHECK(xfr_purge_name_ok("sp\\032ace.example"), "an escaped space (as pdns stores it) too");
+	CHECK(xfr_purge_name_ok("."), "the root too");
+	CHECK(!xfr_purge_name_ok("victim.example com"), "a raw space does not");
+	CHECK(!xfr_purge_name_ok("a$.example"), "a '$' does not");
+	CHECK(!xfr_purge_name_ok("tab\t.example") && !xfr_purge_name_ok("nl\n.example"),
+	    "control characters do not");
+	CHECK(!xfr_purge_name_ok("h\xc3\xa9.example"), "bytes outside ASCII do not");
+	CHECK(!xfr_purge_name_ok(""), "an empty name does not");
+}
+
 #define RUN(f) do {						\
 	int64_t t0_ = util_now_ms();					\
 	f();								\
@@ -472,5 +491,6 @@ main(void)
 	RUN(test_fnv_collisions);
 	RUN(test_binary_txt);
 	RUN(test_deadline_stop);
+	RUN(test_purge_names);
 	UNIT_DONE();
 }
