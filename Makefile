@@ -74,7 +74,8 @@ check:
 	@SANITIZED="$(SANITIZED)" tests/run.sh $(BUILD)
 
 # libFuzzer on what masters send (transfers, SOA replies) and what we read
-# from domains, with ASan and UBSan, FUZZ_SECONDS per target (two at once).
+# from domains, with ASan and UBSan, FUZZ_SECONDS per target (two at once),
+# then the resource target (what a transfer costs) alone for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 600
 fuzz:
 	@tests/lib/deps.sh build fuzz
@@ -82,7 +83,7 @@ fuzz:
 	    BUILD=build-fuzz fuzzers
 	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
-fuzzers: $(BUILD)/fuzz_axfr $(BUILD)/fuzz_soa $(BUILD)/seeds
+fuzzers: $(BUILD)/fuzz_axfr $(BUILD)/fuzz_soa $(BUILD)/fuzz_budget $(BUILD)/seeds
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(OBJS) | $(BUILD)
 	@echo "  CC      $@"

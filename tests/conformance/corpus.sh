@@ -2,14 +2,50 @@
 # Writes the conformance corpus into DIR, one ZONE.zone file per zone:
 # every record type, odd names and text, a deep apex, huge TTLs, delegations
 # with glue, zones signed with ldns-signzone (NSEC, NSEC3, NSEC3 opt-out),
-# and a zone of 50,000 records.  Usage: corpus.sh DIR [BIG_RECORDS]
+# the root zone (_root.zone: every name is below its apex), and a zone of
+# 50,000 records.  Usage: corpus.sh DIR [BIG_RECORDS]
+#        corpus.sh --root SERIAL FILE FLAGS...: the root zone signed anew
 set -eu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The root zone: delegations with glue, a secure one (DS) and an insecure
+# one, a name at a top-level label, an ENT chain.
+root_body() {	# root_body SERIAL
+	cat <<EOZ
+\$ORIGIN .
+\$TTL 300
+.	IN SOA ns1.zz. hostmaster.zz. $1 3600 600 604800 300
+.	IN NS ns1.zz.
+zz.	IN NS ns1.zz.
+ns1.zz.	IN A 192.0.2.1
+deep.below.zz.	IN A 192.0.2.54
+yy.	IN NS ns.example.net.
+yy.	IN DS 12345 8 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE3A1B4AB5E2AA12E11A5B8C5A
+xx.	IN NS ns.example.org.
+toplevel.	IN A 192.0.2.2
+x.y.ent-chain.	IN TXT "ent chain below the root"
+EOZ
+}
+root_sign() {	# root_sign SERIAL FILE FLAGS...
+	local serial=$1 out=$2 ksk zsk; shift 2
+	root_body "$serial" > "$work/root"
+	ksk=$(cd "$work" && ldns-keygen -a ECDSAP256SHA256 -k . 2>/dev/null)
+	zsk=$(cd "$work" && ldns-keygen -a ECDSAP256SHA256 . 2>/dev/null)
+	cat "$work/$ksk.key" "$work/$zsk.key" >> "$work/root"
+	(cd "$work" && ldns-signzone -e 20400101000000 -i 20240101000000 "$@" -o . -f "$out" \
+	    "$work/root" "$ksk" "$zsk")
+}
+if [ "$1" = --root ]; then
+	serial=$2 out=$3; shift 3
+	root_sign "$serial" "$out" "$@"
+	exit 0
+fi
+
 dir=$1
 big=${2:-50000}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 sed 's/@ZONE@/types.test/g' "$here/types.zone.in" > "$dir/types.test.zone"
 
@@ -116,6 +152,7 @@ sign nsec.test
 sign nsec3.test -n -s abcdef01 -t 3
 sign optout.test -n -p -s 00ff -t 1
 sign nosalt.test -n -t 0
+root_sign 1 "$dir/_root.zone"
 
 # A zone of many records.
 {

@@ -12,7 +12,8 @@
 #    compared.  Some domains start with cryptokeys (pdns signs them live)
 #    or stale DNSSEC metadata, as a hoster's database may have.
 # 3. Round two: zones change their signing on the master (NSEC -> NSEC3,
-#    NSEC3 -> unsigned, opt-out -> plain NSEC3); pdns re-transfers them
+#    NSEC3 -> unsigned, opt-out -> plain NSEC3, the root NSEC -> NSEC3
+#    opt-out); pdns re-transfers them
 #    (pdns_control retrieve) and so do we; compared again.
 # 4. pdns_server (secondary=no, gmysql-dnssec=yes) serves ours_yes and, as
 #    a witness, ref_yes: AXFR of every zone and a query for every name and
@@ -33,7 +34,7 @@ for z in live.test live3.test; do
 	sed "s/deleg\.test/$z/g" "$Z/deleg.test.zone" > "$Z/$z.zone"
 done
 nsd_start m 127.0.3.1 5300 "$Z" || exit 1
-zones=$(ls "$Z" | sed -n 's/\.zone$//p' | sort)
+zones=$(ls "$Z" | sed -n 's/\.zone$//p' | sed 's/^_root$/./' | sort)
 nzones=$(echo $zones | wc -w)
 echo "# corpus: $nzones zones, $(cat "$Z"/*.zone | grep -c .) lines"
 
@@ -108,17 +109,19 @@ work=$(mktemp -d); PIDS_TMP=$work
 	resign nsec3.test 2 unsigned
 	resign optout.test 2 -n -s 00ff -t 1
 )
+# the root: NSEC -> NSEC3 with opt-out
+tests/conformance/corpus.sh --root 2 "$Z/_root.zone" -n -p -s 00ff -t 1
 rm -rf "$work"
 nsd_reload m
 for mode in no yes; do
 	dir=$T/pdns-ref$mode
-	for z in nsec.test nsec3.test optout.test; do
+	for z in nsec.test nsec3.test optout.test .; do
 		pdns_control --config-dir="$dir" --socket-dir="$dir" retrieve "$z" >/dev/null
 	done
-	wait_for 60 sql_is ref_$mode "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 600 %'" 3 ||
-	    echo "# pdns did not re-transfer all three changed zones"
+	wait_for 60 sql_is ref_$mode "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 600 %'" 4 ||
+	    echo "# pdns did not re-transfer all four changed zones"
 	write_conf "ours_$mode" "dnssec = $([ $mode = yes ] && echo true || echo false)"
-	for z in nsec.test nsec3.test optout.test; do run_once --zone "$z"; done
+	for z in nsec.test nsec3.test optout.test .; do run_once --zone "$z"; done
 	compare "$mode" "round two, gmysql-dnssec=$mode"
 done
 pdns_stop refno; pdns_stop refyes
@@ -155,8 +158,8 @@ for z in $zones; do
 	# A query for every name and type the master has (a sample of the big zone).
 	awk '$4 != "RRSIG" && $4 != "NSEC" && $4 != "NSEC3" { print $1, $4 }' "$T/m.axfr" | sort -u |
 	    { [ "$z" = big.test ] && awk 'NR % 250 == 1' || cat; } > "$T/q"
-	printf '%s\n' "nonexistent.$z A" "x.wild.odd.test MX" "anything.odd.test A" \
-	    "host.child.deleg.test A" "deep.below.child.$z A" >> "$T/q"
+	printf '%s\n' "nonexistent.${z#.} A" "x.wild.odd.test MX" "anything.odd.test A" \
+	    "host.child.deleg.test A" "deep.below.child.${z#.} A" >> "$T/q"
 	QUERIES=$((QUERIES + $(wc -l < "$T/q")))
 	sed 's/$/ +norec +noall +answer +authority/' "$T/q" > "$T/qf"
 	dig -p 5300 @127.0.3.1 -f "$T/qf" 2>/dev/null | norm > "$T/m.answers"

@@ -254,14 +254,15 @@ pattern:
 	${NSD_PATTERN:-}
 EON
 		# one awk, not a basename per zone: the bench lists 170,000
+		# _root.zone is the root zone
 		ls "$dir" | sed -n 's/\.zone$//p' | awk -v d="$dir" '{
-		    printf "zone:\n\tname: \"%s\"\n\tzonefile: \"%s/%s.zone\"\n\tinclude-pattern: \"p\"\n", $0, d, $0 }'
+		    printf "zone:\n\tname: \"%s\"\n\tzonefile: \"%s/%s.zone\"\n\tinclude-pattern: \"p\"\n", $0 == "_root" ? "." : $0, d, $0 }'
 	} > "$conf"
 	nsd -c "$conf" -d >"$T/nsd-$name.out" 2>&1 &
 	local pid=$! first
 	PIDS="$PIDS $pid"
 	eval "NSD_PID_$name=$pid NSD_DIR_$name=$dir NSD_ADDR_$name=$addr NSD_PORT_$name=$port"
-	first=$(ls "$dir" | sed -n 's/\.zone$//p' | head -n 1)
+	first=$(ls "$dir" | sed -n 's/\.zone$//p' | sed 's/^_root$/./' | head -n 1)
 	# Ours must be alive and serve its first zone (not some other server on the port).
 	wait_for "${NSD_WAIT:-20}" sh -c "kill -0 $pid && dig +time=1 +tries=1 -p $port @$addr '${first:-.}' SOA +norec | grep -q 'flags: qr aa'" ||
 	    { echo "NSD $name did not start"; cat "$T/nsd-$name.out" "$T/nsd-$name.log" 2>/dev/null; return 1; }
