@@ -814,7 +814,7 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 	MYSQL_RES	*res;
 	MYSQL_ROW	 row;
 	size_t		 total = 0, nold = 0, j = 0;
-	bool		*has_old = xcalloc(n, sizeof(*has_old)), *skip;
+	bool		*has_old = xcalloc(n, sizeof(*has_old)), *skip, stopped = false;
 
 	if (run(db, id_list("SELECT id, domain_id, name, type, content, ttl, prio, "
 	    "ordername, auth, disabled FROM records WHERE domain_id IN (", w, n, "")) != 0 ||
@@ -832,7 +832,8 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 			;
 		if (zi == n || row[0] == NULL)
 			continue;
-		if ((nold & 4095) == 4095 && stop != NULL && atomic_load(stop))
+		/* a long comparison gives way to SIGTERM (a short one finishes) */
+		if ((nold & 4095) == 4095 && stop != NULL && (stopped = atomic_load(stop)))
 			break;		/* the transaction is rolled back */
 		has_old[zi] = true;
 		k = key_new(&d, (uint32_t)zi, (uint32_t)strtoul(row[0], NULL, 10), true);
@@ -841,12 +842,12 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 		k->len = (uint32_t)(d.len - k->off);
 		nold++;
 	}
-	if (mysql_errno(db->my) != 0 || (stop != NULL && atomic_load(stop))) {
+	if (mysql_errno(db->my) != 0 || stopped) {
 		mysql_free_result(res);
 		free(has_old);
 		free(d.k);
 		free(d.buf);
-		return stop != NULL && atomic_load(stop) ? -2 : -1;
+		return stopped ? -2 : -1;
 	}
 	mysql_free_result(res);
 

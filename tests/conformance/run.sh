@@ -160,6 +160,11 @@ for z in $zones; do
 	    { [ "$z" = big.test ] && awk 'NR % 250 == 1' || cat; } > "$T/q"
 	printf '%s\n' "nonexistent.${z#.} A" "x.wild.odd.test MX" "anything.odd.test A" \
 	    "host.child.deleg.test A" "deep.below.child.${z#.} A" >> "$T/q"
+	# denial proofs (NSEC, NSEC3) come only with the DO bit, and only
+	# from ordernames: a name that is not there, and one below a cut
+	echo "nonexistent.${z#.} A +dnssec" >> "$T/q"
+	[ "$z" = . ] && printf '%s\n' "nothere.x.y.ent-chain A +dnssec" \
+	    "deep.below.xx A +dnssec" "deep.below.yy A +dnssec" >> "$T/q"
 	QUERIES=$((QUERIES + $(wc -l < "$T/q")))
 	sed 's/$/ +norec +noall +answer +authority/' "$T/q" > "$T/qf"
 	dig -p 5300 @127.0.3.1 -f "$T/qf" 2>/dev/null | norm > "$T/m.answers"
