@@ -940,7 +940,7 @@ names_find(struct rr_set *s, const struct rr_names *t, const char *k, size_t len
 		s->probes++;
 		if (sl[j].e.key == NULL)
 			return SIZE_MAX;
-		if (sl[j].h == h && memcmp(sl[j].e.key, k, len) == 0 && sl[j].e.key[len] == '\0')
+		if (sl[j].h == h && strncmp(sl[j].e.key, k, len) == 0 && sl[j].e.key[len] == '\0')
 			return j;
 	}
 }
