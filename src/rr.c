@@ -950,7 +950,7 @@ static bool
 names_reserve(struct rr_set *s, struct rr_names *t, size_t more)
 {
 	struct names_slot	*old = (struct names_slot *)(void *)t->slot, *ns;
-	size_t			 ncap = t->cap ? t->cap : 256;
+	size_t			 ncap = t->cap ? t->cap : 64;	/* most zones are small */
 
 	while ((t->n + more) * 2 > ncap)
 		ncap *= 2;
@@ -1338,6 +1338,17 @@ decide_meta(const struct rr_had *had, bool dz, bool presigned,
 	}
 }
 
+/* At least the labels of a presentation name (an escaped dot counts too). */
+static size_t
+labels(const char *n)
+{
+	size_t	 k = 2;
+
+	for (; *n != '\0'; n++)
+		k += *n == '.';
+	return k;
+}
+
 /*
  * Whether a name in the zone is at or below a delegation (pdns: an NS owner
  * other than the apex among its ancestors or itself).  Each name's answer
@@ -1464,7 +1475,7 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		if (!presigned && (is_rrsig || (dz && strcmp(r->type, "DNSKEY") == 0)))
 			continue;	/* pdns drops these */
 		/* a walk adds at most one name per label: no slot moves during it */
-		if (!tick(s, 1) || !names_reserve(s, &s->names, 130) ||
+		if (!tick(s, 1) || !names_reserve(s, &s->names, labels(r->name)) ||
 		    (below = below_cut(s, r->name)) == -1 ||
 		    (e = names_get(s, &s->names, r->name)) == NULL)
 			return over_err(s, err, errlen);
