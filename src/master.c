@@ -200,27 +200,25 @@ static struct master_list xruns;
 static struct heap	  timers;
 static bool		  lists_init;
 
-static uint32_t
+/* Keyed: customers choose the addresses in domains.master. */
+static uint64_t
 addr_hash(const struct master_addr *ma)
 {
-	const uint8_t	*p;
-	size_t		 n;
-	uint32_t	 h = 2166136261u;
+	uint8_t	 b[18];
+	size_t	 n;
 
 	if (ma->ss.ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ma->ss;
-		p = (const uint8_t *)&s4->sin_addr;
-		n = 4;
-		h = (h ^ s4->sin_port) * 16777619u;
+		memcpy(b, &s4->sin_port, 2);
+		memcpy(b + 2, &s4->sin_addr, 4);
+		n = 6;
 	} else {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ma->ss;
-		p = (const uint8_t *)&s6->sin6_addr;
-		n = 16;
-		h = (h ^ s6->sin6_port) * 16777619u;
+		memcpy(b, &s6->sin6_port, 2);
+		memcpy(b + 2, &s6->sin6_addr, 16);
+		n = 18;
 	}
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return util_keyed_hash(b, n);
 }
 
 static void
