@@ -33,7 +33,8 @@ done
 wait
 # budget: 64 MiB and 5 s a transfer inside; the process may hold a 32 MB
 # transfer, its rows and ASan's quarantine
-"$B/fuzz_budget" -max_total_time="$SECS" -max_len=256 -rss_limit_mb=1536 -timeout=30 \
+# (len_control=0: programs of any length at once; an input runs about a second)
+"$B/fuzz_budget" -max_total_time="$SECS" -max_len=256 -len_control=0 -rss_limit_mb=1536 -timeout=30 \
     -print_final_stats=1 -artifact_prefix="$B/" "$B/corpus/budget" > "$B/fuzz_budget.log" 2>&1
 bad=0
 for t in axfr soa budget; do
