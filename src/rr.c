@@ -1070,6 +1070,18 @@ name_relative(const char *name, const char *apex, size_t *len)
 	return name;
 }
 
+/* NSEC3 iterations over the cap (RFC 9276): true with the reason in err. */
+static bool
+iterations_over(const struct rr_set *s, unsigned iterations, char *err, size_t errlen)
+{
+	if (s->budget.max_iterations < 0 || iterations <= (unsigned)s->budget.max_iterations)
+		return false;
+	snprintf(err, errlen, "NSEC3PARAM has %u iterations, more than "
+	    "transfer.max-nsec3-iterations (%d; RFC 9276): every name would be hashed "
+	    "%u times", iterations, s->budget.max_iterations, iterations + 1);
+	return true;
+}
+
 /*
  * What pdns's processRecordForZS does with a record: NSEC, NSEC3 and
  * NSEC3PARAM set the zone's DNSSEC status and are not stored; everything
@@ -1099,15 +1111,8 @@ zone_status(struct rr_set *s, const ldns_rr *rr, const char *name, char *err,
 		s->zs.nsec3.saltlen = d[4];
 		memcpy(s->zs.nsec3.salt, d + 5, d[4]);
 		s->zs.dnssec_zone = s->zs.is_nsec3 = true;
-		if (s->budget.max_iterations >= 0 &&
-		    s->zs.nsec3.iterations > s->budget.max_iterations) {
-			snprintf(err, errlen, "NSEC3PARAM has %u iterations, more than "
-			    "transfer.max-nsec3-iterations (%d; RFC 9276): every name would "
-			    "be hashed %u times", s->zs.nsec3.iterations,
-			    s->budget.max_iterations, s->zs.nsec3.iterations + 1);
-			return -1;
-		}
-		return 1;
+		/* at the record: the rest of the transfer is not worth reading */
+		return iterations_over(s, s->zs.nsec3.iterations, err, errlen) ? -1 : 1;
 	case LDNS_RR_TYPE_NSEC3: {
 		bool optout;
 		if (n < 6) {
@@ -1453,12 +1458,8 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		snprintf(err, errlen, "NSEC3PARAM algorithm %u (pdns takes only 1)", p.alg);
 		return -1;
 	}
-	if (nsec3 && s->budget.max_iterations >= 0 && p.iterations > s->budget.max_iterations) {
-		snprintf(err, errlen, "NSEC3PARAM has %u iterations, more than "
-		    "transfer.max-nsec3-iterations (%d; RFC 9276)", p.iterations,
-		    s->budget.max_iterations);
-		return -1;
-	}
+	if (nsec3 && iterations_over(s, p.iterations, err, errlen))
+		return -1;	/* the NSEC3PARAM pdns signs with, from its metadata */
 	decide_meta(had, dz, presigned, nsec3, &p, narrow, meta);
 	if (!dnssec_mode)
 		memset(meta, 0, sizeof(*meta));
