@@ -51,6 +51,8 @@ void		 db_params_from_conf(struct db_params *, const struct conf *);
 void		 db_params_free(struct db_params *);
 /* Call once before any thread starts (mysql_library_init). */
 void		 db_library_init(void);
+/* The MariaDB client library's version, for --version. */
+const char	*db_client_version(void);
 /* A handle; it connects on first use and again after the server went away. */
 struct db	*db_new(const struct db_params *);
 void		 db_free(struct db *);

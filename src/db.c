@@ -70,6 +70,12 @@ db_params_free(struct db_params *p)
 	memset(p, 0, sizeof(*p));
 }
 
+const char *
+db_client_version(void)
+{
+	return mysql_get_client_info();
+}
+
 void
 db_library_init(void)
 {

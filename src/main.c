@@ -2,10 +2,12 @@
  * main: command line, start-up, signals, wiring and shutdown.
  *
  *   pdns-refresher [-c FILE] [-f] [-n] [-v] [--once] [--zone NAME]
+ *   pdns-refresher --help | --version
  */
 #include <sys/resource.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <ldns/util.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,12 +240,42 @@ loop_free(void)
 	domains_stop();
 }
 
+#define USAGE	"usage: pdns-refresher [-c FILE] [-f] [-n] [-v] [--once] [--zone NAME]\n" \
+		"       pdns-refresher --help | --version\n"
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: pdns-refresher [-c FILE] [-f] [-n] [-v] [--once] "
-	    "[--zone NAME]\n");
+	fprintf(stderr, USAGE);
 	exit(1);
+}
+
+static void __attribute__((noreturn))
+help(void)
+{
+	printf(USAGE "\n"
+	    "Keeps PowerDNS's SLAVE domains fresh: checks their masters' SOA serials,\n"
+	    "transfers what changed and writes it to the gmysql tables as pdns would.\n\n"
+	    "  -c FILE      configuration (default %s)\n"
+	    "  -f           stay in the foreground, log to stderr too\n"
+	    "  -n           check the configuration, the database and its schema; exit\n"
+	    "  -v           debug logging: every state change of every zone\n"
+	    "  --once       refresh every zone due now, wait for all of it, exit 0 if\n"
+	    "               every zone ended fresh, 1 otherwise\n"
+	    "  --zone NAME  check that one zone now, due or not (implies --once)\n"
+	    "  --help       this text\n"
+	    "  --version    the version and the libraries it runs with\n\n"
+	    "Signals: TERM/INT stop, HUP re-reads the configuration and the domains.\n",
+	    DEFAULT_CONF);
+	exit(0);
+}
+
+static void __attribute__((noreturn))
+version(void)
+{
+	printf("pdns-refresher %s\nldns %s, libevent %s, MariaDB client %s\n",
+	    PDNS_REFRESHER_VERSION, ldns_version(), event_get_version(), db_client_version());
+	exit(0);
 }
 
 static void
@@ -343,6 +375,7 @@ main(int argc, char *argv[])
 		{ "once", no_argument, NULL, 'o' },
 		{ "zone", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct event_base	*base;
@@ -353,7 +386,7 @@ main(int argc, char *argv[])
 	char			 err[2048];
 	int			 ch, rc, sock_cap;
 
-	while ((ch = getopt_long(argc, argv, "c:fnvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fnvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf_path = optarg; break;
 		case 'f': foreground = true; break;
@@ -361,6 +394,8 @@ main(int argc, char *argv[])
 		case 'v': verbose = true; break;
 		case 'o': once = true; break;
 		case 'z': zone = optarg; once = true; break;
+		case 'h': help();
+		case 'V': version();
 		default: usage();
 		}
 	}

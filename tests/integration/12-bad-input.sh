@@ -11,6 +11,18 @@ NSD_EXTRA="ip-address: ::1@5301" nsd_start b 127.0.1.2 5300 "$T/z" || exit 1
 db_create t12
 write_conf t12
 
+# ---- command line (issue 13, item 5) ----
+"$BIN" --help > "$T/help.out" 2> "$T/help.err"; rc=$?
+check "--help: exit 0, on stdout" bash -c "[ $rc -eq 0 ] && [ ! -s $T/help.err ]"
+for f in -c -f -n -v --once --zone --help --version; do
+	check "--help names $f" grep -q -- "^ *$f\b" "$T/help.out"
+done
+"$BIN" --version > "$T/version.out" 2>&1; rc=$?
+check "--version: exit 0, the version and the libraries it runs with" \
+    bash -c "[ $rc -eq 0 ] && grep -q '^pdns-refresher [0-9][0-9.]*' $T/version.out && grep -q 'ldns' $T/version.out && grep -q 'libevent' $T/version.out"
+"$BIN" --bogus > "$T/bogus.out" 2> "$T/bogus.err"; rc=$?
+check "an unknown flag: exit 1, the usage on stderr" bash -c "[ $rc -eq 1 ] && grep -q '^usage: pdns-refresher' $T/bogus.err && [ ! -s $T/bogus.out ]"
+
 # ---- configuration ----
 conf_fails() {	# conf_fails NAME PATTERN LINES...: the daemon refuses to start
 	local name=$1 pat=$2; shift 2
