@@ -3,6 +3,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+MANDIR   ?= $(PREFIX)/share/man
 
 CC       ?= cc
 PKGS     := libevent ldns libmariadb libconfuse
@@ -106,8 +107,11 @@ demo:
 	@tests/demo.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/pdns-refresher $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/pdns-refresher $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/pdns-refresher
+	install -m 0644 doc/pdns-refresher.8 $(DESTDIR)$(MANDIR)/man8/pdns-refresher.8
+	install -m 0644 doc/pdns-refresher.conf.5 $(DESTDIR)$(MANDIR)/man5/pdns-refresher.conf.5
 	install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf.sample
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf ] || \
 	    install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf

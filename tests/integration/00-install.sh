@@ -12,6 +12,22 @@ check "install: unit runs the installed binary with the installed config" \
 echo "# edited" >> "$D/etc/x/pdns-refresher/pdns-refresher.conf"
 make --no-print-directory -s install DESTDIR="$D" PREFIX=/opt/pr SYSCONFDIR=/etc/x BUILD="$BUILD" >/dev/null
 check "install: a second install keeps the edited config" grep -q "# edited" "$D/etc/x/pdns-refresher/pdns-refresher.conf"
+for m in man8/pdns-refresher.8 man5/pdns-refresher.conf.5; do
+	f=$D/opt/pr/share/man/$m
+	check "install: man page $m under PREFIX/share/man" test -f "$f"
+	out=$(mandoc -T lint -W warning "$f" 2>&1); rc=$?
+	echo "$out" | sed 's/^/#   /'
+	check "man page $m: mandoc -T lint clean" [ $rc -eq 0 -a -z "$out" ]
+done
+# every key of the sample configuration is in pdns-refresher.conf(5)
+missing=$(sed -n 's/^ *\([a-z-]*\) *=.*/\1/p' conf/pdns-refresher.conf | sort -u | while read -r k; do
+	grep -q "^\.It Cm $k\b" doc/pdns-refresher.conf.5 || echo "$k"; done | tr '\n' ' ')
+check "pdns-refresher.conf(5) documents every key of the sample (missing: ${missing:-none})" [ -z "$missing" ]
+# every flag of --help is in pdns-refresher(8)
+missing=$("$BIN" --help | sed -n 's/^  \(-[-a-z]*\).*/\1/p' | while read -r f; do
+	case $f in --*) pat=".It Fl -${f#--}" ;; *) pat=".It Fl ${f#-}" ;; esac
+	grep -qF -- "$pat" doc/pdns-refresher.8 || printf '%s\n' "$f"; done | tr '\n' ' ')
+check "pdns-refresher(8) documents every flag of --help (missing: ${missing:-none})" [ -z "$missing" ]
 out=$("$D/opt/pr/sbin/pdns-refresher" -c "$D/etc/x/pdns-refresher/pdns-refresher.conf.sample" -n 2>&1)
 check "install: the installed sample parses (-n reaches the database step)" grep -q "configuration ok" <<<"$out"
 sed "s|/opt/pr/sbin/pdns-refresher|$D/opt/pr/sbin/pdns-refresher|" \

@@ -6,7 +6,7 @@ pkgs=""
 for what in "$@"; do
 	case "$what" in
 	build) pkgs="$pkgs gcc make pkg-config libevent-dev libldns-dev libmariadb-dev libconfuse-dev" ;;
-	test)  pkgs="$pkgs systemd mariadb-server mariadb-client nsd ldnsutils pdns-server pdns-backend-mysql bind9-dnsutils bc" ;;
+	test)  pkgs="$pkgs systemd mariadb-server mariadb-client nsd ldnsutils pdns-server pdns-backend-mysql bind9-dnsutils bc mandoc" ;;
 	bench) pkgs="$pkgs iproute2 nftables tcpdump time" ;;
 	fuzz)  pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	*) echo "deps.sh: unknown set '$what'" >&2; exit 2 ;;
