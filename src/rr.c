@@ -1359,18 +1359,22 @@ labels(const char *n)
  * other than the apex among its ancestors or itself).  Each name's answer
  * is kept, so a walk stops at the first ancestor worked out before: the
  * work is linear in the names, not in rows times depth.  The ancestors join
- * the table (the ENT walk needs them too); -1 over budget.
+ * the table (the ENT walk needs them too), the name's own entry goes to
+ * *self; -1 over budget.
  */
 static int
-below_cut(struct rr_set *s, const char *name)
+below_cut(struct rr_set *s, const char *name, struct rr_name **self)
 {
 	struct rr_name	*chain[130], *e;
 	size_t		 nc = 0;
 	bool		 below = false;
 
+	*self = NULL;
 	for (const char *n = name; n != NULL && nc < NITEMS(chain); n = name_parent(n)) {
 		if ((e = names_intern(s, &s->names, n, strlen(n))) == NULL)
 			return -1;
+		if (n == name)
+			*self = e;	/* the caller's entry: one lookup a row */
 		if (e->flags & RR_N_KNOWN) {
 			below = (e->flags & RR_N_BELOW) != 0;
 			break;
@@ -1387,21 +1391,18 @@ below_cut(struct rr_set *s, const char *name)
 }
 
 /*
- * pdns's empty non-terminals for one row: every ancestor between the owner
- * and the apex that owns no row, authoritative if any row below it is.
+ * pdns's empty non-terminals for one row (e: its owner's entry): every
+ * ancestor between the owner and the apex that owns no row, authoritative if any row below it is.
  * A name marked walked (for this auth, or for auth) has had its ancestors
  * done, so the walk stops there.  Past RR_MAX_ENTS, *doent goes false, as
  * pdns's max-ent-entries.  -1 over budget.
  */
 static int
-walk_ents(struct rr_set *s, const char *owner, bool auth, size_t *ents, bool *doent)
+walk_ents(struct rr_set *s, struct rr_name *e, bool auth, size_t *ents, bool *doent)
 {
 	uint32_t	 walk = auth ? RR_N_WALK1 : RR_N_WALK0;
-	struct rr_name	*e;
-	const char	*n = owner, *p;
+	const char	*n = e->key, *p;
 
-	if ((e = names_get(s, &s->names, owner)) == NULL)
-		return -1;
 	for (;;) {
 		if (e->flags & (RR_N_WALK1 | walk))
 			return 0;
@@ -1477,8 +1478,7 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 			continue;	/* pdns drops these */
 		/* a walk adds at most one name per label: no slot moves during it */
 		if (!tick(s, 1) || !names_reserve(s, &s->names, labels(r->name)) ||
-		    (below = below_cut(s, r->name)) == -1 ||
-		    (e = names_get(s, &s->names, r->name)) == NULL)
+		    (below = below_cut(s, r->name, &e)) == -1 || e == NULL)
 			return over_err(s, err, errlen);
 		/* Below (or at) a delegation everything but DS is not authoritative. */
 		auth = is_ds || !below;
@@ -1487,7 +1487,7 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		if (!auth && is_ns)
 			ent_auth = !nsec3 || !optout || secured(s, order_of(s, e, &p, true));
 		if (doent && name_relative(r->name, s->apex, &rl) != NULL &&
-		    walk_ents(s, r->name, ent_auth, &ents, &doent) == -1)
+		    walk_ents(s, e, ent_auth, &ents, &doent) == -1)
 			return over_err(s, err, errlen);
 		if (is_rrsig)
 			auth = true;
