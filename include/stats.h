@@ -2,6 +2,7 @@
 #ifndef STATS_H
 #define STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct stats {
@@ -15,6 +16,8 @@ extern struct stats stats;
 
 /* Every 10 s: a progress line while a backlog drains; the counters every 10 min. */
 void	stats_tick(int64_t now);
+/* A short status for systemd's STATUS= ("170000 zones, 12 in progress, ..."). */
+void	stats_status(char *buf, size_t len);
 /* One line with the counters. */
 void	stats_log(const char *prefix);
 

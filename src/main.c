@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "lastcheck.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "soa.h"
 #include "stats.h"
 #include "util.h"
@@ -38,12 +39,15 @@ static bool		 verbose;
 /* The event loop's wiring: the scheduler's timer and its I/O. */
 static struct {
 	struct event_base	*base;
-	struct event		*tick, *flush, *stats, *ev_xfr, *ev_db;
+	struct event		*tick, *flush, *stats, *ev_xfr, *ev_db, *wdog;
 	int64_t			 tick_at;	/* when tick is armed for; INT64_MAX: not */
 	bool			 finishing;
+	bool			 ready;		/* READY=1 sent */
 } L;
 
 static void	maybe_exit(void);
+static void	loop_ready(void);
+static void	notify_status(const char *);
 
 static int64_t
 loop_now(void)
@@ -146,6 +150,7 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 	while ((r = dbthread_done()) != NULL) {
 		if (r->type == DBREQ_LOAD) {
 			domains_loaded(r);
+			loop_ready();
 			continue;	/* it owns r now */
 		}
 		lastcheck_done(r, L.finishing);
@@ -172,6 +177,37 @@ stats_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	stats_tick(util_now_ms());
+	if (L.ready && !sched_stopping())
+		notify_status("");
+}
+
+/* systemd's STATUS= line: what `systemctl status` shows. */
+static void
+notify_status(const char *first)
+{
+	char	 buf[512];
+
+	stats_status(buf, sizeof(buf));
+	sdnotify("%sSTATUS=%s", first, buf);
+}
+
+/* The domain list is loaded: the daemon does its job from now on. */
+static void
+loop_ready(void)
+{
+	if (L.ready || !domains_ready())
+		return;
+	L.ready = true;
+	notify_status("READY=1\n");
+}
+
+static void
+wdog_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	sdnotify("WATCHDOG=1");
 }
 
 /*
@@ -202,6 +238,9 @@ shutdown_now(const char *why)
 	log_info("shutting down (%s): %zu SOA queries and %zu transfers in flight",
 	    why, zone_counts.in[ZONE_QUERYING],
 	    zone_counts.in[ZONE_TRANSFERRING] + zone_counts.in[ZONE_WRITING]);
+	sdnotify("STOPPING=1\nSTATUS=shutting down (%s): %zu transfers in flight finish "
+	    "or roll back", why, zone_counts.in[ZONE_TRANSFERRING] +
+	    zone_counts.in[ZONE_WRITING]);
 	sched_shutdown();
 	xfr_abort();
 	maybe_exit();
@@ -222,6 +261,12 @@ loop_init(struct event_base *base, bool once, const char *zone, int sock_cap)
 	L.ev_db = event_new(base, dbthread_fd(), EV_READ | EV_PERSIST, db_cb, NULL);
 	event_add(L.ev_xfr, NULL);
 	event_add(L.ev_db, NULL);
+	if (sdnotify_watchdog_ms() > 0) {	/* fed by the loop: a stalled loop starves it */
+		L.wdog = event_new(base, -1, EV_PERSIST, wdog_cb, NULL);
+		tv = ms_tv(sdnotify_watchdog_ms());
+		event_add(L.wdog, &tv);
+		sdnotify("WATCHDOG=1");
+	}
 	tv = ms_tv(conf->last_check_flush_ms);
 	event_add(L.flush, &tv);
 	tv = ms_tv(PROGRESS_MS);
@@ -233,10 +278,11 @@ loop_init(struct event_base *base, bool once, const char *zone, int sock_cap)
 static void
 loop_free(void)
 {
-	struct event	*evs[] = { L.tick, L.flush, L.stats, L.ev_xfr, L.ev_db };
+	struct event	*evs[] = { L.tick, L.flush, L.stats, L.ev_xfr, L.ev_db, L.wdog };
 
 	for (size_t i = 0; i < NITEMS(evs); i++)
-		event_free(evs[i]);
+		if (evs[i] != NULL)
+			event_free(evs[i]);
 	domains_stop();
 }
 
@@ -290,10 +336,13 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 		shutdown_now(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		return;
 	}
+	sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)sdnotify_monotonic_usec());
 	domains_request(true);	/* domains too, whatever the file says */
 	if ((nc = conf_load(conf_path, err, sizeof(err))) == NULL) {
 		err[strcspn(err, "\n")] = '\0';
 		log_err("SIGHUP: configuration not reloaded, keeping the old one: %s", err);
+		notify_status("READY=1\n");
 		return;
 	}
 	if (strcmp(nc->db_host, conf->db_host) || strcmp(nc->db_socket, conf->db_socket) ||
@@ -314,6 +363,7 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	conf_free(conf);
 	conf = nc;
 	log_info("SIGHUP: configuration reloaded from %s", conf_path);
+	notify_status("READY=1\n");
 }
 
 /*
@@ -381,7 +431,7 @@ main(int argc, char *argv[])
 	struct event_base	*base;
 	struct event		*sigs[3];
 	struct db_params	 dbp;
-	bool			 foreground = false, check = false, once = false;
+	bool			 foreground = false, check = false, once = false, managed;
 	const char		*zone = NULL;
 	char			 err[2048];
 	int			 ch, rc, sock_cap;
@@ -429,7 +479,9 @@ main(int argc, char *argv[])
 			fprintf(stderr, "pdns-refresher: %s\n", err);
 		fatalx("%s", err);
 	}
-	if (!foreground && !once && daemon(0, 0) == -1)
+	/* Under systemd (Type=notify) the service is this process: no fork. */
+	managed = sdnotify_init();
+	if (!foreground && !once && !managed && daemon(0, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
 	sock_cap = raise_nofile(conf->soa_inflight, 32 + conf->workers * 3);

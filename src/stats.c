@@ -5,6 +5,7 @@
  * nothing to catch up on; the counters every STATS_MS anyway.
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "log.h"
 #include "master.h"
@@ -53,4 +54,14 @@ stats_log(const char *prefix)
 	    zone_counts.pending, zone_counts.in[ZONE_QUERYING],
 	    zone_counts.in[ZONE_TRANSFERRING] + zone_counts.in[ZONE_WRITING],
 	    master_count(), (double)(util_now_ms() - stats.started) / 1000.0);
+}
+
+void
+stats_status(char *buf, size_t len)
+{
+	snprintf(buf, len, "%zu zones, %zu due or in progress, %zu transfers in flight; "
+	    "since start %" PRIu64 " checks, %" PRIu64 " transfers, %" PRIu64
+	    " failed attempts", zone_count(), zone_counts.pending,
+	    zone_counts.in[ZONE_TRANSFERRING] + zone_counts.in[ZONE_WRITING],
+	    stats.checks, stats.transfers, stats.failures);
 }

@@ -36,6 +36,8 @@ out=$(systemd-analyze verify "$T/pdns-refresher.service" 2>&1); rc=$?
 echo "$out" | sed 's/^/#   /'
 check "unit: systemd-analyze verify passes with no complaint" [ $rc -eq 0 -a -z "$out" ]
 check "unit: runs as its own user, not root" grep -qx "User=pdns" "$T/pdns-refresher.service"
+check "unit: Type=notify with a watchdog, no fork" bash -c "grep -qx Type=notify $T/pdns-refresher.service && grep -qx 'WatchdogSec=[0-9]*' $T/pdns-refresher.service"
+check "unit: a runtime directory for the control socket" grep -qx "RuntimeDirectory=pdns-refresher" "$T/pdns-refresher.service"
 level=$(systemd-analyze security --offline=yes "$T/pdns-refresher.service" 2>&1 | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
 check "unit: hardened, systemd-analyze security exposure $level (2.0 or less)" \
     awk -v l="${level:-99}" 'BEGIN { exit !(l <= 2.0) }'
