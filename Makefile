@@ -23,10 +23,12 @@ DEPS_OK  := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ALL_CFLAGS := $(WARN) -iquote include $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
-MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify
+MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify control
 OBJS     := $(MODULES:%=$(BUILD)/%.o)
 MAIN     := $(BUILD)/main.o
 BIN      := $(BUILD)/pdns-refresher
+CTL      := $(BUILD)/pdns-refresher-control
+CTL_OBJS := $(BUILD)/conf.o $(BUILD)/log.o $(BUILD)/util.o $(BUILD)/master.o
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 
 .PHONY: all check unit units demo install clean bench fuzz fuzzers
@@ -35,7 +37,7 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c
 # the flags above mean anything), then the real targets run in a sub-make.
 all:
 	@tests/lib/deps.sh build
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(CTL)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
 	@echo "  CC      $<"
@@ -44,6 +46,10 @@ $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
 $(BIN): $(OBJS) $(MAIN)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(OBJS) $(MAIN) $(LIBS)
+
+$(CTL): $(CTL_OBJS) $(BUILD)/pdns-refresher-control.o
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/pdns-refresher-control.o $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/unit.h | $(BUILD)
 	@mkdir -p $(BUILD)/tests
@@ -69,9 +75,10 @@ $(BUILD):
 SANITIZED ?= build-address-undefined:all build-thread:03-,08-,11-
 check:
 	@tests/lib/deps.sh build test
-	@$(MAKE) --no-print-directory $(BIN) $(UNITS) $(BUILD)/fakemaster
+	@$(MAKE) --no-print-directory $(BIN) $(CTL) $(UNITS) $(BUILD)/fakemaster
 	@for s in $(SANITIZED); do d=$${s%%:*}; \
-	    $(MAKE) --no-print-directory SANITIZE=$$(echo $${d#build-} | tr - ,) $$d/pdns-refresher units || exit 1; done
+	    $(MAKE) --no-print-directory SANITIZE=$$(echo $${d#build-} | tr - ,) \
+	    $$d/pdns-refresher $$d/pdns-refresher-control units || exit 1; done
 	@SANITIZED="$(SANITIZED)" tests/run.sh $(BUILD)
 
 # libFuzzer on what masters send (transfers, SOA replies) and what we read
@@ -103,14 +110,16 @@ units: $(UNITS)
 
 demo:
 	@tests/lib/deps.sh build test
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(CTL)
 	@tests/demo.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/pdns-refresher $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/pdns-refresher
+	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/sbin/pdns-refresher-control
 	install -m 0644 doc/pdns-refresher.8 $(DESTDIR)$(MANDIR)/man8/pdns-refresher.8
+	install -m 0644 doc/pdns-refresher-control.8 $(DESTDIR)$(MANDIR)/man8/pdns-refresher-control.8
 	install -m 0644 doc/pdns-refresher.conf.5 $(DESTDIR)$(MANDIR)/man5/pdns-refresher.conf.5
 	install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf.sample
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf ] || \

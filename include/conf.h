@@ -2,6 +2,9 @@
 #ifndef CONF_H
 #define CONF_H
 
+/* The control socket when control.socket is not set. */
+#define CONTROL_SOCKET	"/run/pdns-refresher/control.sock"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -60,6 +63,8 @@ struct conf {
 
 	/* pdns {} */
 	char	*pdns_control;		/* pdns's control socket: purge after writes */
+	/* control {} */
+	char	*control_socket;	/* ours: pdns-refresher-control ("" off) */
 
 	/* log {} */
 	int	 log_facility;

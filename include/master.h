@@ -59,6 +59,8 @@ struct master {
 	int64_t			 down_since, down_ms, down_log;
 	unsigned		 skipped;	/* zone checks moved on or held while down */
 	struct log_rl		 errlog;	/* one failure warning a minute */
+	int64_t			 err_time;	/* Unix seconds of the last error, 0: none */
+	char			 err[224];	/* the last error: "zone z: what: why" */
 };
 TAILQ_HEAD(master_list, master);
 
@@ -85,6 +87,10 @@ struct master	*master_get(const struct master_addr *);
 void		 master_put(struct master *);
 /* Number of masters in the registry. */
 size_t		 master_count(void);
+/* The registry entry for an address, without a reference; NULL: none. */
+struct master	*master_find(const struct master_addr *);
+/* Call fn for every master in the registry (fn must not add or drop one). */
+void		 master_foreach(void (*fn)(struct master *, void *), void *);
 
 /*
  * Run lists: masters with zones to check (those with NOTIFYs first), and

@@ -33,6 +33,8 @@ void	 sched_init(const struct sched_ops *, const struct conf *, bool once,
 void	 sched_set_conf(const struct conf *);
 /* The scheduler's clock (ops->now). */
 int64_t	 sched_now(void);
+/* The configuration in use. */
+const struct conf *sched_conf(void);
 /* Start what is due and admitted now; arms the next tick. */
 void	 sched_tick(void);
 
@@ -50,6 +52,12 @@ void	 sched_zone_masters(struct zone *, const struct master_addr *, int n);
 
 /* A NOTIFY for z from its master idx (-1: a trusted relay or a key holder). */
 void	 sched_notify(struct zone *, int idx);
+/*
+ * An operator asks (pdns-refresher-control refresh, retransfer): check z now
+ * in the urgent lane, at master idx if >= 0; a zone being checked is checked
+ * again right after.  False when stopping.
+ */
+bool	 sched_check_now(struct zone *, int idx);
 
 /* Stop: cancel queries, drop queues; transfers under way finish. */
 void	 sched_shutdown(void);

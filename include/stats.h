@@ -11,11 +11,18 @@ struct stats {
 	uint64_t	 notifies, notify_refused;
 	uint64_t	 once_failed;	/* --once: zones that did not end fresh */
 	int64_t		 started;	/* monotonic ms */
+	double		 check_rate, xfr_rate;	/* a second, over the last 10 s */
+	/* The database as the loop sees it (domain list, last_check, writes). */
+	uint64_t	 db_errors;
+	int64_t		 db_ok_time, db_err_time;	/* Unix seconds, 0: never */
+	char		 db_err[224];
 };
 extern struct stats stats;
 
 /* Every 10 s: a progress line while a backlog drains; the counters every 10 min. */
 void	stats_tick(int64_t now);
+/* A database round trip went well, or failed with err. */
+void	stats_db(const char *err);
 /* A short status for systemd's STATUS= ("170000 zones, 12 in progress, ..."). */
 void	stats_status(char *buf, size_t len);
 /* One line with the counters. */

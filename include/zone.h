@@ -29,6 +29,22 @@ enum zone_state {
 
 #define ZONE_NEVER	INT64_MIN
 
+/* How the zone's last check ended (what `pdns-refresher-control zone` says). */
+enum zone_result {
+	ZR_NONE,		/* not checked since start */
+	ZR_UNCHANGED,		/* the master has our serial */
+	ZR_TRANSFERRED,		/* a newer serial, transferred and written */
+	ZR_KEPT,		/* the master's serial is not newer: ours kept */
+	ZR_FAILED,		/* see the zone's last error */
+};
+
+/* The last failure of a zone, kept once it has failed (most zones never do). */
+struct zone_err {
+	int64_t			 time;		/* Unix seconds */
+	char			 master[64];	/* its name, "" for none */
+	char			 reason[192];
+};
+
 /* A domains.master change waiting for the zone's next idle moment. */
 struct zone_pend {
 	int64_t			 at;		/* ms it was seen: the zone is due then */
@@ -44,16 +60,21 @@ struct zone {
 	struct master		*at;		/* whose queue or slot it holds */
 	void			*sq;		/* the SOA query while querying */
 	struct zone_pend	*pend;		/* a new master list, applied when idle */
+	struct zone_err		*err;		/* the last failure, NULL: none yet */
 	struct heap_node	 due;		/* next check (monotonic ms) */
 	struct heap_node	 exp;		/* when it expires, while it has data */
 	int64_t			 last_ok;	/* monotonic ms of the last good check, or ZONE_NEVER */
 	uint32_t		 serial, refresh, retry, expire;
 	uint32_t		 gen;		/* domain list generation it was last seen in */
 	uint32_t		 lc_time;	/* wall time (s) for lastcheck's batch */
+	uint32_t		 checked_at;	/* wall time (s) the last check ended, 0: none */
+	uint32_t		 serial_at;	/* wall time (s) we wrote serial, 0: before start */
 	uint16_t		 fails;		/* consecutive failed attempts */
 	uint8_t			 nmasters;
 	uint8_t			 cur;		/* master being tried */
 	uint8_t			 state;		/* enum zone_state */
+	uint8_t			 result;	/* enum zone_result of the last check */
+	uint8_t			 res_master;	/* the master that gave it */
 	bool			 has_soa:1;	/* a SOA row exists in the DB */
 	bool			 removed:1;	/* gone from domains; freed when idle */
 	bool			 expired:1;	/* logged as expired */
@@ -62,6 +83,8 @@ struct zone {
 	bool			 urgent:1;	/* NOTIFY: queue it in the urgent lane */
 	bool			 in_urgent:1;	/* it is queued there (zone_set_state) */
 	bool			 in_lc:1;	/* in lastcheck's batch */
+	bool			 force:1;	/* retransfer: AXFR whatever the serial */
+	bool			 waited:1;	/* a control client waits for the check's end */
 	TAILQ_ENTRY(zone)	 q;		/* a master's queue */
 	struct zone		*id_next, *name_next;
 	char			 name[];	/* lowercase, no trailing dot */
@@ -106,10 +129,15 @@ void		 zone_rules(const struct conf *, bool once, bool stopping);
 void		 zone_schedule(struct zone *, int64_t at, int64_t now);
 /* Queue a due zone on its current master, or the next one when it is paused. */
 void		 zone_queue(struct zone *, int64_t now);
-/* A good check: next after REFRESH (jittered); EXPIRE counts from now. */
-void		 zone_ok(struct zone *, int64_t now);
+/* A good check (res says how): next after REFRESH (jittered); EXPIRE counts from now. */
+void		 zone_ok(struct zone *, int64_t now, enum zone_result);
 /* A failed check: the next master, else RETRY with backoff (--once: done). */
 void		 zone_fail(struct zone *, const char *why, bool next_master, int64_t now);
+/*
+ * Called when a check of a zone marked waited has ended (zone_ok, the last
+ * zone_fail of the round) and when such a zone is freed (gone: true).
+ */
+extern void	(*zone_check_ended)(struct zone *, bool gone);
 /* EXPIRE in seconds, at least timers.min-expire. */
 uint32_t	 zone_expire_s(const struct zone *);
 /* Log the zone expired if EXPIRE has passed since its last good check, else re-arm. */

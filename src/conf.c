@@ -70,6 +70,7 @@ static const struct strkey {
 	{ "mysql", "password", "", offsetof(struct conf, db_password) },
 	{ "mysql", "database", "pdns", offsetof(struct conf, db_name) },
 	{ "pdns", "control-socket", "", offsetof(struct conf, pdns_control) },
+	{ "control", "socket", CONTROL_SOCKET, offsetof(struct conf, control_socket) },
 };
 
 static char	*conf_err;
@@ -287,6 +288,10 @@ conf_check(struct conf *c, const char *path, char *err, size_t errlen)
 		why = "transfer.idle-timeout is above transfer.timeout";
 	else if ((long)c->soa_timeout_ms * c->soa_tries > 120000)
 		why = "soa.timeout * soa.tries is over two minutes";
+	else if (strlen(c->control_socket) >= 108)	/* sun_path */
+		why = "control.socket: the path is longer than 107 bytes";
+	else if (c->control_socket[0] != '\0' && c->control_socket[0] != '/')
+		why = "control.socket: not an absolute path";
 	if (why == NULL)
 		return 0;
 	snprintf(err, errlen, "%s: %s\n", path, why);
@@ -297,7 +302,7 @@ struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const secs[] = { "mysql", "soa", "master",
-	    "transfer", "timers", "notify", "pdns", "log" };
+	    "transfer", "timers", "notify", "pdns", "control", "log" };
 	cfg_opt_t	*secopts[NITEMS(secs)];
 	cfg_opt_t	*top, *root;
 	cfg_t		*cfg;

@@ -267,6 +267,7 @@ static void
 load_failed(const struct dbreq *r)
 {
 	log_err("cannot load the domain list: %s", r->err);
+	stats_db(r->err);
 	if (D.once) {
 		stats.once_failed++;
 		D.loaded = true;	/* nothing more will come */
@@ -286,6 +287,7 @@ domains_loaded(struct dbreq *r)
 		dbreq_free(r);
 		return;
 	}
+	stats_db(NULL);
 	D.max_id = r->max_id;
 	if (r->rescan && r->only_name == NULL)
 		D.rescan_at = util_now_ms() + (int64_t)D.conf->domains_rescan_s * 1000;

@@ -11,6 +11,7 @@
 #include "dbthread.h"
 #include "lastcheck.h"
 #include "log.h"
+#include "stats.h"
 #include "util.h"
 #include "zone.h"
 
@@ -76,6 +77,7 @@ lastcheck_done(struct dbreq *r, bool finishing)
 	size_t	 back = 0;
 
 	inflight = false;
+	stats_db(r->rc == 0 ? NULL : r->err);
 	if (r->rc == 0) {
 		log_debug("last_check written for %zu zones in %" PRId64 " ms", r->n, r->ms);
 		if (errlog.last != 0) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "control.h"
 #include "db.h"
 #include "dbthread.h"
 #include "log.h"
@@ -324,33 +325,36 @@ version(void)
 	exit(0);
 }
 
-static void
-on_signal(evutil_socket_t sig, short ev, void *arg)
+/*
+ * SIGHUP's work (and the control socket's reload): the configuration again,
+ * the domain list compared at once.  False with the reason in msg when the
+ * file is refused and the old configuration stays.
+ */
+static bool
+reload(const char *who, char *msg, size_t len)
 {
 	struct conf	*nc;
 	char		 err[2048];
 
-	(void)ev;
-	(void)arg;
-	if (sig != SIGHUP) {
-		shutdown_now(sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		return;
-	}
 	sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)sdnotify_monotonic_usec());
 	domains_request(true);	/* domains too, whatever the file says */
 	if ((nc = conf_load(conf_path, err, sizeof(err))) == NULL) {
 		err[strcspn(err, "\n")] = '\0';
-		log_err("SIGHUP: configuration not reloaded, keeping the old one: %s", err);
+		log_err("%s: configuration not reloaded, keeping the old one: %s", who, err);
+		snprintf(msg, len, "configuration not reloaded, keeping the old one: %s", err);
 		notify_status("READY=1\n");
-		return;
+		return false;
 	}
 	if (strcmp(nc->db_host, conf->db_host) || strcmp(nc->db_socket, conf->db_socket) ||
 	    strcmp(nc->db_user, conf->db_user) || strcmp(nc->db_password, conf->db_password) ||
 	    strcmp(nc->db_name, conf->db_name) || nc->db_port != conf->db_port ||
-	    nc->workers != conf->workers)
-		log_warnx("SIGHUP: mysql {} and workers changes take effect at the next restart");
+	    nc->workers != conf->workers || strcmp(nc->control_socket, conf->control_socket))
+		log_warnx("%s: mysql {}, workers and control.socket changes take effect "
+		    "at the next restart", who);
 	nc->workers = conf->workers;
+	free(nc->control_socket);
+	nc->control_socket = xstrdup(conf->control_socket);
 	log_setup(nc->log_facility, verbose ? LOG_LVL_DEBUG : (enum log_level)nc->log_level);
 	sched_set_conf(nc);
 	domains_set_conf(nc);
@@ -362,8 +366,36 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	xfr_set_purge(nc->pdns_control);
 	conf_free(conf);
 	conf = nc;
-	log_info("SIGHUP: configuration reloaded from %s", conf_path);
+	log_info("%s: configuration reloaded from %s; the domain list is compared "
+	    "with the database now", who, conf_path);
+	snprintf(msg, len, "configuration reloaded from %s; the domain list is compared "
+	    "with the database now", conf_path);
 	notify_status("READY=1\n");
+	return true;
+}
+
+static bool
+control_reload(char *msg, size_t len)
+{
+	return reload("control reload", msg, len);
+}
+
+static const struct control_ops control_ops = {
+	.reload = control_reload,
+};
+
+static void
+on_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	char	 msg[2048];
+
+	(void)ev;
+	(void)arg;
+	if (sig != SIGHUP) {
+		shutdown_now(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		return;
+	}
+	reload("SIGHUP", msg, sizeof(msg));
 }
 
 /*
@@ -474,7 +506,8 @@ main(int argc, char *argv[])
 	if (conf_world_readable(conf_path))
 		log_warnx("%s is readable by every user and holds the database password; "
 		    "chmod o-r it", conf_path);
-	if (!once && notify_bind(conf, err, sizeof(err)) == -1) {
+	if (!once && (notify_bind(conf, err, sizeof(err)) == -1 ||
+	    control_bind(conf, err, sizeof(err)) == -1)) {
 		if (!foreground)	/* not detached yet: say it where it was started */
 			fprintf(stderr, "pdns-refresher: %s\n", err);
 		fatalx("%s", err);
@@ -508,9 +541,12 @@ main(int argc, char *argv[])
 	loop_init(base, once, zone, sock_cap);
 	if (!once && notify_start(base, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (!once)
+		control_start(base, &control_ops);
 	domains_request(false);
 	event_base_dispatch(base);
 
+	control_stop();
 	notify_stop();
 	xfr_stop();
 	dbthread_stop();

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "master.h"
 #include "util.h"
@@ -478,4 +479,27 @@ master_log_error(struct master *m, const char *zone, const char *what, const cha
 {
 	log_ratelimited(&m->errlog, now, MASTER_ERRLOG_MS, "zone %s: master %s: %s: %s",
 	    zone, m->name, what, why);
+	m->err_time = (int64_t)time(NULL);
+	snprintf(m->err, sizeof(m->err), "zone %s: %s: %s", zone, what, why);
+}
+
+void
+master_foreach(void (*fn)(struct master *, void *), void *arg)
+{
+	for (size_t i = 0; i < reg_size; i++)
+		for (struct master *m = reg[i]; m != NULL; m = m->hnext)
+			fn(m, arg);
+}
+
+struct master *
+master_find(const struct master_addr *ma)
+{
+	struct master	*m;
+
+	if (reg_size == 0)
+		return NULL;
+	for (m = reg[addr_hash(ma) & (reg_size - 1)]; m != NULL; m = m->hnext)
+		if (master_addr_eq(&m->addr, (const struct sockaddr *)&ma->ss, ma->len))
+			return m;
+	return NULL;
 }

@@ -68,6 +68,12 @@ sched_now(void)
 	return S.ops->now();
 }
 
+const struct conf *
+sched_conf(void)
+{
+	return S.conf;
+}
+
 bool
 sched_stopping(void)
 {
@@ -257,8 +263,8 @@ admit_queries(int64_t now)
 static void
 start_xfr(struct zone *z, struct master *m)
 {
-	struct xfr_job	*job = xfr_job_new(S.conf, z->id, z->name, &m->addr, z->has_soa,
-			    z->serial, keys_find(z->id), z);
+	struct xfr_job	*job = xfr_job_new(S.conf, z->id, z->name, &m->addr,
+			    z->has_soa && !z->force, z->serial, keys_find(z->id), z);
 
 	zone_set_state(z, ZONE_TRANSFERRING, m);
 	S.ops->xfr_submit(job);
@@ -401,7 +407,8 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		return;
 	}
 	master_heard(m, z->id, now);
-	cmp = z->has_soa ? zone_serial_cmp(z->serial, res->serial) : -1;
+	/* retransfer: whatever the serial */
+	cmp = z->has_soa && !z->force ? zone_serial_cmp(z->serial, res->serial) : -1;
 	if (cmp == -1 && z->pend == NULL) {
 		log_debug("zone %s: master %s has serial %u, ours %u%s", z->name,
 		    m->name, res->serial, z->serial, z->has_soa ? "" : " (none)");
@@ -426,7 +433,7 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		zone_stale_log(z, "zone %s: master %s serial %u is older than ours %u, keeping ours",
 		    z->name, m->name, res->serial, z->serial);
 	lastcheck_add(z, time(NULL));
-	zone_ok(z, now);
+	zone_ok(z, now, cmp == 0 ? ZR_UNCHANGED : ZR_KEPT);
 }
 
 void
@@ -462,7 +469,8 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 	z->refresh = job->refresh;
 	z->retry = job->retry;
 	z->expire = job->expire;
-	zone_ok(z, now);
+	z->serial_at = (uint32_t)time(NULL);
+	zone_ok(z, now, ZR_TRANSFERRED);
 }
 
 void
@@ -489,12 +497,13 @@ sched_xfr_done(struct xfr_job *job)
 	}
 	switch (job->status) {
 	case XFR_OK:
+		stats_db(NULL);
 		xfr_ok(z, m, job, now);
 		break;
 	case XFR_NOTNEWER:
 		zone_stale_log(z, "zone %s: master %s: %s; rows kept", z->name, m->name, job->err);
 		lastcheck_add(z, time(NULL));
-		zone_ok(z, now);
+		zone_ok(z, now, ZR_KEPT);
 		break;
 	case XFR_FAILED:
 		stats.xfr_failures++;
@@ -503,6 +512,7 @@ sched_xfr_done(struct xfr_job *job)
 		break;
 	case XFR_DBFAILED:
 		stats.xfr_failures++;
+		stats_db(job->err);
 		log_err("zone %s: database write failed, rolled back, old rows kept: %s",
 		    z->name, job->err);
 		zone_fail(z, job->err, false, now);
@@ -579,30 +589,48 @@ sched_zone_masters(struct zone *z, const struct master_addr *ma, int n)
 	zone_schedule(z, now, now);
 }
 
-void
-sched_notify(struct zone *z, int idx)
+/*
+ * Check z now, in the urgent lane, at its master idx when that is given
+ * (-1: where it stands); a busy zone is checked again right after.  heard:
+ * the master just spoke to us (a NOTIFY from it).
+ */
+static bool
+check_now(struct zone *z, int idx, bool heard, const char *who)
 {
 	int64_t	 now = S.ops->now();
 
 	if (S.stopping || z->state == ZONE_DONE)
-		return;
+		return false;
 	if (z->state != ZONE_IDLE && z->state != ZONE_QUEUED) {
 		if (!z->notify_again)
-			log_debug("zone %s: NOTIFY while %s: checked again after", z->name,
-			    zone_state_name(z->state));
+			log_debug("zone %s: %s while %s: checked again after", z->name,
+			    who, zone_state_name(z->state));
 		z->notify_again = true;
-		return;
+		return true;
 	}
-	if (idx >= 0 && z->pend == NULL)
+	if (heard && idx >= 0 && z->pend == NULL)
 		master_heard(z->masters[idx], z->id, now);	/* it just spoke to us */
 	if (z->state == ZONE_QUEUED && z->in_urgent &&
 	    (idx < 0 || z->pend != NULL || z->at == z->masters[idx]))
-		return;		/* in the urgent lane already: it keeps its place */
+		return true;	/* in the urgent lane already: it keeps its place */
 	if (idx >= 0 && z->pend == NULL)
-		z->cur = (uint8_t)idx;	/* ask the notifying master first */
+		z->cur = (uint8_t)idx;	/* ask that master first */
 	z->urgent = true;
 	zone_queue(z, now);
 	kick();
+	return true;
+}
+
+void
+sched_notify(struct zone *z, int idx)
+{
+	check_now(z, idx, true, "NOTIFY");
+}
+
+bool
+sched_check_now(struct zone *z, int idx)
+{
+	return check_now(z, idx, false, "check requested");
 }
 
 static void

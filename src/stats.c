@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "log.h"
 #include "master.h"
@@ -18,7 +19,7 @@
 
 struct stats	 stats;
 static int64_t	 prog_at, stats_at;
-static uint64_t	 prog_checks;
+static uint64_t	 prog_checks, prog_xfrs;
 
 void
 stats_tick(int64_t now)
@@ -33,7 +34,10 @@ stats_tick(int64_t now)
 		    "in progress, %.0f checks/s over the last %.0f s, %s%.0f s left",
 		    stats.checks, left, rate, secs, rate > 0 ? "about " : "",
 		    rate > 0 ? (double)left / rate : -1.0);
+	stats.check_rate = rate;
+	stats.xfr_rate = secs > 0 ? (double)(stats.transfers - prog_xfrs) / secs : 0;
 	prog_checks = stats.checks;
+	prog_xfrs = stats.transfers;
 	prog_at = now;
 	if (stats_at == 0)
 		stats_at = stats.started;
@@ -64,4 +68,16 @@ stats_status(char *buf, size_t len)
 	    " failed attempts", zone_count(), zone_counts.pending,
 	    zone_counts.in[ZONE_TRANSFERRING] + zone_counts.in[ZONE_WRITING],
 	    stats.checks, stats.transfers, stats.failures);
+}
+
+void
+stats_db(const char *err)
+{
+	if (err == NULL) {
+		stats.db_ok_time = (int64_t)time(NULL);
+		return;
+	}
+	stats.db_errors++;
+	stats.db_err_time = (int64_t)time(NULL);
+	util_strlcpy(stats.db_err, err, sizeof(stats.db_err));
 }

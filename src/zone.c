@@ -171,11 +171,14 @@ zone_free(struct zone *z)
 {
 	if (z == NULL)
 		return;
+	if (z->waited && zone_check_ended != NULL)
+		zone_check_ended(z, true);
 	zone_set_state(z, ZONE_DONE, NULL);
 	zone_counts.in[ZONE_DONE]--;
 	zone_set_expiry(z, ZONE_NEVER);
 	zone_set_masters(z, NULL, 0);
 	free(z->pend);
+	free(z->err);
 	free(z);
 }
 
@@ -521,12 +524,33 @@ zone_queue(struct zone *z, int64_t now)
 }
 
 /* The next check after REFRESH; EXPIRE counts from now. */
+void		(*zone_check_ended)(struct zone *, bool);
+
+static void
+check_ended(struct zone *z, enum zone_result res)
+{
+	z->result = (uint8_t)res;
+	z->res_master = z->cur;
+	z->checked_at = (uint32_t)time(NULL);
+	if (!z->notify_again)		/* a retransfer asked meanwhile is still owed */
+		z->force = false;
+}
+
+/* Tell a control client waiting for the check, once the zone has moved on. */
+static void
+check_told(struct zone *z)
+{
+	if (z->waited && zone_check_ended != NULL)
+		zone_check_ended(z, false);
+}
+
 void
-zone_ok(struct zone *z, int64_t now)
+zone_ok(struct zone *z, int64_t now, enum zone_result res)
 {
 	const struct conf	*c = R.conf;
 	uint32_t		 ex = zone_expire_s(z);
 
+	check_ended(z, res);
 	z->fails = 0;
 	z->cur = 0;
 	z->last_ok = now;
@@ -538,6 +562,7 @@ zone_ok(struct zone *z, int64_t now)
 	if (z->exp.idx == 0)
 		zone_set_expiry(z, now + (int64_t)ex * 1000);
 	zone_schedule(z, now + zone_jitter_ms(z->refresh, c->min_refresh, c->max_refresh), now);
+	check_told(z);
 }
 
 /* The check or transfer from the current master failed. */
@@ -551,6 +576,12 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 		zone_set_state(z, ZONE_DONE, NULL);
 		return;
 	}
+	if (z->err == NULL)
+		z->err = xcalloc(1, sizeof(*z->err));
+	z->err->time = (int64_t)time(NULL);
+	util_strlcpy(z->err->master, z->nmasters > 0 ? z->masters[z->cur]->name : "",
+	    sizeof(z->err->master));
+	util_strlcpy(z->err->reason, why, sizeof(z->err->reason));
 	if (z->pend != NULL && !R.once) {	/* new masters: try them now */
 		zone_schedule(z, now, now);
 		return;
@@ -561,6 +592,7 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 		return;
 	}
 	z->fails++;
+	check_ended(z, ZR_FAILED);
 	z->cur = 0;
 	stats.failures++;
 	zone_expiry_check(z, now);	/* its chance is used: expired now? */
@@ -575,6 +607,7 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 	log_debug("zone %s: retry in %" PRId64 " s (failure %u)", z->name, delay / 1000,
 	    z->fails);
 	zone_schedule(z, now + delay, now);
+	check_told(z);
 }
 
 /*

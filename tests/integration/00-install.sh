@@ -5,6 +5,7 @@ set -u
 D=$T/root
 make --no-print-directory -s install DESTDIR="$D" PREFIX=/opt/pr SYSCONFDIR=/etc/x UNITDIR=/lib/systemd/system BUILD="$BUILD" >/dev/null
 check "install: binary under PREFIX/sbin" test -x "$D/opt/pr/sbin/pdns-refresher"
+check "install: the control client beside it" test -x "$D/opt/pr/sbin/pdns-refresher-control"
 check "install: config and sample under SYSCONFDIR" test -f "$D/etc/x/pdns-refresher/pdns-refresher.conf" -a -f "$D/etc/x/pdns-refresher/pdns-refresher.conf.sample"
 check "install: config not world-readable" eq "$(stat -c %a "$D/etc/x/pdns-refresher/pdns-refresher.conf")" "640"
 check "install: unit runs the installed binary with the installed config" \
@@ -12,7 +13,7 @@ check "install: unit runs the installed binary with the installed config" \
 echo "# edited" >> "$D/etc/x/pdns-refresher/pdns-refresher.conf"
 make --no-print-directory -s install DESTDIR="$D" PREFIX=/opt/pr SYSCONFDIR=/etc/x BUILD="$BUILD" >/dev/null
 check "install: a second install keeps the edited config" grep -q "# edited" "$D/etc/x/pdns-refresher/pdns-refresher.conf"
-for m in man8/pdns-refresher.8 man5/pdns-refresher.conf.5; do
+for m in man8/pdns-refresher.8 man8/pdns-refresher-control.8 man5/pdns-refresher.conf.5; do
 	f=$D/opt/pr/share/man/$m
 	check "install: man page $m under PREFIX/share/man" test -f "$f"
 	out=$(mandoc -T lint -W warning "$f" 2>&1); rc=$?
@@ -28,6 +29,14 @@ missing=$("$BIN" --help | sed -n 's/^  \(-[-a-z]*\).*/\1/p' | while read -r f; d
 	case $f in --*) pat=".It Fl -${f#--}" ;; *) pat=".It Fl ${f#-}" ;; esac
 	grep -qF -- "$pat" doc/pdns-refresher.8 || printf '%s\n' "$f"; done | tr '\n' ' ')
 check "pdns-refresher(8) documents every flag of --help (missing: ${missing:-none})" [ -z "$missing" ]
+# every command and flag of pdns-refresher-control -h is in its page
+missing=$("$CTL" -h | sed -n 's/^  \(-[-a-z]*\).*/\1/p; s/^  \([a-z][a-z-]*\) .*/\1/p' | while read -r f; do
+	case $f in --*) pat=".It Fl -${f#--}" ;; -*) pat="Fl ${f#-}" ;; *) pat=".It Cm $f" ;; esac
+	grep -qF -- "$pat" doc/pdns-refresher-control.8 || printf '%s\n' "$f"; done | tr '\n' ' ')
+check "pdns-refresher-control(8) documents every command and flag of -h (missing: ${missing:-none})" [ -z "$missing" ]
+check "pdns-refresher-control -h: exit 0" "$CTL" -h
+"$CTL" --frob 2>/dev/null; rc=$?
+check "pdns-refresher-control with an unknown flag: exit 2" eq "$rc" 2
 out=$("$D/opt/pr/sbin/pdns-refresher" -c "$D/etc/x/pdns-refresher/pdns-refresher.conf.sample" -n 2>&1)
 check "install: the installed sample parses (-n reaches the database step)" grep -q "configuration ok" <<<"$out"
 sed "s|/opt/pr/sbin/pdns-refresher|$D/opt/pr/sbin/pdns-refresher|" \

@@ -153,12 +153,17 @@ timers {
     max-retry = 2
     max-backoff = 4
 }
+control {
+    socket = "$T/control.sock"
+}
 $*
 EOC
 	chmod 600 "$T/refresher.conf"
 }
 
 DLOG=$T/daemon.log
+CTL=${CTL:-$(dirname "$BIN")/pdns-refresher-control}
+ctl() { "$CTL" -c "$T/refresher.conf" "$@"; }	# ctl COMMAND...: the control client
 run_once() {	# run_once [args]: --once in the foreground, log in $DLOG; returns its status
 	"$BIN" -c "$T/refresher.conf" -v --once "$@" >>"$DLOG" 2>&1
 }

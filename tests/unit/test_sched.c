@@ -581,6 +581,72 @@ test_notify_coalesce(void)
 	    "again right after");
 }
 
+/* ---- issue 13: pdns-refresher-control's refresh and retransfer ---- */
+
+static int		 ended;
+static enum zone_result	 ended_res;
+
+static void
+ended_hook(struct zone *z, bool gone)
+{
+	ended++;
+	ended_res = gone ? ZR_NONE : (enum zone_result)z->result;
+	z->waited = false;
+}
+
+static void
+test_check_now(void)
+{
+	reset();
+	load(1, 1, "k", "127.0.16.1:5300 127.0.16.2:5300", 3600, 0, true);
+	run_until(fake_now + 1);
+	struct zone *z = zone_by_name("k1.test");
+	CHECK(nq == 0 && z->state == ZONE_IDLE, "check now: the zone is not due");
+	zone_check_ended = ended_hook;
+	ended = 0;
+	z->waited = true;
+	CHECK(sched_check_now(z, -1), "check now: taken");
+	run_until(fake_now + 1);
+	CHECK(nq == 1 && live_query("k1.test") != NULL && q[0].m == z->masters[0],
+	    "check now: asked at once, at its first master");
+	answer(live_query("k1.test"), SOA_OK, 1);
+	CHECK(ended == 1 && ended_res == ZR_UNCHANGED && z->state == ZONE_IDLE,
+	    "check now: the end is told once, unchanged, the zone idle again (%d, %d)",
+	    ended, (int)ended_res);
+	CHECK(z->due.at > fake_now + 3000000, "check now: next check after REFRESH again");
+
+	/* retransfer from the second master: the same serial is transferred */
+	z->waited = true;
+	z->force = true;
+	CHECK(sched_check_now(z, 1), "retransfer: taken");
+	run_until(fake_now + 1);
+	struct fq *f = live_query("k1.test");
+	CHECK(f != NULL && f->m == z->masters[1], "retransfer: asked at the master named");
+	answer(f, SOA_OK, 1);
+	CHECK(njobs == 1 && !jobs[0]->have_serial, "retransfer: a transfer for the same "
+	    "serial, with no serial to be newer than");
+	CHECK(ended == 1, "retransfer: not ended before the transfer");
+	finish_xfr("k1.test", XFR_OK, 1);
+	CHECK(ended == 2 && ended_res == ZR_TRANSFERRED && !z->force,
+	    "retransfer: ended transferred, the flag cleared");
+
+	/* asked while busy: checked again after, the flag kept for that check */
+	z->waited = true;
+	z->force = true;
+	sched_check_now(z, -1);
+	run_until(fake_now + 1);
+	sched_check_now(z, -1);
+	CHECK(z->notify_again, "busy: remembered");
+	answer(live_query("k1.test"), SOA_BAD, 0);	/* master 1, then master 2 */
+	run_until(fake_now + 1);
+	answer(live_query("k1.test"), SOA_BAD, 0);
+	CHECK(ended == 3 && ended_res == ZR_FAILED && z->force,
+	    "busy: the first check's end told; the retransfer still owed");
+	run_until(fake_now + 1);
+	CHECK(live_query("k1.test") != NULL, "busy: checked again right after");
+	zone_check_ended = NULL;
+}
+
 static void
 test_local_sockets(void)
 {
@@ -671,6 +737,7 @@ main(void)
 	test_startup_jitter();
 	test_refresh_retry();
 	test_notify_coalesce();
+	test_check_now();
 	test_local_sockets();
 	test_keys_table();
 	test_notify_rate();
