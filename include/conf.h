@@ -63,6 +63,9 @@ struct conf {
 
 	/* pdns {} */
 	char	*pdns_control;		/* pdns's control socket: purge after writes */
+	/* metrics {} */
+	char	**metrics_listen;	/* "ip:port" for Prometheus (none: off) */
+	int	 n_metrics_listen;
 	/* control {} */
 	char	*control_socket;	/* ours: pdns-refresher-control ("" off) */
 

@@ -120,6 +120,9 @@ bool		 master_heard_since(const struct master *, int64_t t);
 bool		 master_silent(struct master *, int64_t now, int64_t down_ms,
 		    int64_t max_ms);
 const char	*master_health_name(enum master_health);
+/* Change m's health; master_health_count keeps the masters in each. */
+void		 master_set_health(struct master *, enum master_health);
+extern size_t	 master_health_count[3];
 /* Log a pause (a warning when it starts, a reminder an hour, else debug). */
 #define MASTER_DOWNLOG_MS	3600000
 void		 master_log_pause(struct master *, const char *why, size_t waiting,

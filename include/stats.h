@@ -5,6 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A Prometheus histogram: counts per upper bound (seconds), sum, count. */
+#define HIST_MAX	16
+struct hist {
+	const double	*le;		/* upper bounds, ascending */
+	int		 n;
+	uint64_t	 bucket[HIST_MAX];	/* not cumulative: by first bound >= v */
+	uint64_t	 count;
+	double		 sum;
+};
+void	hist_observe(struct hist *, double seconds);
+
 struct stats {
 	uint64_t	 checks, unchanged, transfers, rows_written;
 	uint64_t	 failures, xfr_failures;
@@ -16,9 +27,18 @@ struct stats {
 	uint64_t	 db_errors;
 	int64_t		 db_ok_time, db_err_time;	/* Unix seconds, 0: never */
 	char		 db_err[224];
+	/* For the metrics: by outcome, sizes, durations. */
+	uint64_t	 soa_by[8];		/* enum soa_status */
+	uint64_t	 xfr_by[8];		/* enum xfr_status */
+	uint64_t	 xfr_limit;		/* XFR_FAILED by breaking a limit */
+	uint64_t	 xfr_bytes, xfr_records;
+	uint64_t	 notify_by[4];		/* enum notify_verdict */
+	struct hist	 xfr_seconds, commit_seconds, notify_seconds;
 };
 extern struct stats stats;
 
+/* Set the histograms' bounds (at start). */
+void	stats_init(void);
 /* Every 10 s: a progress line while a backlog drains; the counters every 10 min. */
 void	stats_tick(int64_t now);
 /* A database round trip went well, or failed with err. */

@@ -69,6 +69,7 @@ struct xfr_job {
 	size_t			 records, rows, rows_kept, dropped, bytes, ents_dropped;
 	char			 dropped_example[128];
 	int64_t			 ms;
+	int64_t			 commit_ms;	/* its group's write */
 };
 
 /* Start n workers, each with its own DB connection. */

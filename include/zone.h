@@ -64,6 +64,8 @@ struct zone {
 	struct heap_node	 due;		/* next check (monotonic ms) */
 	struct heap_node	 exp;		/* when it expires, while it has data */
 	int64_t			 last_ok;	/* monotonic ms of the last good check, or ZONE_NEVER */
+	struct heap_node	 okh;		/* by last_ok: the oldest good check */
+	int64_t			 notify_at;	/* monotonic ms of a NOTIFY not yet acted on, 0 */
 	uint32_t		 serial, refresh, retry, expire;
 	uint32_t		 gen;		/* domain list generation it was last seen in */
 	uint32_t		 lc_time;	/* wall time (s) for lastcheck's batch */
@@ -90,10 +92,13 @@ struct zone {
 	char			 name[];	/* lowercase, no trailing dot */
 };
 
-/* Totals kept by zone_set_state(). */
+/* Totals kept by zone_set_state() and the setters below: O(1) to read. */
 struct zone_counts {
 	size_t	 in[ZONE_NSTATES];	/* zones in each state */
 	size_t	 pending;		/* queued .. writing */
+	size_t	 failing;		/* fails > 0 */
+	size_t	 expired;		/* expired */
+	size_t	 unloaded;		/* no SOA stored (never loaded) */
 };
 extern struct zone_counts zone_counts;
 
@@ -115,6 +120,12 @@ void		 zone_set_masters(struct zone *, const struct master_addr *, int n);
 /* The next zone due, and the next to expire (NULL: none). */
 struct zone	*zone_next_due(void);
 struct zone	*zone_next_expiry(void);
+/* A SOA is stored for the zone now. */
+void		 zone_set_loaded(struct zone *);
+/* The last good check was at (monotonic ms). */
+void		 zone_set_last_ok(struct zone *, int64_t at);
+/* The oldest last good check of all zones that had one; ZONE_NEVER: none. */
+int64_t		 zone_oldest_ok(void);
 /* Arm (or, with ZONE_NEVER, disarm) the expiry timer. */
 void		 zone_set_expiry(struct zone *, int64_t at);
 

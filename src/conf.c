@@ -149,16 +149,22 @@ validate_facility(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* notify.listen: "ip:port" or "[v6]:port" (port 53 when none), one each. */
+/* notify.listen and metrics.listen: "ip:port" or "[v6]:port", one each
+ * (port 53 when none: NOTIFY's; metrics must name theirs). */
 static int
 validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 {
 	struct master_addr	 ma[2];
 	char			 err[160];
 	const char		*v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+	bool			 metrics = cfg->name != NULL && strcmp(cfg->name, "metrics") == 0;
 
-	if (master_parse(v, ma, 2, err, sizeof(err)) != 1) {
-		cfg_error(cfg, "notify.listen: '%s' is not one address with an optional port", v);
+	bool			 has_port = v[0] == '[' ? strstr(v, "]:") != NULL :
+				    strchr(v, ':') != NULL && strchr(v, ':') == strrchr(v, ':');
+
+	if (master_parse(v, ma, 2, err, sizeof(err)) != 1 || (metrics && !has_port)) {
+		cfg_error(cfg, "%s.listen: '%s' is not one address with %s port",
+		    metrics ? "metrics" : "notify", v, metrics ? "a" : "an optional");
 		return -1;
 	}
 	return 0;
@@ -217,6 +223,10 @@ section_opts(const char *sec)
 		cfg_opt_t t = CFG_STR_LIST("trusted", "{}", CFGF_NONE);
 		o[n++] = l;
 		o[n++] = t;
+	}
+	if (sec != NULL && strcmp(sec, "metrics") == 0) {
+		cfg_opt_t l = CFG_STR_LIST("listen", "{}", CFGF_NONE);
+		o[n++] = l;
 	}
 	if (sec != NULL && strcmp(sec, "log") == 0) {
 		cfg_opt_t f = CFG_STR("facility", "daemon", CFGF_NONE);
@@ -302,7 +312,7 @@ struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const secs[] = { "mysql", "soa", "master",
-	    "transfer", "timers", "notify", "pdns", "control", "log" };
+	    "transfer", "timers", "notify", "pdns", "control", "metrics", "log" };
 	cfg_opt_t	*secopts[NITEMS(secs)];
 	cfg_opt_t	*top, *root;
 	cfg_t		*cfg;
@@ -337,6 +347,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	cfg_set_validate_func(cfg, "log|facility", validate_facility);
 	cfg_set_validate_func(cfg, "log|level", validate_level);
 	cfg_set_validate_func(cfg, "notify|listen", validate_listen);
+	cfg_set_validate_func(cfg, "metrics|listen", validate_listen);
 	cfg_set_validate_func(cfg, "notify|trusted", validate_trusted);
 
 	rc = cfg_parse(cfg, path);
@@ -369,6 +380,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->log_level = log_level_parse(cfg_getstr(cfg_getsec(cfg, "log"), "level"));
 	getlist(cfg_getsec(cfg, "notify"), "listen", &c->notify_listen, &c->n_notify_listen);
 	getlist(cfg_getsec(cfg, "notify"), "trusted", &c->notify_trusted, &c->n_notify_trusted);
+	getlist(cfg_getsec(cfg, "metrics"), "listen", &c->metrics_listen, &c->n_metrics_listen);
 	if (conf_check(c, path, err, errlen) == -1) {
 		conf_free(c);
 		c = NULL;
@@ -392,6 +404,7 @@ conf_free(struct conf *c)
 		free(*(char **)(void *)((char *)c + strkeys[i].off));
 	freelist(c->notify_listen, c->n_notify_listen);
 	freelist(c->notify_trusted, c->n_notify_trusted);
+	freelist(c->metrics_listen, c->n_metrics_listen);
 	free(c);
 }
 

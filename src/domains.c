@@ -155,7 +155,7 @@ first_due(struct zone *z, int64_t last_check, int64_t now_ms, time_t now_wall)
 	if (!z->has_soa || last_check < 0)
 		return now_ms;
 	age_ms = ((int64_t)now_wall - last_check) * 1000;
-	z->last_ok = now_ms - age_ms;	/* may be before boot: negative */
+	zone_set_last_ok(z, now_ms - age_ms);	/* may be before boot: negative */
 	refresh_ms = zone_jitter_ms(z->refresh, c->min_refresh, c->max_refresh);
 	return age_ms < refresh_ms ? now_ms + refresh_ms - age_ms : now_ms;
 }
@@ -184,7 +184,7 @@ zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 	if (d->soa != NULL) {
 		if (zone_parse_soa(d->soa, &z->serial, &z->refresh, &z->retry,
 		    &z->expire) == 0)
-			z->has_soa = true;
+			zone_set_loaded(z);
 		else
 			log_warnx("zone %s: stored SOA '%.80s' does not parse; "
 			    "treating the zone as never transferred", z->name, d->soa);

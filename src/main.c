@@ -21,6 +21,7 @@
 #include "log.h"
 #include "notify.h"
 #include "main.h"
+#include "metrics.h"
 #include "domains.h"
 #include "keys.h"
 #include "lastcheck.h"
@@ -507,7 +508,8 @@ main(int argc, char *argv[])
 		log_warnx("%s is readable by every user and holds the database password; "
 		    "chmod o-r it", conf_path);
 	if (!once && (notify_bind(conf, err, sizeof(err)) == -1 ||
-	    control_bind(conf, err, sizeof(err)) == -1)) {
+	    control_bind(conf, err, sizeof(err)) == -1 ||
+	    metrics_bind(conf, err, sizeof(err)) == -1)) {
 		if (!foreground)	/* not detached yet: say it where it was started */
 			fprintf(stderr, "pdns-refresher: %s\n", err);
 		fatalx("%s", err);
@@ -519,6 +521,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	sock_cap = raise_nofile(conf->soa_inflight, 32 + conf->workers * 3);
 
+	stats_init();
 	db_library_init();
 	db_params_from_conf(&dbp, conf);
 	xfr_start(conf->workers, &dbp);
@@ -541,11 +544,14 @@ main(int argc, char *argv[])
 	loop_init(base, once, zone, sock_cap);
 	if (!once && notify_start(base, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (!once)
+	if (!once) {
 		control_start(base, &control_ops);
+		metrics_start(base);
+	}
 	domains_request(false);
 	event_base_dispatch(base);
 
+	metrics_stop();
 	control_stop();
 	notify_stop();
 	xfr_stop();

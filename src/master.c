@@ -193,6 +193,16 @@ addr_eq(const struct master_addr *ma, const struct sockaddr *sa, socklen_t len,
 	return false;
 }
 
+size_t	master_health_count[3];
+
+void
+master_set_health(struct master *m, enum master_health h)
+{
+	master_health_count[m->health]--;
+	master_health_count[h]++;
+	m->health = (uint8_t)h;
+}
+
 /* Registry: open hash of masters by address and port. */
 static struct master	**reg;
 static size_t		  reg_size, reg_count;
@@ -280,6 +290,7 @@ master_get(const struct master_addr *ma)
 	m->hnext = reg[b];
 	reg[b] = m;
 	reg_count++;
+	master_health_count[MASTER_UP]++;
 	return m;
 }
 
@@ -316,6 +327,7 @@ master_put(struct master *m)
 		pp = &(*pp)->hnext;
 	*pp = m->hnext;
 	reg_count--;
+	master_health_count[m->health]--;
 	free(m);
 }
 
@@ -418,7 +430,7 @@ master_answered(struct master *m, uint32_t zone_id, int64_t now)
 		return false;
 	if (m->health == MASTER_DOWN)
 		master_timer_del(m);
-	m->health = MASTER_UP;
+	master_set_health(m, MASTER_UP);
 	m->down_ms = 0;
 	if (paused)
 		log_info("master %s answers again after %" PRId64 " s (%u zone checks "
@@ -460,7 +472,7 @@ master_silent(struct master *m, int64_t now, int64_t down_ms, int64_t max_ms)
 		m->down_since = now;
 		m->skipped = 0;
 	}
-	m->health = MASTER_DOWN;
+	master_set_health(m, MASTER_DOWN);
 	master_timer_set(m, now + m->down_ms);
 	return true;
 }

@@ -257,6 +257,8 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 	memset(&sig, 0, sizeof(sig));
 	v = policy(name, from, flen, trusted_src, has_serial, serial, buf, n,
 	    ldns_pkt_tsig(q) != NULL, &sig);
+	if ((unsigned)v < NITEMS(stats.notify_by))
+		stats.notify_by[v]++;
 	free(name);
 	r = ldns_pkt_new();
 	ldns_pkt_set_id(r, ldns_pkt_id(q));

@@ -137,7 +137,7 @@ master_probe(struct master *m)
 {
 	struct zone	*z = zone_by_id(m->probe_id);
 
-	m->health = MASTER_PROBING;
+	master_set_health(m, MASTER_PROBING);
 	log_debug("master %s: probing%s", m->name, m->down_ms > 0 ? " after a pause" :
 	    " after a silence");
 	m->probing_id = 0;
@@ -348,6 +348,8 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 
 	z->sq = NULL;
 	stats.checks++;
+	if ((unsigned)res->status < NITEMS(stats.soa_by))
+		stats.soa_by[res->status]++;
 	kick();
 	if (S.stopping) {
 		zone_set_state(z, ZONE_DONE, NULL);
@@ -449,6 +451,12 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 	stats.transfers++;
 	z->stale_warned = false;
 	stats.rows_written += job->rows;
+	stats.xfr_bytes += job->bytes;
+	stats.xfr_records += job->records;
+	hist_observe(&stats.xfr_seconds, (double)job->ms / 1000.0);
+	hist_observe(&stats.commit_seconds, (double)job->commit_ms / 1000.0);
+	if (z->notify_at != 0)
+		hist_observe(&stats.notify_seconds, (double)(now - z->notify_at) / 1000.0);
 	if (z->has_soa)
 		log_info("zone %s: serial %u -> %u from %s: %zu records, %zu rows stored "
 		    "(%zu already so, kept) in %" PRId64 " ms", z->name, z->serial,
@@ -464,7 +472,7 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 	if (job->dropped > 0)
 		log_warnx("zone %s: master %s sent %zu records outside the zone (first: %s); "
 		    "dropped", z->name, m->name, job->dropped, job->dropped_example);
-	z->has_soa = true;
+	zone_set_loaded(z);
 	z->serial = job->serial;
 	z->refresh = job->refresh;
 	z->retry = job->retry;
@@ -481,6 +489,9 @@ sched_xfr_done(struct xfr_job *job)
 	int64_t		 now = S.ops->now();
 
 	kick();
+	if ((unsigned)job->status < NITEMS(stats.xfr_by))
+		stats.xfr_by[job->status]++;
+	stats.xfr_limit += job->status == XFR_FAILED && job->limit;
 	if (z->removed) {
 		log_info("zone %s: removed from domains during its transfer", z->name);
 		zone_drop(z);
@@ -624,6 +635,8 @@ check_now(struct zone *z, int idx, bool heard, const char *who)
 void
 sched_notify(struct zone *z, int idx)
 {
+	if (z->notify_at == 0 && z->state != ZONE_DONE && !S.stopping)
+		z->notify_at = S.ops->now();	/* NOTIFY-to-commit starts */
 	check_now(z, idx, true, "NOTIFY");
 }
 

@@ -18,6 +18,33 @@
 #define STATS_MS		600000
 
 struct stats	 stats;
+
+static const double xfr_le[] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+    300, 600 };
+static const double commit_le[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+    0.5, 1, 2.5, 5, 10 };
+static const double notify_le[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+    60, 300 };
+
+void
+stats_init(void)
+{
+	stats.xfr_seconds = (struct hist){ .le = xfr_le, .n = (int)NITEMS(xfr_le) };
+	stats.commit_seconds = (struct hist){ .le = commit_le, .n = (int)NITEMS(commit_le) };
+	stats.notify_seconds = (struct hist){ .le = notify_le, .n = (int)NITEMS(notify_le) };
+}
+
+void
+hist_observe(struct hist *h, double v)
+{
+	int	 i;
+
+	for (i = 0; i < h->n && v > h->le[i]; i++)
+		;
+	h->bucket[i]++;		/* i == n: only +Inf */
+	h->count++;
+	h->sum += v;
+}
 static int64_t	 prog_at, stats_at;
 static uint64_t	 prog_checks, prog_xfrs;
 

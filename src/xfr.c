@@ -530,6 +530,7 @@ static void
 group_write(struct db *db, struct group *g)
 {
 	struct db_write	 w[GROUP_ZONES];
+	int64_t		 start = util_now_ms(), commit_ms;
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct xfr_job *job = g->p[i].job;
@@ -537,8 +538,10 @@ group_write(struct db *db, struct group *g)
 		    DB_OK, job->err, sizeof(job->err), 0 };
 	}
 	db_write_zones(db, w, g->n, time(NULL), &stopping);
+	commit_ms = util_now_ms() - start;
 	for (size_t i = 0; i < g->n; i++) {
 		struct xfr_job *job = g->p[i].job;
+		job->commit_ms = commit_ms;
 		job->status = w[i].rc == DB_OK ? XFR_OK : w[i].rc == DB_GONE ? XFR_GONE :
 		    atomic_load(&stopping) ? XFR_ABORTED : XFR_DBFAILED;
 		job->ms = util_now_ms() - g->p[i].start;

@@ -162,8 +162,34 @@ zone_new(uint32_t id, const char *name)
 	zone_name_canon(z->name);
 	z->state = ZONE_DONE;		/* holds nothing until it is scheduled */
 	zone_counts.in[ZONE_DONE]++;
+	zone_counts.unloaded++;
 	z->last_ok = ZONE_NEVER;
 	return z;
+}
+
+static struct heap	 ok_heap;
+
+void
+zone_set_loaded(struct zone *z)
+{
+	if (!z->has_soa)
+		zone_counts.unloaded--;
+	z->has_soa = true;
+}
+
+void
+zone_set_last_ok(struct zone *z, int64_t at)
+{
+	z->last_ok = at;
+	heap_set(&ok_heap, &z->okh, at);
+}
+
+int64_t
+zone_oldest_ok(void)
+{
+	struct heap_node	*n = heap_top(&ok_heap);
+
+	return n == NULL ? ZONE_NEVER : n->at;
 }
 
 void
@@ -175,6 +201,11 @@ zone_free(struct zone *z)
 		zone_check_ended(z, true);
 	zone_set_state(z, ZONE_DONE, NULL);
 	zone_counts.in[ZONE_DONE]--;
+	zone_counts.unloaded -= !z->has_soa;
+	zone_counts.failing -= z->fails > 0;
+	zone_counts.expired -= z->expired;
+	if (z->okh.idx != 0)
+		heap_del(&ok_heap, &z->okh);
 	zone_set_expiry(z, ZONE_NEVER);
 	zone_set_masters(z, NULL, 0);
 	free(z->pend);
@@ -479,9 +510,11 @@ zone_expiry_check(struct zone *z, int64_t now)
 		return;
 	}
 	zone_set_expiry(z, ZONE_NEVER);
-	if (!z->expired)
+	if (!z->expired) {
 		log_err("zone %s: expired: no successful check for over %u s (SOA EXPIRE); "
 		    "PowerDNS keeps serving the old data", z->name, zone_expire_s(z));
+		zone_counts.expired++;
+	}
 	z->expired = true;
 }
 
@@ -532,8 +565,10 @@ check_ended(struct zone *z, enum zone_result res)
 	z->result = (uint8_t)res;
 	z->res_master = z->cur;
 	z->checked_at = (uint32_t)time(NULL);
-	if (!z->notify_again)		/* a retransfer asked meanwhile is still owed */
+	if (!z->notify_again) {		/* a retransfer asked meanwhile is still owed */
 		z->force = false;
+		z->notify_at = 0;	/* acted on: written, or nothing to write */
+	}
 }
 
 /* Tell a control client waiting for the check, once the zone has moved on. */
@@ -551,11 +586,14 @@ zone_ok(struct zone *z, int64_t now, enum zone_result res)
 	uint32_t		 ex = zone_expire_s(z);
 
 	check_ended(z, res);
+	zone_counts.failing -= z->fails > 0;
 	z->fails = 0;
 	z->cur = 0;
-	z->last_ok = now;
-	if (z->expired)
+	zone_set_last_ok(z, now);
+	if (z->expired) {
 		log_info("zone %s: no longer expired", z->name);
+		zone_counts.expired--;
+	}
 	z->expired = false;
 	/* Armed already: it fires at the old time and moves on from last_ok
 	 * then (zone_expiry_check), one heap operation an EXPIRE, not a check. */
@@ -591,7 +629,9 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 		zone_queue(z, now);
 		return;
 	}
-	z->fails++;
+	zone_counts.failing += z->fails == 0;
+	if (z->fails < UINT16_MAX)
+		z->fails++;
 	check_ended(z, ZR_FAILED);
 	z->cur = 0;
 	stats.failures++;

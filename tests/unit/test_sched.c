@@ -647,6 +647,56 @@ test_check_now(void)
 	zone_check_ended = NULL;
 }
 
+/* The totals the metrics read in O(1) agree with a count of the table. */
+struct recount {
+	size_t	 failing, expired, unloaded;
+	int64_t	 oldest;
+};
+
+static void
+recount_cb(struct zone *z, void *arg)
+{
+	struct recount	*r = arg;
+
+	r->failing += z->fails > 0;
+	r->expired += z->expired;
+	r->unloaded += !z->has_soa;
+	if (z->last_ok != ZONE_NEVER && (r->oldest == ZONE_NEVER || z->last_ok < r->oldest))
+		r->oldest = z->last_ok;
+}
+
+static void
+test_counts(void)
+{
+	struct recount	 r = { 0, 0, 0, ZONE_NEVER };
+
+	reset();
+	load(1, 5, "n", "127.0.17.1:5300", 5, 100, true);	/* loaded, checked 100 s ago */
+	load(6, 5, "f", "127.0.17.2:5300", 0, -1, true);	/* never loaded */
+	run_until(fake_now + 1);
+	answer_all("f", SOA_BAD, 0);
+	answer_all("n1", SOA_BAD, 0);
+	answer_all("n2", SOA_OK, 1);
+	zone_foreach(recount_cb, &r);
+	CHECK(zone_counts.failing == r.failing && r.failing >= 2, "counts: failing %zu, "
+	    "counted %zu", zone_counts.failing, r.failing);
+	CHECK(zone_counts.unloaded == r.unloaded && r.unloaded == 5, "counts: never loaded "
+	    "%zu, counted %zu (5)", zone_counts.unloaded, r.unloaded);
+	CHECK(zone_oldest_ok() == r.oldest && r.oldest < fake_now - 99000, "counts: the "
+	    "oldest good check is the table's, 100 s ago");
+	run_until(fake_now + 700000);		/* past EXPIRE (600 s) with no answer */
+	answer_all(NULL, SOA_BAD, 0);
+	memset(&r, 0, sizeof(r));
+	r.oldest = ZONE_NEVER;
+	zone_foreach(recount_cb, &r);
+	CHECK(zone_counts.expired == r.expired && r.expired >= 4, "counts: expired %zu, "
+	    "counted %zu", zone_counts.expired, r.expired);
+	zone_table_clear();
+	CHECK(zone_counts.failing == 0 && zone_counts.unloaded == 0 &&
+	    zone_counts.expired == 0 && zone_oldest_ok() == ZONE_NEVER,
+	    "counts: all back to zero with the table");
+}
+
 static void
 test_local_sockets(void)
 {
@@ -738,6 +788,7 @@ main(void)
 	test_refresh_retry();
 	test_notify_coalesce();
 	test_check_now();
+	test_counts();
 	test_local_sockets();
 	test_keys_table();
 	test_notify_rate();
