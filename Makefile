@@ -23,7 +23,7 @@ DEPS_OK  := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ALL_CFLAGS := $(WARN) -iquote include $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
-MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify control metrics
+MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify control metrics zstatus
 OBJS     := $(MODULES:%=$(BUILD)/%.o)
 MAIN     := $(BUILD)/main.o
 BIN      := $(BUILD)/pdns-refresher
@@ -115,12 +115,13 @@ demo:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/pdns-refresher $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(PREFIX)/share/pdns-refresher/sql
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/pdns-refresher
 	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/sbin/pdns-refresher-control
 	install -m 0644 doc/pdns-refresher.8 $(DESTDIR)$(MANDIR)/man8/pdns-refresher.8
 	install -m 0644 doc/pdns-refresher-control.8 $(DESTDIR)$(MANDIR)/man8/pdns-refresher-control.8
 	install -m 0644 doc/pdns-refresher.conf.5 $(DESTDIR)$(MANDIR)/man5/pdns-refresher.conf.5
+	install -m 0644 sql/pdns-refresher.sql $(DESTDIR)$(PREFIX)/share/pdns-refresher/sql/pdns-refresher.sql
 	install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf.sample
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf ] || \
 	    install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf
@@ -133,7 +134,8 @@ clean:
 
 # Speed figures (not a test): tests/bench/bench.sh, ours against pdns's own
 # secondary and the floors (make bench BENCH=--big: 170,000 zones over
-# 10,000 masters), then memory with 170,000 idle zones, NOTIFY latency, the
+# 10,000 masters), then memory with 170,000 idle zones, the cost of the
+# refresher_zone_status table with 170,000 failing zones, NOTIFY latency, the
 # cache purge, and the steady state with 100,000 zones over 100 masters.
 BENCH    ?=
 bench:
@@ -141,6 +143,7 @@ bench:
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/axfr-floor $(BUILD)/fakemaster
 	@tests/bench/bench.sh $(BENCH)
 	@tests/bench/memory.sh
+	@tests/bench/status.sh
 	@tests/bench/notify.sh
 	@tests/bench/purge.sh
 	@tests/bench/steady.sh

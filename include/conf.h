@@ -42,12 +42,14 @@ struct conf {
 	int	 xfr_max_iterations;	/* NSEC3PARAM iterations refused above */
 	int	 xfr_min_rate;		/* bytes/s on average after the grace; 0 off */
 	int	 xfr_rate_grace_s;
+	int	 follow_lower_s;	/* follow a lower serial stable this long; 0 never */
 
 	/* timers {} : bounds on what a master's SOA asks for */
 	int	 min_refresh, max_refresh;
 	int	 min_retry, max_retry;
 	int	 min_expire;
 	int	 max_backoff;		/* cap on retry backoff, seconds */
+	int	 orphaned_after;	/* every master refusing this long: orphaned */
 
 	int	 domains_reload_s;	/* look for new domains (highest id) */
 	int	 domains_rescan_s;	/* compare the whole list (signature) */

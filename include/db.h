@@ -25,6 +25,20 @@ struct db_domain {
 	char		*master;	/* may be NULL */
 	int64_t		 last_check;	/* -1 when NULL */
 	char		*soa;		/* NULL when the zone has no SOA row */
+	/* Its refresher_zone_status row, when that table is there and has one. */
+	char		*st_state;	/* NULL: no row */
+	char		*st_err, *st_err_master;
+	uint32_t	 st_failures;
+	int64_t		 st_last_check, st_err_time, st_next_check;	/* -1: NULL */
+};
+
+/* A refresher_zone_status row to write (NULL strings, -1 times: NULL). */
+struct db_status {
+	uint32_t	 id;
+	const char	*state;
+	int64_t		 last_check, last_success, err_time, next_check;
+	const char	*err, *err_master;
+	uint32_t	 failures;
 };
 
 /*
@@ -67,7 +81,17 @@ int		 db_check_schema(struct db *, char *err, size_t errlen);
  * with db_domains_free.
  */
 int		 db_load_domains(struct db *, const char *only_name, uint32_t above_id,
-		    struct db_domain **out, size_t *n, char *err, size_t errlen);
+		    bool with_status, struct db_domain **out, size_t *n, char *err,
+		    size_t errlen);
+/* Whether refresher_zone_status is there: 1 yes, 0 no, -1 error. */
+int		 db_status_probe(struct db *, char *err, size_t errlen);
+/*
+ * Write status rows (insert or update) and delete the rows of ids del, in
+ * one transaction.  -1 with the error; *missing when the table is gone.
+ */
+int		 db_status_write(struct db *, const struct db_status *, size_t n,
+		    const uint32_t *del, size_t ndel, bool *missing, char *err,
+		    size_t errlen);
 /* The highest domains.id (0 for none): one lookup at the end of the index. */
 int		 db_max_domain_id(struct db *, uint32_t *max, char *err, size_t errlen);
 void		 db_domains_free(struct db_domain *, size_t);

@@ -12,6 +12,7 @@ enum dbreq_type {
 	DBREQ_LOAD,
 	DBREQ_LAST_CHECK,
 	DBREQ_RELEASE,		/* free a finished load in the db thread; no answer */
+	DBREQ_STATUS,		/* refresher_zone_status rows and deletions */
 };
 
 struct dbreq {
@@ -24,14 +25,20 @@ struct dbreq {
 	char			 sig[96];	/* in: last signature; out: this one */
 	bool			 unchanged;	/* out: same signature, nothing loaded */
 	bool			 partial;	/* out: only domains above max_id loaded */
+	int			 status_table;	/* out: refresher_zone_status there: 1, 0 */
 	struct db_domain	*domains;	/* result, owned by the request */
 	size_t			 ndomains;
 	struct db_tsig		*tsig;		/* the TSIG keys, loaded with domains */
 	size_t			 ntsig;
-	/* DBREQ_LAST_CHECK */
+	/* DBREQ_LAST_CHECK; DBREQ_STATUS: ids to delete */
 	uint32_t		*ids;
 	int64_t			*times;
 	size_t			 n;
+	/* DBREQ_STATUS */
+	struct db_status	*status;
+	char			*strs;		/* the rows' strings */
+	size_t			 nstatus;
+	bool			 missing;	/* out: the table is gone */
 	/* result */
 	int			 rc;
 	char			 err[256];

@@ -4,6 +4,7 @@
 
 #include <event2/event.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "master.h"
@@ -22,6 +23,7 @@ struct soa_result {
 	enum soa_status	 status;
 	uint32_t	 serial, refresh, retry, expire;
 	int64_t		 rtt_ms;
+	bool		 lame;		/* REFUSED, NOTAUTH or NXDOMAIN: not its zone */
 	char		 err[160];
 };
 

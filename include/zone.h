@@ -71,12 +71,17 @@ struct zone {
 	uint32_t		 lc_time;	/* wall time (s) for lastcheck's batch */
 	uint32_t		 checked_at;	/* wall time (s) the last check ended, 0: none */
 	uint32_t		 serial_at;	/* wall time (s) we wrote serial, 0: before start */
+	uint32_t		 lame_since;	/* since every master says "not mine" (s), 0 */
+	uint32_t		 lower_serial;	/* the master's serial below ours ... */
+	uint32_t		 lower_since;	/* ... seen since (s), 0: none; both in
+						 * seconds of the scheduler's clock */
 	uint16_t		 fails;		/* consecutive failed attempts */
 	uint8_t			 nmasters;
 	uint8_t			 cur;		/* master being tried */
 	uint8_t			 state;		/* enum zone_state */
 	uint8_t			 result;	/* enum zone_result of the last check */
 	uint8_t			 res_master;	/* the master that gave it */
+	uint8_t			 st_code;	/* what its refresher_zone_status row says */
 	bool			 has_soa:1;	/* a SOA row exists in the DB */
 	bool			 removed:1;	/* gone from domains; freed when idle */
 	bool			 expired:1;	/* logged as expired */
@@ -87,6 +92,9 @@ struct zone {
 	bool			 in_lc:1;	/* in lastcheck's batch */
 	bool			 force:1;	/* retransfer: AXFR whatever the serial */
 	bool			 waited:1;	/* a control client waits for the check's end */
+	bool			 in_st:1;	/* in zstatus's batch */
+	bool			 att_lame:1;	/* this failure: REFUSED, NOTAUTH, NXDOMAIN */
+	bool			 round_lame:1;	/* every failure of this round was */
 	TAILQ_ENTRY(zone)	 q;		/* a master's queue */
 	struct zone		*id_next, *name_next;
 	char			 name[];	/* lowercase, no trailing dot */
@@ -122,6 +130,8 @@ struct zone	*zone_next_due(void);
 struct zone	*zone_next_expiry(void);
 /* A SOA is stored for the zone now. */
 void		 zone_set_loaded(struct zone *);
+/* Failures in a row (a restart resuming them). */
+void		 zone_set_fails(struct zone *, uint16_t);
 /* The last good check was at (monotonic ms). */
 void		 zone_set_last_ok(struct zone *, int64_t at);
 /* The oldest last good check of all zones that had one; ZONE_NEVER: none. */

@@ -306,6 +306,14 @@ wall_of(int64_t mono_ms)
 
 /* ---- the zone table, looked at ---- */
 
+/* Every master has said "not mine" (REFUSED, NOTAUTH, NXDOMAIN) for long. */
+static bool
+zone_orphaned(const struct zone *z)
+{
+	return z->lame_since != 0 &&
+	    sched_now() / 1000 - z->lame_since >= sched_conf()->orphaned_after;
+}
+
 struct cond {
 	size_t	 stale, failing, expired, unloaded;
 };
@@ -405,6 +413,13 @@ out_zone(struct out *o, const struct zone *z)
 	o_int(o, "failures", z->fails);
 	out_error(o, z);
 	o_time(o, "next_check", next_check(z));
+	o_time(o, "refused_by_all_since", z->lame_since ?
+	    wall_of((int64_t)z->lame_since * 1000) : 0);
+	o_bool(o, "orphaned", zone_orphaned(z));
+	if (z->lower_since != 0) {
+		o_int(o, "lower_serial", z->lower_serial);
+		o_time(o, "lower_serial_since", wall_of((int64_t)z->lower_since * 1000));
+	}
 	if (z->has_soa) {
 		o_int(o, "refresh", z->refresh);
 		o_int(o, "retry", z->retry);
@@ -532,8 +547,10 @@ v_zone(struct client *c, struct out *o, struct req *r)
 	return 0;
 }
 
-enum list_kind { L_STALE, L_FAILING, L_EXPIRED, L_UNLOADED };
-static const char *const list_names[] = { "stale", "failing", "expired", "never-loaded" };
+enum list_kind { L_STALE, L_FAILING, L_EXPIRED, L_UNLOADED, L_ORPHANED };
+static const char *const list_names[] = { "stale", "failing", "expired", "never-loaded",
+    "orphaned" };
+
 
 struct list_ctx {
 	enum list_kind	 kind;
@@ -553,6 +570,7 @@ list_cb(struct zone *z, void *arg)
 	case L_STALE:	 in = zone_stale(z, l->now); break;
 	case L_FAILING:	 in = z->fails > 0; break;
 	case L_EXPIRED:	 in = z->expired; break;
+	case L_ORPHANED: in = zone_orphaned(z); break;
 	default:	 in = !z->has_soa; break;
 	}
 	if (!in)
@@ -583,7 +601,7 @@ v_list(struct client *c, struct out *o, struct req *r)
 		if (r->argc == 2 && strcmp(r->argv[1], list_names[k]) == 0)
 			break;
 	if (k == NITEMS(list_names)) {
-		o_str(o, "error", "usage: list stale|failing|expired|never-loaded "
+		o_str(o, "error", "usage: list stale|failing|expired|never-loaded|orphaned "
 		    "[--reason TEXT] [--limit N]");
 		return 2;
 	}
@@ -608,6 +626,8 @@ v_list(struct client *c, struct out *o, struct req *r)
 		o_time(o, "last_success", z->last_ok == ZONE_NEVER ? 0 : wall_of(z->last_ok));
 		o_int(o, "failures", z->fails);
 		o_time(o, "next_check", next_check(z));
+		if (l.kind == L_ORPHANED)
+			o_time(o, "orphaned_since", wall_of((int64_t)z->lame_since * 1000));
 		if (z->err != NULL) {
 			o_str(o, "master", z->err->master);
 			o_str(o, "reason", z->err->reason);
@@ -1072,6 +1092,20 @@ control_bind(const struct conf *conf, char *err, size_t errlen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	util_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	{
+		/* systemd makes /run/pdns-refresher (RuntimeDirectory); a run by
+		 * hand makes the directory itself when it may */
+		char dir[sizeof(sun.sun_path)], *slash;
+		util_strlcpy(dir, path, sizeof(dir));
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+				snprintf(err, errlen, "control.socket %s: cannot make %s: %s",
+				    path, dir, strerror(errno));
+				return -1;
+			}
+		}
+	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "control.socket %s exists and is not a socket",

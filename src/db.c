@@ -23,6 +23,8 @@
 #define INS_LEVELS	9		/* multi-row inserts of 1, 2, 4 ... 256 rows */
 #define INS_MAX		(1 << (INS_LEVELS - 1))
 #define INS_COLS	8
+#define ST_LEVELS	7		/* status upserts of 1, 2, 4 ... 64 rows */
+#define ST_COLS		9
 #define TX_TRIES	5
 /* tsigkeys.name as pdns writes it, with or without the trailing dot */
 #define TSIG_JOIN	"(tk.name = dm.content OR CONCAT(tk.name, '.') = dm.content " \
@@ -39,6 +41,9 @@ struct db {
 	MYSQL			*my;
 	MYSQL_STMT		*ins[INS_LEVELS];
 	MYSQL_STMT		*mdel, *mins;
+	MYSQL_STMT		*st[ST_LEVELS];		/* status upserts, 1 .. 64 rows */
+	unsigned		 prep_errno;		/* the last failed prepare */
+	char			 prep_err[256];
 	MYSQL_BIND		 b[INS_MAX * INS_COLS];
 	unsigned long		 len[INS_MAX * INS_COLS];
 	my_bool			 isnull[INS_MAX * INS_COLS];
@@ -104,6 +109,11 @@ db_disconnect(struct db *db)
 		if (db->ins[i] != NULL) {
 			mysql_stmt_close(db->ins[i]);
 			db->ins[i] = NULL;
+		}
+	for (int i = 0; i < ST_LEVELS; i++)
+		if (db->st[i] != NULL) {
+			mysql_stmt_close(db->st[i]);
+			db->st[i] = NULL;
 		}
 	MYSQL_STMT **stmts[] = { &db->mdel, &db->mins };
 	for (size_t i = 0; i < NITEMS(stmts); i++)
@@ -284,13 +294,22 @@ strbuf_ptr(char *buf, char *off)
 
 int
 db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
-    struct db_domain **out, size_t *nout, char *err, size_t errlen)
+    bool with_status, struct db_domain **out, size_t *nout, char *err, size_t errlen)
 {
-	static const char base[] =
+	static const char plain[] =
 	    "SELECT d.id, d.name, d.master, d.last_check, "
 	    "(SELECT r.content FROM records r WHERE r.domain_id = d.id AND "
 	    "r.type = 'SOA' AND r.disabled = 0 LIMIT 1) "
 	    "FROM domains d WHERE d.type = 'SLAVE'";
+	static const char joined[] =
+	    "SELECT d.id, d.name, d.master, d.last_check, "
+	    "(SELECT r.content FROM records r WHERE r.domain_id = d.id AND "
+	    "r.type = 'SOA' AND r.disabled = 0 LIMIT 1), "
+	    "s.state, s.failures, s.last_check, s.last_error, s.last_error_master, "
+	    "s.last_error_time, s.next_check "
+	    "FROM domains d LEFT JOIN refresher_zone_status s ON s.domain_id = d.id "
+	    "WHERE d.type = 'SLAVE'";
+	const char		*base = with_status ? joined : plain;
 	char			*sql, *sb = NULL;
 	MYSQL_RES		*res = NULL;
 	MYSQL_ROW		 row;
@@ -306,11 +325,11 @@ db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
 		size_t	 len = strlen(only_name);
 		char	*esc = xmalloc(len * 2 + 1);
 		mysql_real_escape_string(db->my, esc, only_name, (unsigned long)len);
-		sql = xmalloc(sizeof(base) + len * 2 + 32);
+		sql = xmalloc(strlen(base) + len * 2 + 32);
 		sprintf(sql, "%s AND d.name = '%s'", base, esc);
 		free(esc);
 	} else {
-		sql = xmalloc(sizeof(base) + 32);
+		sql = xmalloc(strlen(base) + 32);
 		sprintf(sql, "%s AND d.id > %u", base, above_id);
 	}
 	rc = query_retry(db, sql, QRES_USE, &res, "loading domains", err, errlen);
@@ -329,6 +348,19 @@ db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
 		d[n].master = (char *)strbuf_add(&sb, &sblen, &sbcap, row[2]);
 		d[n].last_check = row[3] ? strtoll(row[3], NULL, 10) : -1;
 		d[n].soa = (char *)strbuf_add(&sb, &sblen, &sbcap, row[4]);
+		d[n].st_state = NULL;
+		d[n].st_err = d[n].st_err_master = NULL;
+		d[n].st_failures = 0;
+		d[n].st_last_check = d[n].st_err_time = d[n].st_next_check = -1;
+		if (with_status && row[5] != NULL) {
+			d[n].st_state = (char *)strbuf_add(&sb, &sblen, &sbcap, row[5]);
+			d[n].st_failures = row[6] ? (uint32_t)strtoul(row[6], NULL, 10) : 0;
+			d[n].st_last_check = row[7] ? strtoll(row[7], NULL, 10) : -1;
+			d[n].st_err = (char *)strbuf_add(&sb, &sblen, &sbcap, row[8]);
+			d[n].st_err_master = (char *)strbuf_add(&sb, &sblen, &sbcap, row[9]);
+			d[n].st_err_time = row[10] ? strtoll(row[10], NULL, 10) : -1;
+			d[n].st_next_check = row[11] ? strtoll(row[11], NULL, 10) : -1;
+		}
 		n++;
 	}
 	if (mysql_errno(db->my) != 0) {
@@ -347,6 +379,9 @@ db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
 		d[i].name = strbuf_ptr(sb, d[i].name);
 		d[i].master = strbuf_ptr(sb, d[i].master);
 		d[i].soa = strbuf_ptr(sb, d[i].soa);
+		d[i].st_state = strbuf_ptr(sb, d[i].st_state);
+		d[i].st_err = strbuf_ptr(sb, d[i].st_err);
+		d[i].st_err_master = strbuf_ptr(sb, d[i].st_err_master);
 	}
 	memset(&d[n], 0, sizeof(d[n]));
 	d[n].name = sb;			/* the sentinel owns the strings */
@@ -499,6 +534,9 @@ stmt(struct db *db, MYSQL_STMT **sp, const char *sql)
 	if ((*sp = mysql_stmt_init(db->my)) == NULL)
 		return NULL;
 	if (mysql_stmt_prepare(*sp, sql, (unsigned long)strlen(sql)) != 0) {
+		/* said by the statement, which goes: keep it for last_errno */
+		db->prep_errno = mysql_stmt_errno(*sp);
+		util_strlcpy(db->prep_err, mysql_stmt_error(*sp), sizeof(db->prep_err));
 		mysql_stmt_close(*sp);
 		*sp = NULL;
 		return NULL;
@@ -608,8 +646,15 @@ last_errno(struct db *db, MYSQL_STMT *st, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", mysql_error(db->my));
 		return e;
 	}
+	if (db->prep_errno != 0) {
+		snprintf(err, errlen, "%s", db->prep_err);
+		e = db->prep_errno;
+		db->prep_errno = 0;
+		return e;
+	}
+	/* never 0: a caller must not take a failure for success */
 	snprintf(err, errlen, "statement could not be prepared");
-	return 0;
+	return CR_UNKNOWN_ERROR;
 }
 
 /* Replace (or with value NULL remove) one kind of domainmetadata. */
@@ -1192,4 +1237,134 @@ db_last_check(struct db *db, const uint32_t *ids, const int64_t *times,
 	}
 	free(sql);
 	return rc;
+}
+
+/* ---- refresher_zone_status (sql/pdns-refresher.sql) ---- */
+
+int
+db_status_probe(struct db *db, char *err, size_t errlen)
+{
+	MYSQL_RES	*res;
+
+	if (query_retry(db, "SELECT domain_id, state, last_check, last_success, last_error, "
+	    "last_error_master, last_error_time, failures, next_check FROM "
+	    "refresher_zone_status LIMIT 0", QRES_STORE, &res, "refresher_zone_status",
+	    err, errlen) == 0) {
+		mysql_free_result(res);
+		return 1;
+	}
+	/* not there, or not ours to read: run without it; only a lost
+	 * connection fails the load it is part of */
+	return db->my == NULL || err_is_conn(mysql_errno(db->my)) ? -1 : 0;
+}
+
+static MYSQL_STMT *
+st_stmt(struct db *db, int level)
+{
+	static const char head[] = "INSERT INTO refresher_zone_status (domain_id, state, "
+	    "last_check, last_success, last_error, last_error_master, last_error_time, "
+	    "failures, next_check) VALUES ";
+	static const char tuple[] = "(?,?,?,?,?,?,?,?,?)";
+	static const char tail[] = " ON DUPLICATE KEY UPDATE state = VALUES(state), "
+	    "last_check = VALUES(last_check), last_success = VALUES(last_success), "
+	    "last_error = VALUES(last_error), last_error_master = VALUES(last_error_master), "
+	    "last_error_time = VALUES(last_error_time), failures = VALUES(failures), "
+	    "next_check = VALUES(next_check)";
+	size_t		 rows = (size_t)1 << level;
+	char		*sql, *p;
+	MYSQL_STMT	*st;
+
+	if (db->st[level] != NULL)
+		return db->st[level];
+	sql = p = xmalloc(sizeof(head) + rows * sizeof(tuple) + sizeof(tail));
+	p = stpcpy(p, head);
+	for (size_t i = 0; i < rows; i++) {
+		if (i > 0)
+			*p++ = ',';
+		p = stpcpy(p, tuple);
+	}
+	strcpy(p, tail);
+	st = stmt(db, &db->st[level], sql);
+	free(sql);
+	return st;
+}
+
+static void
+bind_time(MYSQL_BIND *b, my_bool *isnull, uint32_t *slot, int64_t t)
+{
+	*slot = t < 0 ? 0 : t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+	bind_long(b, isnull, slot, t < 0, true);
+}
+
+/* One upsert of 2^level rows; 0, or the error number with err set. */
+static unsigned
+status_chunk(struct db *db, const struct db_status *r, int level, char *err, size_t errlen)
+{
+	size_t		 rows = (size_t)1 << level;
+	MYSQL_STMT	*st = st_stmt(db, level);
+
+	if (st == NULL)
+		return last_errno(db, NULL, err, errlen);
+	for (size_t i = 0; i < rows; i++) {
+		size_t	 k = i * ST_COLS, u = i * 6;
+
+		db->u32[u] = r[i].id;
+		db->u32[u + 1] = r[i].failures;
+		bind_long(&db->b[k], &db->isnull[k], &db->u32[u], false, true);
+		bind_str(&db->b[k + 1], &db->len[k + 1], &db->isnull[k + 1], r[i].state);
+		bind_time(&db->b[k + 2], &db->isnull[k + 2], &db->u32[u + 2], r[i].last_check);
+		bind_time(&db->b[k + 3], &db->isnull[k + 3], &db->u32[u + 3], r[i].last_success);
+		bind_str(&db->b[k + 4], &db->len[k + 4], &db->isnull[k + 4], r[i].err);
+		bind_str(&db->b[k + 5], &db->len[k + 5], &db->isnull[k + 5], r[i].err_master);
+		bind_time(&db->b[k + 6], &db->isnull[k + 6], &db->u32[u + 4], r[i].err_time);
+		bind_long(&db->b[k + 7], &db->isnull[k + 7], &db->u32[u + 1], false, true);
+		bind_time(&db->b[k + 8], &db->isnull[k + 8], &db->u32[u + 5], r[i].next_check);
+	}
+	if (mysql_stmt_bind_param(st, db->b) != 0 || mysql_stmt_execute(st) != 0)
+		return last_errno(db, st, err, errlen);
+	return 0;
+}
+
+int
+db_status_write(struct db *db, const struct db_status *r, size_t n, const uint32_t *del,
+    size_t ndel, bool *missing, char *err, size_t errlen)
+{
+	unsigned	 e = 0;
+
+	*missing = false;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		size_t	 i = 0;
+
+		if (db_connect(db, err, errlen) == -1)
+			return -1;
+		e = 0;
+		if (mysql_query(db->my, "START TRANSACTION") != 0)
+			e = last_errno(db, NULL, err, errlen);
+		for (int level = ST_LEVELS - 1; e == 0 && level >= 0; level--)
+			while (e == 0 && n - i >= ((size_t)1 << level)) {
+				e = status_chunk(db, r + i, level, err, errlen);
+				i += (size_t)1 << level;
+			}
+		for (size_t j = 0; e == 0 && j < ndel; ) {	/* integers, ours */
+			char	 sql[64 + 256 * 12], *p;
+			size_t	 k = 0;
+			p = sql + sprintf(sql, "DELETE FROM refresher_zone_status WHERE "
+			    "domain_id IN (");
+			for (; j < ndel && k < 256; j++, k++)
+				p += sprintf(p, "%s%u", k ? "," : "", del[j]);
+			strcpy(p, ")");
+			if (mysql_query(db->my, sql) != 0)
+				e = last_errno(db, NULL, err, errlen);
+		}
+		if (e == 0 && mysql_commit(db->my) == 0)
+			return 0;
+		if (e == 0)
+			e = last_errno(db, NULL, err, errlen);
+		(void)mysql_rollback(db->my);
+		*missing = e == ER_NO_SUCH_TABLE;
+		if (!err_is_conn(e))
+			return -1;
+		db_disconnect(db);
+	}
+	return -1;
 }

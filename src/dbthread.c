@@ -25,6 +25,9 @@ static struct db_params	 dbp;
  */
 static void	load_domains(struct db *, struct dbreq *);
 
+/* Whether refresher_zone_status is there, looked at each full load. */
+static int	have_status = -1;
+
 /* Domains, then (when some were loaded) the TSIG keys that go with them. */
 static void
 load(struct db *db, struct dbreq *r)
@@ -43,9 +46,18 @@ load_domains(struct db *db, struct dbreq *r)
 	char	 sig[sizeof(r->sig)];
 	uint32_t max;
 
+	if (r->only_name != NULL || r->rescan || r->sig[0] == '\0' || have_status == -1) {
+		int st = db_status_probe(db, r->err, sizeof(r->err));
+		if (st == -1) {
+			r->rc = -1;
+			return;
+		}
+		have_status = st;
+	}
+	r->status_table = have_status;
 	if (r->only_name != NULL) {
-		r->rc = db_load_domains(db, r->only_name, 0, &r->domains, &r->ndomains,
-		    r->err, sizeof(r->err));
+		r->rc = db_load_domains(db, r->only_name, 0, have_status == 1, &r->domains,
+		    &r->ndomains, r->err, sizeof(r->err));
 		return;
 	}
 	if (!r->rescan && r->sig[0] != '\0') {
@@ -56,8 +68,8 @@ load_domains(struct db *db, struct dbreq *r)
 			return;
 		}
 		r->partial = true;
-		r->rc = db_load_domains(db, NULL, r->max_id, &r->domains, &r->ndomains,
-		    r->err, sizeof(r->err));
+		r->rc = db_load_domains(db, NULL, r->max_id, have_status == 1, &r->domains,
+		    &r->ndomains, r->err, sizeof(r->err));
 		r->max_id = max;
 		return;
 	}
@@ -69,8 +81,8 @@ load_domains(struct db *db, struct dbreq *r)
 		r->unchanged = true;
 		return;
 	}
-	if ((r->rc = db_load_domains(db, NULL, 0, &r->domains, &r->ndomains, r->err,
-	    sizeof(r->err))) == 0)
+	if ((r->rc = db_load_domains(db, NULL, 0, have_status == 1, &r->domains,
+	    &r->ndomains, r->err, sizeof(r->err))) == 0)
 		memcpy(r->sig, sig, sizeof(r->sig));
 }
 
@@ -92,6 +104,12 @@ dbthread_main(void *arg)
 		case DBREQ_LAST_CHECK:
 			r->rc = db_last_check(db, r->ids, r->times, r->n, r->err,
 			    sizeof(r->err));
+			break;
+		case DBREQ_STATUS:
+			r->rc = db_status_write(db, r->status, r->nstatus, r->ids, r->n,
+			    &r->missing, r->err, sizeof(r->err));
+			if (r->missing)
+				have_status = 0;
 			break;
 		case DBREQ_RELEASE:
 			/* The list was built in this thread's malloc arena: free it
@@ -157,5 +175,7 @@ dbreq_free(struct dbreq *r)
 	db_tsig_free(r->tsig, r->ntsig);
 	free(r->ids);
 	free(r->times);
+	free(r->status);
+	free(r->strs);
 	free(r);
 }

@@ -21,6 +21,7 @@
 #include "sched.h"
 #include "dnswire.h"
 #include "stats.h"
+#include "zstatus.h"
 #include "util.h"
 #include "zone.h"
 
@@ -191,8 +192,11 @@ zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 	}
 	z->gen = D.gen;
 	zone_table_add(z);
-	sched_zone_added(z, first_due(z, d->last_check, now_ms, now_wall),
-	    D.only_zone != NULL);
+	{
+		int64_t due = first_due(z, d->last_check, now_ms, now_wall);
+		zstatus_resume(z, d, &due, now_ms, (int64_t)now_wall);
+		sched_zone_added(z, due, D.only_zone != NULL);
+	}
 }
 
 /* A known domain: the same zone, with new masters perhaps. */
@@ -225,6 +229,7 @@ unseen_cb(struct zone *z, void *arg)
 		return;
 	(*removed)++;
 	log_info("zone %s: no longer a SLAVE domain; dropped", z->name);
+	zstatus_removed(z->id);
 	sched_zone_removed(z);
 }
 
@@ -288,6 +293,7 @@ domains_loaded(struct dbreq *r)
 		return;
 	}
 	stats_db(NULL);
+	zstatus_table(r->status_table);
 	D.max_id = r->max_id;
 	if (r->rescan && r->only_name == NULL)
 		D.rescan_at = util_now_ms() + (int64_t)D.conf->domains_rescan_s * 1000;

@@ -31,6 +31,7 @@
 #include "stats.h"
 #include "util.h"
 #include "xfr.h"
+#include "zstatus.h"
 
 #define PROGRESS_MS	10000
 
@@ -155,10 +156,15 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 			loop_ready();
 			continue;	/* it owns r now */
 		}
-		lastcheck_done(r, L.finishing);
+		if (r->type == DBREQ_STATUS)
+			zstatus_done(r, L.finishing);
+		else
+			lastcheck_done(r, L.finishing);
 		dbreq_free(r);
-		if (L.finishing)
-			lastcheck_flush();	/* what came while that one was out */
+		if (L.finishing) {		/* what came while that one was out */
+			lastcheck_flush();
+			zstatus_flush();
+		}
 	}
 	maybe_exit();
 }
@@ -170,6 +176,7 @@ flush_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	(void)arg;
 	lastcheck_flush();
+	zstatus_flush();
 }
 
 static void
@@ -227,8 +234,9 @@ maybe_exit(void)
 		L.finishing = true;
 		sched_shutdown();
 		lastcheck_flush();
+		zstatus_flush();
 	}
-	if (!lastcheck_busy() && !domains_busy())
+	if (!lastcheck_busy() && !zstatus_busy() && !domains_busy())
 		event_base_loopbreak(L.base);
 }
 

@@ -336,6 +336,36 @@ sched_tick(void)
 		S.ops->arm(next > now ? next : now + 1);
 }
 
+/*
+ * transfer.follow-lower-serial: a master whose serial went below ours (a
+ * reinstalled panel) is followed once it has kept that serial so long.
+ * True when the zone goes to transfer it.
+ */
+static bool
+follow_lower(struct zone *z, struct master *m, uint32_t serial, int64_t now)
+{
+	uint32_t	 wall = (uint32_t)(now / 1000);	/* the scheduler's clock, in s */
+	int		 after = S.conf->follow_lower_s;
+
+	if (after == 0)
+		return false;
+	if (z->lower_since == 0 || z->lower_serial != serial) {
+		z->lower_serial = serial;
+		z->lower_since = wall;
+		return false;
+	}
+	if (wall - z->lower_since < (uint32_t)after)
+		return false;
+	log_warnx("zone %s: master %s has served serial %u, below our %u, for %u s "
+	    "(transfer.follow-lower-serial %d): transferring it", z->name, m->name,
+	    serial, z->serial, wall - z->lower_since, after);
+	z->lower_since = 0;
+	z->force = true;
+	zone_set_state(z, ZONE_XFR_QUEUED, m);
+	admit_transfers(now);
+	return true;
+}
+
 /* The answer to the zone's SOA query. */
 void
 sched_soa_done(struct zone *z, const struct soa_result *res)
@@ -405,6 +435,7 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 	default:		/* an answer, even a refusal, shows the master is there */
 		master_heard(m, z->id, now);
 		master_log_error(m, z->name, "SOA check failed", res->err, now);
+		z->att_lame = res->lame;
 		zone_fail(z, res->err, true, now);
 		return;
 	}
@@ -422,6 +453,10 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		zone_schedule(z, now, now);
 		return;
 	}
+	if (cmp != 1 && cmp != 2)
+		z->lower_since = 0;
+	else if (follow_lower(z, m, res->serial, now))
+		return;
 	if (cmp == 0) {
 		stats.unchanged++;
 		z->stale_warned = false;
@@ -432,8 +467,10 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		    "RFC 1982 leaves that undefined, keeping ours", z->name, m->name,
 		    res->serial, z->serial);
 	else
-		zone_stale_log(z, "zone %s: master %s serial %u is older than ours %u, keeping ours",
-		    z->name, m->name, res->serial, z->serial);
+		zone_stale_log(z, "zone %s: master %s serial %u is older than ours %u, keeping "
+		    "ours%s", z->name, m->name, res->serial, z->serial, S.conf->follow_lower_s ?
+		    " until the master has kept it for transfer.follow-lower-serial" :
+		    " (pdns-refresher-control retransfer takes it)");
 	lastcheck_add(z, time(NULL));
 	zone_ok(z, now, cmp == 0 ? ZR_UNCHANGED : ZR_KEPT);
 }

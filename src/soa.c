@@ -97,6 +97,8 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 	if ((p[3] & 0x0f) != LDNS_RCODE_NOERROR) {
 		snprintf(r->err, sizeof(r->err), "master answered %s",
 		    dnswire_rcode_name(p[3] & 0x0f, rb, sizeof(rb)));
+		r->lame = (p[3] & 0x0f) == LDNS_RCODE_REFUSED ||
+		    (p[3] & 0x0f) == LDNS_RCODE_NOTAUTH || (p[3] & 0x0f) == LDNS_RCODE_NXDOMAIN;
 		return SOA_BAD;
 	}
 	if (p[2] & 0x02)

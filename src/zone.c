@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "log.h"
 #include "stats.h"
+#include "zstatus.h"
 #include "util.h"
 #include "zone.h"
 
@@ -164,6 +165,7 @@ zone_new(uint32_t id, const char *name)
 	zone_counts.in[ZONE_DONE]++;
 	zone_counts.unloaded++;
 	z->last_ok = ZONE_NEVER;
+	z->round_lame = true;
 	return z;
 }
 
@@ -175,6 +177,13 @@ zone_set_loaded(struct zone *z)
 	if (!z->has_soa)
 		zone_counts.unloaded--;
 	z->has_soa = true;
+}
+
+void
+zone_set_fails(struct zone *z, uint16_t n)
+{
+	zone_counts.failing += (n > 0) - (z->fails > 0);
+	z->fails = n;
 }
 
 void
@@ -514,8 +523,9 @@ zone_expiry_check(struct zone *z, int64_t now)
 		log_err("zone %s: expired: no successful check for over %u s (SOA EXPIRE); "
 		    "PowerDNS keeps serving the old data", z->name, zone_expire_s(z));
 		zone_counts.expired++;
+		z->expired = true;
+		zstatus_touch(z);
 	}
-	z->expired = true;
 }
 
 /* Wait until at, then check again; with --once or at shutdown: done. */
@@ -575,6 +585,7 @@ check_ended(struct zone *z, enum zone_result res)
 static void
 check_told(struct zone *z)
 {
+	zstatus_touch(z);
 	if (z->waited && zone_check_ended != NULL)
 		zone_check_ended(z, false);
 }
@@ -586,6 +597,9 @@ zone_ok(struct zone *z, int64_t now, enum zone_result res)
 	uint32_t		 ex = zone_expire_s(z);
 
 	check_ended(z, res);
+	z->lame_since = 0;
+	z->round_lame = true;
+	z->att_lame = false;
 	zone_counts.failing -= z->fails > 0;
 	z->fails = 0;
 	z->cur = 0;
@@ -620,7 +634,12 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 	util_strlcpy(z->err->master, z->nmasters > 0 ? z->masters[z->cur]->name : "",
 	    sizeof(z->err->master));
 	util_strlcpy(z->err->reason, why, sizeof(z->err->reason));
+	/* Orphaned: every master of a whole round said the zone is not its. */
+	if (!z->att_lame)
+		z->round_lame = false;
+	z->att_lame = false;
 	if (z->pend != NULL && !R.once) {	/* new masters: try them now */
+		z->round_lame = true;
 		zone_schedule(z, now, now);
 		return;
 	}
@@ -632,6 +651,11 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 	zone_counts.failing += z->fails == 0;
 	if (z->fails < UINT16_MAX)
 		z->fails++;
+	if (!z->round_lame)
+		z->lame_since = 0;
+	else if (z->lame_since == 0)
+		z->lame_since = (uint32_t)(now / 1000);	/* the scheduler's clock, in s */
+	z->round_lame = true;
 	check_ended(z, ZR_FAILED);
 	z->cur = 0;
 	stats.failures++;
@@ -640,6 +664,7 @@ zone_fail(struct zone *z, const char *why, bool next_master, int64_t now)
 		stats.once_failed++;
 		log_warnx("zone %s: not refreshed: %s", z->name, why);
 		zone_set_state(z, ZONE_DONE, NULL);
+		zstatus_touch(z);
 		return;
 	}
 	delay = zone_backoff_ms(z->has_soa ? z->retry : (uint32_t)c->min_retry, z->fails,

@@ -45,7 +45,7 @@ main(void)
 	    strstr(err, "soa.timeout"), "out of range: file:line and the key");
 	CHECK(load("workers = \"many\"\n") == NULL && strstr(err, ":1:"), "wrong type refused");
 	CHECK(load("workers = 0\n") == NULL, "zero workers refused");
-	CHECK(load("master { in-flight = 5000 }\n") == NULL && strstr(err, "master.in-flight"),
+	CHECK(load("master { in-flight = 6000 }\n") == NULL && strstr(err, "master.in-flight"),
 	    "per-master limit above the global one refused");
 	CHECK(load("timers { min-retry = 100\n max-retry = 10 }\n") == NULL, "min above max refused");
 	CHECK(load("log { level = \"loud\" }\n") == NULL && strstr(err, "level"), "unknown log level refused");
@@ -69,6 +69,38 @@ main(void)
 	CHECK(load("soa { timeout = 60000\n tries = 10 }\n") == NULL, "ten minutes per master refused");
 	CHECK(load("soa { in-flight = 5 }") == NULL, "global in-flight below per-master default refused");
 	CHECK(load("mysql { user = \"a\" ") == NULL || 1, "unterminated section does not crash");
+	CHECK(load("metrics {\n listen = {\"127.0.0.1\"}\n}\n") == NULL &&
+	    strstr(err, "metrics.listen: '127.0.0.1' is not one address with a port") != NULL,
+	    "metrics: an address without a port refused");
+	c = load("metrics {\n listen = {\"127.0.0.1:9417\", \"[::1]:9417\"}\n}\n");
+	CHECK(c != NULL && c->n_metrics_listen == 2, "metrics: two addresses with ports");
+	conf_free(c);
+	CHECK(load("control {\n socket = \"relative.sock\"\n}\n") == NULL &&
+	    strstr(err, "not an absolute path") != NULL, "control: a relative socket refused");
+
+	/* The shipped file sets every key to its default: what make bench
+	 * measures with the defaults is what an installation runs. */
+	{
+		struct conf *d = load(""), *sh = conf_load("conf/pdns-refresher.conf", err,
+		    sizeof(err));
+#define SAME(f)	(d != NULL && sh != NULL && d->f == sh->f)
+		CHECK(SAME(workers) && SAME(soa_qps) && SAME(soa_inflight) &&
+		    SAME(soa_timeout_ms) && SAME(soa_tries) && SAME(master_qps) &&
+		    SAME(master_inflight) && SAME(master_xfrs) && SAME(master_down_s) &&
+		    SAME(master_down_max_s) && SAME(xfr_idle_s) && SAME(xfr_total_s) &&
+		    SAME(xfr_max_records) && SAME(xfr_max_bytes) && SAME(xfr_max_mem) &&
+		    SAME(xfr_max_iterations) && SAME(xfr_min_rate) && SAME(xfr_rate_grace_s) &&
+		    SAME(min_refresh) && SAME(max_refresh) && SAME(min_retry) &&
+		    SAME(max_retry) && SAME(min_expire) && SAME(max_backoff) &&
+		    SAME(domains_reload_s) && SAME(domains_rescan_s) &&
+		    SAME(last_check_flush_ms) && SAME(notify_rate) && SAME(notify_trusted_rate) &&
+		    SAME(dnssec) && SAME(n_metrics_listen) && SAME(n_notify_listen) &&
+		    strcmp(d->control_socket, sh->control_socket) == 0,
+		    "the shipped conf/pdns-refresher.conf is the defaults (%s)", err);
+#undef SAME
+		conf_free(d);
+		conf_free(sh);
+	}
 	unlink(path);
 	CHECK(conf_load("/nonexistent/x.conf", err, sizeof(err)) == NULL && strstr(err, "cannot read"),
 	    "missing file named");

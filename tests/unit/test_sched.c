@@ -289,7 +289,7 @@ test_drop_while_queued(void)
 	for (int i = 0; i < 20; i++) {
 		snprintf(names[i], sizeof(names[i]), "u%d.test", i + 1);
 		snprintf(ms[i], sizeof(ms[i]), "127.0.4.%d:5300", i + 1);
-		d[i] = (struct db_domain){ (uint32_t)i + 1, names[i], ms[i], -1, NULL };
+		d[i] = (struct db_domain){ .id = (uint32_t)i + 1, .name = names[i], .master = ms[i], .last_check = -1 };
 	}
 	domains_merge(d, 20, false);
 	CHECK(zone_count() == 20 && master_count() == 20, "drop: 40 zones and their masters "
@@ -647,6 +647,97 @@ test_check_now(void)
 	zone_check_ended = NULL;
 }
 
+/* transfer.follow-lower-serial, on the scheduler's clock. */
+static void
+test_lower_serial(void)
+{
+	reset();
+	C.follow_lower_s = 600;
+	load(1, 1, "l", "127.0.18.1:5300", 5, 100, true);	/* our serial 1, due */
+	struct zone *z = zone_by_name("l1.test");
+	z->serial = 50;					/* ours: 50 */
+	run_until(fake_now + 1);
+	answer(live_query("l1.test"), SOA_OK, 7);
+	CHECK(njobs == 0 && z->lower_since != 0 && z->lower_serial == 7,
+	    "lower serial: kept, the clock starts");
+	run_until(fake_now + 300000);			/* REFRESH 5 s: checked meanwhile */
+	answer_all("l1", SOA_OK, 7);
+	CHECK(njobs == 0, "lower serial: not before follow-lower-serial (300 s)");
+	run_until(fake_now + 300000);
+	answer_all("l1", SOA_OK, 8);			/* it moved: again from now */
+	CHECK(njobs == 0 && z->lower_serial == 8, "lower serial: a change starts again");
+	run_until(fake_now + 599000);
+	answer_all("l1", SOA_OK, 8);
+	CHECK(njobs == 0, "lower serial: 599 s of the same: not yet");
+	run_until(fake_now + 10000);			/* due again after REFRESH */
+	answer_all("l1", SOA_OK, 8);
+	CHECK(njobs == 1 && !jobs[0]->have_serial, "lower serial: 609 s: transferred, "
+	    "whatever the serial");
+	finish_xfr("l1.test", XFR_OK, 8);
+	CHECK(z->serial == 8 && z->lower_since == 0 && !z->force,
+	    "lower serial: followed, the policy's state cleared");
+
+	reset();					/* off (the default) */
+	load(1, 1, "l", "127.0.18.1:5300", 5, 100, true);
+	z = zone_by_name("l1.test");
+	z->serial = 50;
+	for (int i = 0; i < 5; i++) {
+		run_until(fake_now + 86400000);
+		answer_all("l1", SOA_OK, 7);
+	}
+	CHECK(njobs == 0 && z->serial == 50, "lower serial off: ours kept for days");
+}
+
+/* Orphaned: every master of a whole round answered REFUSED/NOTAUTH/NXDOMAIN. */
+static void
+answer_lame(const char *prefix, bool lame)
+{
+	for (int i = 0; i < nq; i++)
+		if (q[i].live && strncmp(q[i].z->name, prefix, strlen(prefix)) == 0) {
+			struct soa_result r;
+			memset(&r, 0, sizeof(r));
+			r.status = SOA_BAD;
+			r.lame = lame;
+			snprintf(r.err, sizeof(r.err), lame ? "master answered REFUSED" :
+			    "reply not authoritative (AA clear)");
+			q[i].live = false;
+			sched_soa_done(q[i].z, &r);
+		}
+}
+
+static void
+test_orphaned(void)
+{
+	reset();
+	load(1, 1, "o", "127.0.19.1:5300 127.0.19.2:5300", 5, 100, true);
+	struct zone *z = zone_by_name("o1.test");
+	run_until(fake_now + 1);
+	answer_lame("o1", true);			/* master 1 refuses */
+	CHECK(z->lame_since == 0, "orphaned: not after one master of two");
+	run_until(fake_now + 1);
+	answer_lame("o1", true);			/* master 2 too */
+	CHECK(z->lame_since == (uint32_t)(fake_now / 1000), "orphaned: both refused: since now");
+	uint32_t since = z->lame_since;
+	run_until(fake_now + 60000);
+	answer_lame("o1", true);
+	run_until(fake_now + 1);
+	answer_lame("o1", true);
+	CHECK(z->lame_since == since, "orphaned: another such round keeps the start");
+	run_until(fake_now + 60000);
+	answer_lame("o1", true);
+	run_until(fake_now + 1);
+	answer_lame("o1", false);			/* master 2: another fault */
+	CHECK(z->lame_since == 0, "orphaned: a round with another fault clears it");
+	run_until(fake_now + 60000);
+	answer_lame("o1", true);
+	run_until(fake_now + 1);
+	answer_lame("o1", true);
+	CHECK(z->lame_since != 0, "orphaned: refused again");
+	run_until(fake_now + 60000);
+	answer_all("o1", SOA_OK, 1);
+	CHECK(z->lame_since == 0, "orphaned: an answer clears it");
+}
+
 /* The totals the metrics read in O(1) agree with a count of the table. */
 struct recount {
 	size_t	 failing, expired, unloaded;
@@ -789,6 +880,8 @@ main(void)
 	test_notify_coalesce();
 	test_check_now();
 	test_counts();
+	test_lower_serial();
+	test_orphaned();
 	test_local_sockets();
 	test_keys_table();
 	test_notify_rate();
