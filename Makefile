@@ -31,7 +31,7 @@ CTL      := $(BUILD)/pdns-refresher-control
 CTL_OBJS := $(BUILD)/conf.o $(BUILD)/log.o $(BUILD)/util.o $(BUILD)/master.o
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 
-.PHONY: all check unit units demo install clean bench fuzz fuzzers
+.PHONY: all check unit units demo install clean bench fuzz fuzzers deb
 
 # Missing Debian packages are installed first (pkg-config must see them before
 # the flags above mean anything), then the real targets run in a sub-make.
@@ -128,6 +128,12 @@ install: all
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/pdns-refresher.service \
 	    > $(DESTDIR)$(UNITDIR)/pdns-refresher.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/pdns-refresher.service
+
+# The Debian package: built from a copy of the tree, lintian, installed with
+# dpkg, used, purged (as root: it installs into the system).
+deb:
+	@tests/lib/deps.sh build deb
+	@tests/deb.sh
 
 clean:
 	rm -rf build build-*

@@ -10,6 +10,7 @@ for what in "$@"; do
 	test)  pkgs="$pkgs systemd mariadb-server mariadb-client nsd ldnsutils pdns-server pdns-backend-mysql bind9-dnsutils bc mandoc"
 	       tools="promtool" ;;
 	bench) pkgs="$pkgs iproute2 nftables tcpdump time" ;;
+	deb)   pkgs="$pkgs dpkg-dev debhelper lintian man-db git" ;;
 	fuzz)  pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	*) echo "deps.sh: unknown set '$what'" >&2; exit 2 ;;
 	esac
