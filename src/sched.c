@@ -344,21 +344,21 @@ sched_tick(void)
 static bool
 follow_lower(struct zone *z, struct master *m, uint32_t serial, int64_t now)
 {
-	uint32_t	 wall = (uint32_t)(now / 1000);	/* the scheduler's clock, in s */
+	uint32_t	 secs = (uint32_t)(now / 1000);	/* the scheduler's clock */
 	int		 after = S.conf->follow_lower_s;
 
-	if (after == 0)
+	if (after == 0 || z->pend != NULL)	/* new masters: theirs counts */
 		return false;
 	if (z->lower_since == 0 || z->lower_serial != serial) {
 		z->lower_serial = serial;
-		z->lower_since = wall;
+		z->lower_since = secs;
 		return false;
 	}
-	if (wall - z->lower_since < (uint32_t)after)
+	if (secs - z->lower_since < (uint32_t)after)
 		return false;
 	log_warnx("zone %s: master %s has served serial %u, below our %u, for %u s "
 	    "(transfer.follow-lower-serial %d): transferring it", z->name, m->name,
-	    serial, z->serial, wall - z->lower_since, after);
+	    serial, z->serial, secs - z->lower_since, after);
 	z->lower_since = 0;
 	z->force = true;
 	zone_set_state(z, ZONE_XFR_QUEUED, m);

@@ -566,9 +566,9 @@ zone_queue(struct zone *z, int64_t now)
 	zone_set_state(z, ZONE_QUEUED, m);
 }
 
-/* The next check after REFRESH; EXPIRE counts from now. */
 void		(*zone_check_ended)(struct zone *, bool);
 
+/* A check has ended: how, when, from which master. */
 static void
 check_ended(struct zone *z, enum zone_result res)
 {
@@ -590,6 +590,7 @@ check_told(struct zone *z)
 		zone_check_ended(z, false);
 }
 
+/* The next check after REFRESH; EXPIRE counts from now. */
 void
 zone_ok(struct zone *z, int64_t now, enum zone_result res)
 {

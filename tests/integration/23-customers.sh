@@ -82,6 +82,7 @@ make_zone "$T/a/keep.test.zone" keep.test 4
 nsd_reload a
 : > "$DLOG"
 daemon_start
+wait_for 30 test -S "$T/control.sock"
 ctl refresh keep.test >/dev/null
 t0=$(date +%s)
 wait_for 30 bash -c "[ \$(date +%s) -ge $((t0 + 4)) ]"
