@@ -608,7 +608,8 @@ v_list(struct client *c, struct out *o, struct req *r)
 	l.kind = (enum list_kind)k;
 	l.reason = r->reason;
 	zone_foreach(list_cb, &l);
-	qsort(l.v, l.n, sizeof(*l.v), by_name);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), by_name);
 	if (o->json) {
 		o_str(o, "list", list_names[k]);
 		o_int(o, "total", (int64_t)l.n);
@@ -679,7 +680,8 @@ v_masters(struct client *c, struct out *o, struct req *r)
 		return 2;
 	}
 	master_foreach(mlist_cb, &l);
-	qsort(l.v, l.n, sizeof(*l.v), by_mname);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), by_mname);
 	o_array(o, "masters", false);
 	for (size_t i = 0; i < l.n; i++) {
 		struct master *m = l.v[i];
