@@ -33,6 +33,8 @@ void	 sched_init(const struct sched_ops *, const struct conf *, bool once,
 void	 sched_set_conf(const struct conf *);
 /* The scheduler's clock (ops->now). */
 int64_t	 sched_now(void);
+/* A time of the scheduler's clock as Unix seconds. */
+int64_t	 sched_wall(int64_t at);
 /* The configuration in use. */
 const struct conf *sched_conf(void);
 /* Start what is due and admitted now; arms the next tick. */

@@ -297,12 +297,6 @@ o_time(struct out *o, const char *key, int64_t t)
 	o_endval(o);
 }
 
-/* A monotonic ms time of the scheduler as Unix seconds. */
-static int64_t
-wall_of(int64_t mono_ms)
-{
-	return (int64_t)time(NULL) + (mono_ms - sched_now()) / 1000;
-}
 
 /* ---- the zone table, looked at ---- */
 
@@ -314,9 +308,6 @@ zone_orphaned(const struct zone *z)
 	    sched_now() / 1000 - z->lame_since >= sched_conf()->orphaned_after;
 }
 
-struct cond {
-	size_t	 stale, failing, expired, unloaded;
-};
 
 static bool
 zone_stale(const struct zone *z, int64_t now)
@@ -334,33 +325,11 @@ zone_stale(const struct zone *z, int64_t now)
 	    c->soa_tries;
 }
 
+/* Stale depends on the clock: the one count status makes by walking the table. */
 static void
-cond_cb(struct zone *z, void *arg)
+stale_cb(struct zone *z, void *arg)
 {
-	struct cond	*c = arg;
-	int64_t		 now = sched_now();
-
-	c->stale += zone_stale(z, now);
-	c->failing += z->fails > 0;
-	c->expired += z->expired;
-	c->unloaded += !z->has_soa;
-}
-
-struct mcount {
-	size_t	 up, down, probing;
-};
-
-static void
-mcount_cb(struct master *m, void *arg)
-{
-	struct mcount	*c = arg;
-
-	if (m->health == MASTER_DOWN)
-		c->down++;
-	else if (m->health == MASTER_PROBING)
-		c->probing++;
-	else
-		c->up++;
+	*(size_t *)arg += zone_stale(z, sched_now());
 }
 
 static const char *const result_names[] = {
@@ -371,7 +340,7 @@ static int64_t
 next_check(const struct zone *z)
 {
 	if (z->state == ZONE_IDLE)
-		return wall_of(z->due.at);
+		return sched_wall(z->due.at);
 	if (z->state == ZONE_DONE)
 		return 0;
 	return (int64_t)time(NULL);	/* due or under way */
@@ -409,16 +378,16 @@ out_zone(struct out *o, const struct zone *z)
 	o_time(o, "serial_since", z->serial_at);
 	o_time(o, "last_check", z->checked_at);
 	o_str(o, "last_result", result_names[z->result]);
-	o_time(o, "last_success", z->last_ok == ZONE_NEVER ? 0 : wall_of(z->last_ok));
+	o_time(o, "last_success", z->last_ok == ZONE_NEVER ? 0 : sched_wall(z->last_ok));
 	o_int(o, "failures", z->fails);
 	out_error(o, z);
 	o_time(o, "next_check", next_check(z));
 	o_time(o, "refused_by_all_since", z->lame_since ?
-	    wall_of((int64_t)z->lame_since * 1000) : 0);
+	    sched_wall((int64_t)z->lame_since * 1000) : 0);
 	o_bool(o, "orphaned", zone_orphaned(z));
 	if (z->lower_since != 0) {
 		o_int(o, "lower_serial", z->lower_serial);
-		o_time(o, "lower_serial_since", wall_of((int64_t)z->lower_since * 1000));
+		o_time(o, "lower_serial_since", sched_wall((int64_t)z->lower_since * 1000));
 	}
 	if (z->has_soa) {
 		o_int(o, "refresh", z->refresh);
@@ -436,7 +405,7 @@ out_zone(struct out *o, const struct zone *z)
 		o_str(o, "address", m->name);
 		o_str(o, "health", master_health_name(m->health));
 		o_bool(o, "current", i == z->cur);
-		o_time(o, "last_answer", m->last_answer ? wall_of(m->last_answer) : 0);
+		o_time(o, "last_answer", m->last_answer ? sched_wall(m->last_answer) : 0);
 		o_end(o);
 	}
 	o_end(o);
@@ -455,14 +424,12 @@ struct req {
 static int
 v_status(struct client *c, struct out *o, struct req *r)
 {
-	struct cond	 cd = { 0 };
-	struct mcount	 mc = { 0 };
+	size_t		 stale = 0;
 	uint64_t	 answered = 0, dropped = 0;
 
 	(void)c;
 	(void)r;
-	zone_foreach(cond_cb, &cd);
-	master_foreach(mcount_cb, &mc);
+	zone_foreach(stale_cb, &stale);
 	notify_counters(&answered, &dropped);
 	o_str(o, "version", PDNS_REFRESHER_VERSION);
 	o_int(o, "uptime", (sched_now() - stats.started) / 1000);
@@ -470,10 +437,10 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "total", (int64_t)zone_count());
 	for (int st = 0; st < ZONE_NSTATES; st++)
 		o_int(o, zone_state_name(st), (int64_t)zone_counts.in[st]);
-	o_int(o, "stale", (int64_t)cd.stale);
-	o_int(o, "failing", (int64_t)cd.failing);
-	o_int(o, "expired", (int64_t)cd.expired);
-	o_int(o, "never_loaded", (int64_t)cd.unloaded);
+	o_int(o, "stale", (int64_t)stale);
+	o_int(o, "failing", (int64_t)zone_counts.failing);
+	o_int(o, "expired", (int64_t)zone_counts.expired);
+	o_int(o, "never_loaded", (int64_t)zone_counts.unloaded);
 	o_end(o);
 	o_int(o, "backlog", (int64_t)zone_counts.pending);
 	o_begin(o, "rates");
@@ -490,9 +457,9 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_end(o);
 	o_begin(o, "masters");
 	o_int(o, "total", (int64_t)master_count());
-	o_int(o, "up", (int64_t)mc.up);
-	o_int(o, "paused", (int64_t)mc.down);
-	o_int(o, "probing", (int64_t)mc.probing);
+	o_int(o, "up", (int64_t)master_health_count[MASTER_UP]);
+	o_int(o, "paused", (int64_t)master_health_count[MASTER_DOWN]);
+	o_int(o, "probing", (int64_t)master_health_count[MASTER_PROBING]);
 	o_end(o);
 	o_begin(o, "database");
 	o_bool(o, "ok", stats.db_ok_time >= stats.db_err_time && stats.db_ok_time > 0);
@@ -515,12 +482,11 @@ v_status(struct client *c, struct out *o, struct req *r)
 }
 
 static struct zone *
-find_zone(struct out *o, const char *arg, char *msg, size_t len)
+find_zone(const char *arg, char *msg, size_t len)
 {
 	char		 name[256];
 	struct zone	*z;
 
-	(void)o;
 	util_strlcpy(name, arg, sizeof(name));
 	zone_name_canon(name);
 	if ((z = zone_by_name(name)) == NULL)
@@ -539,7 +505,7 @@ v_zone(struct client *c, struct out *o, struct req *r)
 		o_str(o, "error", "usage: zone NAME");
 		return 2;
 	}
-	if ((z = find_zone(o, r->argv[1], msg, sizeof(msg))) == NULL) {
+	if ((z = find_zone(r->argv[1], msg, sizeof(msg))) == NULL) {
 		o_str(o, "error", msg);
 		return 1;
 	}
@@ -624,11 +590,11 @@ v_list(struct client *c, struct out *o, struct req *r)
 			o_int(o, "serial", z->serial);
 		else
 			o_null(o, "serial", "none");
-		o_time(o, "last_success", z->last_ok == ZONE_NEVER ? 0 : wall_of(z->last_ok));
+		o_time(o, "last_success", z->last_ok == ZONE_NEVER ? 0 : sched_wall(z->last_ok));
 		o_int(o, "failures", z->fails);
 		o_time(o, "next_check", next_check(z));
 		if (l.kind == L_ORPHANED)
-			o_time(o, "orphaned_since", wall_of((int64_t)z->lame_since * 1000));
+			o_time(o, "orphaned_since", sched_wall((int64_t)z->lame_since * 1000));
 		if (z->err != NULL) {
 			o_str(o, "master", z->err->master);
 			o_str(o, "reason", z->err->reason);
@@ -690,12 +656,12 @@ v_masters(struct client *c, struct out *o, struct req *r)
 		o_int(o, "zones", m->refs);
 		o_str(o, "health", master_health_name(m->health));
 		if (m->health == MASTER_DOWN && m->timer.idx != 0)
-			o_time(o, "paused_until", wall_of(m->timer.at));
+			o_time(o, "paused_until", sched_wall(m->timer.at));
 		else
 			o_null(o, "paused_until", "-");
 		o_int(o, "soa_in_flight", m->soa_inflight);
 		o_int(o, "transfers", m->xfr_inflight);
-		o_time(o, "last_answer", m->last_answer ? wall_of(m->last_answer) : 0);
+		o_time(o, "last_answer", m->last_answer ? sched_wall(m->last_answer) : 0);
 		o_time(o, "last_error_time", m->err_time);
 		if (m->err_time > 0)
 			o_str(o, "last_error", m->err);
@@ -723,7 +689,7 @@ v_check(struct client *c, struct out *o, struct req *r)
 		o_str(o, "error", force ? "usage: retransfer NAME [MASTER]" : "usage: refresh NAME");
 		return 2;
 	}
-	if ((z = find_zone(o, r->argv[1], msg, sizeof(msg))) == NULL) {
+	if ((z = find_zone(r->argv[1], msg, sizeof(msg))) == NULL) {
 		o_str(o, "error", msg);
 		return 1;
 	}

@@ -68,6 +68,12 @@ sched_now(void)
 	return S.ops->now();
 }
 
+int64_t
+sched_wall(int64_t at)
+{
+	return (int64_t)time(NULL) + (at - S.ops->now()) / 1000;
+}
+
 const struct conf *
 sched_conf(void)
 {

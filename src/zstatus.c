@@ -142,7 +142,7 @@ zstatus_flush(void)
 {
 	struct dbreq	*r;
 	size_t		 k = 0, take, slen = 0;
-	int64_t		 now_ms = sched_now(), now_wall = (int64_t)time(NULL);
+	int64_t		 now_wall = (int64_t)time(NULL);
 	char		*sp;
 
 	if (Z.present != 1 || Z.inflight || (Z.n == 0 && Z.ndel == 0))
@@ -169,10 +169,9 @@ zstatus_flush(void)
 		s->id = z->id;
 		s->state = zs_names[code];
 		s->last_check = z->checked_at ? (int64_t)z->checked_at : -1;
-		s->last_success = z->last_ok == ZONE_NEVER ? -1 :
-		    now_wall + (z->last_ok - now_ms) / 1000;
+		s->last_success = z->last_ok == ZONE_NEVER ? -1 : sched_wall(z->last_ok);
 		s->failures = z->fails;
-		s->next_check = z->state == ZONE_IDLE ? now_wall + (z->due.at - now_ms) / 1000 :
+		s->next_check = z->state == ZONE_IDLE ? sched_wall(z->due.at) :
 		    z->state == ZONE_DONE ? -1 : now_wall;
 		s->err_time = -1;
 		if (z->err != NULL) {	/* copied: the zone may change or go meanwhile */
