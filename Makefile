@@ -123,6 +123,7 @@ install: all
 	install -m 0644 doc/pdns-refresher.conf.5 $(DESTDIR)$(MANDIR)/man5/pdns-refresher.conf.5
 	install -m 0644 sql/pdns-refresher.sql $(DESTDIR)$(PREFIX)/share/pdns-refresher/sql/pdns-refresher.sql
 	install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf.sample
+	install -m 0644 conf/notify-redirect.nft $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/notify-redirect.nft
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf ] || \
 	    install -m 0640 conf/pdns-refresher.conf $(DESTDIR)$(SYSCONFDIR)/pdns-refresher/pdns-refresher.conf
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/pdns-refresher.service \

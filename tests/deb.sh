@@ -32,7 +32,8 @@ list=$(dpkg-deb -c "$deb")
 for f in ./usr/sbin/pdns-refresher ./usr/sbin/pdns-refresher-control \
     ./usr/share/man/man8/pdns-refresher.8.gz ./usr/share/man/man8/pdns-refresher-control.8.gz \
     ./usr/share/man/man5/pdns-refresher.conf.5.gz ./lib/systemd/system/pdns-refresher.service \
-    ./etc/pdns-refresher/pdns-refresher.conf ./usr/share/pdns-refresher/sql/pdns-refresher.sql; do
+    ./etc/pdns-refresher/pdns-refresher.conf ./etc/pdns-refresher/notify-redirect.nft \
+    ./usr/share/pdns-refresher/sql/pdns-refresher.sql; do
 	check "the package holds $f" grep -q " $f\$" <<<"$list"
 done
 check "the configuration is a conffile" bash -c "dpkg-deb -e '$deb' '$W/ctl' && grep -qx /etc/pdns-refresher/pdns-refresher.conf '$W/ctl/conffiles'"

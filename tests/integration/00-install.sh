@@ -7,6 +7,8 @@ make --no-print-directory -s install DESTDIR="$D" PREFIX=/opt/pr SYSCONFDIR=/etc
 check "install: binary under PREFIX/sbin" test -x "$D/opt/pr/sbin/pdns-refresher"
 check "install: the control client beside it" test -x "$D/opt/pr/sbin/pdns-refresher-control"
 check "install: sql/ under PREFIX/share/pdns-refresher" test -f "$D/opt/pr/share/pdns-refresher/sql/pdns-refresher.sql"
+check "install: the NOTIFY redirect rule set under SYSCONFDIR, and nft reads it" \
+    sh -c "test -f '$D/etc/x/pdns-refresher/notify-redirect.nft' && nft -c -f '$D/etc/x/pdns-refresher/notify-redirect.nft'"
 check "install: config and sample under SYSCONFDIR" test -f "$D/etc/x/pdns-refresher/pdns-refresher.conf" -a -f "$D/etc/x/pdns-refresher/pdns-refresher.conf.sample"
 check "install: config not world-readable" eq "$(stat -c %a "$D/etc/x/pdns-refresher/pdns-refresher.conf")" "640"
 check "install: unit runs the installed binary with the installed config" \
