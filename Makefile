@@ -23,7 +23,7 @@ DEPS_OK  := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ALL_CFLAGS := $(WARN) -iquote include $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
-MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify control metrics zstatus
+MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify control metrics zstatus autoprimary
 OBJS     := $(MODULES:%=$(BUILD)/%.o)
 MAIN     := $(BUILD)/main.o
 BIN      := $(BUILD)/pdns-refresher

@@ -62,6 +62,12 @@ struct conf {
 	int	 n_notify_trusted;
 	int	 notify_rate;		/* NOTIFYs per second from one source */
 	int	 notify_trusted_rate;	/* ... from one trusted source (pdns relays all) */
+	char	**notify_from;		/* allow-notify-from: who may notify unsigned */
+	int	 n_notify_from;
+	bool	 autosecondary;		/* new zones from supermasters' NOTIFYs */
+	bool	 allow_unsigned_ap;	/* ... unsigned ones too */
+	int	 ap_inflight;		/* unknown-zone NOTIFYs checked at once, all */
+	int	 ap_per_source;		/* ... from one address */
 
 	/* pdns {} */
 	char	*pdns_control;		/* pdns's control socket: purge after writes */

@@ -107,6 +107,38 @@ void		 db_tsig_free(struct db_tsig *, size_t);
 int		 db_domains_signature(struct db *, char *sig, size_t siglen,
 		    uint32_t *max_id, char *err, size_t errlen);
 
+/*
+ * Autoprimary, as pdns 4.7's gmysql backend does it (superMasterBackend,
+ * createSlaveDomain), in one transaction: the first NS name with a
+ * supermasters row for ip gives the account; the masters are the ips of
+ * the rows with that nameserver and account (else ip); a new SLAVE domain,
+ * and AXFR-MASTER-TSIG for a signed NOTIFY.
+ */
+enum db_ap_result {
+	DB_AP_CREATED,
+	DB_AP_EXISTS,		/* a domain of that name is there already */
+	DB_AP_NOMATCH,		/* no supermasters row for ip and an NS name */
+};
+struct db_ap {
+	/* in */
+	char		 name[256];	/* lowercase, no trailing dot */
+	char		 ip[64];	/* the notifier, as pdns prints it */
+	char		 keyname[256];	/* "" for an unsigned NOTIFY */
+	char		 ns[2048];	/* NS names, NUL-separated, in answer order */
+	int		 nns;
+	/* out */
+	enum db_ap_result result;
+	uint32_t	 id;		/* the new domain's */
+	char		 nameserver[256], account[64], masters[512];
+};
+int		 db_autoprimary(struct db *, struct db_ap *, char *err, size_t errlen);
+/*
+ * What the loop checks a NOTIFY for an unknown zone against: the addresses
+ * in supermasters (strings, as stored) and every tsigkeys row.
+ */
+int		 db_ap_load(struct db *, char ***ips, size_t *nips, struct db_tsig **keys,
+		    size_t *nkeys, char *err, size_t errlen);
+
 /* One zone of a group write. */
 struct db_write {
 	uint32_t		 domain_id;

@@ -13,6 +13,8 @@ enum dbreq_type {
 	DBREQ_LAST_CHECK,
 	DBREQ_RELEASE,		/* free a finished load in the db thread; no answer */
 	DBREQ_STATUS,		/* refresher_zone_status rows and deletions */
+	DBREQ_AUTOPRIMARY,	/* create a zone for a supermaster's NOTIFY */
+	DBREQ_AP_LOAD,		/* supermasters' addresses and tsigkeys */
 };
 
 struct dbreq {
@@ -39,6 +41,12 @@ struct dbreq {
 	char			*strs;		/* the rows' strings */
 	size_t			 nstatus;
 	bool			 missing;	/* out: the table is gone */
+	/* DBREQ_AUTOPRIMARY */
+	struct db_ap		*ap;
+	void			*arg;		/* the caller's */
+	/* DBREQ_AP_LOAD: ips; the keys in tsig, ntsig */
+	char			**ips;
+	size_t			 nips;
 	/* result */
 	int			 rc;
 	char			 err[256];

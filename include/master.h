@@ -81,6 +81,18 @@ bool		 master_addr_eq(const struct master_addr *, const struct sockaddr *,
 bool		 master_host_eq(const struct master_addr *, const struct sockaddr *,
 		    socklen_t);
 
+/* An address block, "192.0.2.0/24", "2001:db8::/32" or one address. */
+struct master_mask {
+	int		 family;	/* AF_INET, AF_INET6 */
+	uint8_t		 addr[16];
+	int		 bits;
+};
+/* Parse a block as pdns's allow-notify-from takes it; -1 with err. */
+int		 master_parse_mask(const char *, struct master_mask *, char *err,
+		    size_t errlen);
+/* Whether sa's address is inside the block. */
+bool		 master_mask_match(const struct master_mask *, const struct sockaddr *);
+
 /* The registry entry for an address, created on first use; takes a reference. */
 struct master	*master_get(const struct master_addr *);
 /* Drop a reference; the last one takes it off every list and frees it. */

@@ -15,6 +15,11 @@ enum notify_verdict {
 	NOTIFY_UNKNOWN,		/* REFUSED: not a SLAVE zone of ours */
 	NOTIFY_STRANGER,	/* REFUSED: not from a master of the zone nor trusted */
 	NOTIFY_BADTSIG,		/* NOTAUTH: signed, but not with the zone's key */
+	NOTIFY_AP_CREATED,	/* NOERROR: autoprimary created the zone */
+	NOTIFY_AP_REFUSED,	/* REFUSED: autoprimary: no supermaster for it */
+	NOTIFY_AP_FAILED,	/* SERVFAIL: autoprimary: the notifier or the db failed */
+	NOTIFY_DEFERRED,	/* answered later (autoprimary); not counted here */
+	NOTIFY_DROPPED,		/* no answer (autoprimary busy or duplicate) */
 };
 
 /* How to sign the answer to a signed NOTIFY that verified. */
@@ -24,6 +29,13 @@ struct notify_sig {
 	uint8_t			 mac[64];	/* the NOTIFY's MAC */
 	size_t			 maclen;
 };
+
+/*
+ * Answer the NOTIFY msg (n bytes, parsed again) on fd with the verdict's
+ * rcode (signed with sig->key when set): for answers given later.
+ */
+void	notify_answer(int fd, const uint8_t *msg, size_t n, enum notify_verdict,
+	    const struct notify_sig *sig, const struct sockaddr *to, socklen_t tolen);
 
 /*
  * Bind every notify.listen address (UDP), before the daemon detaches, so a

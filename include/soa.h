@@ -25,6 +25,9 @@ struct soa_result {
 	int64_t		 rtt_ms;
 	bool		 lame;		/* REFUSED, NOTAUTH or NXDOMAIN: not its zone */
 	char		 err[160];
+	/* An NS query's answer: the names, NUL-separated, valid in the callback. */
+	const char	*ns;
+	int		 nns;
 };
 
 typedef void soa_cb(void *arg, const struct soa_result *);
@@ -46,6 +49,19 @@ struct soa_query *soa_query_start(struct event_base *, const char *zone,
 /* A failed result: status st, the reason formatted into err. */
 void		 soa_result_fail(struct soa_result *, enum soa_status st,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * The same for the NS RRset of zone (autoprimary, as pdns asks it): a reply
+ * to our question, NOERROR; the NS names of every section in message order,
+ * without the trailing dot.  Unsigned.
+ */
+struct soa_query *soa_ns_query_start(struct event_base *, const char *zone,
+		    const struct master_addr *, int timeout_ms, int tries, soa_cb *cb,
+		    void *arg);
+/* Pure check of an NS reply; names (NUL-separated) into buf. */
+#define SOA_NS_MAX	32
+enum soa_status	 soa_check_ns_reply(const uint8_t *pkt, size_t len, uint16_t id,
+		    const uint8_t *zone_wire, size_t zone_len, struct soa_result *res,
+		    char *buf, size_t buflen);
 /* Stop a query; its callback will not run. */
 void		 soa_query_cancel(struct soa_query *);
 

@@ -32,7 +32,7 @@ struct stats {
 	uint64_t	 xfr_by[8];		/* enum xfr_status */
 	uint64_t	 xfr_limit;		/* XFR_FAILED by breaking a limit */
 	uint64_t	 xfr_bytes, xfr_records;
-	uint64_t	 notify_by[4];		/* enum notify_verdict */
+	uint64_t	 notify_by[7];		/* enum notify_verdict, up to AP_FAILED */
 	struct hist	 xfr_seconds, commit_seconds, notify_seconds;
 };
 extern struct stats stats;

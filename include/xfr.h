@@ -61,6 +61,7 @@ struct xfr_job {
 	bool			 has_src;	/* AXFR-SOURCE: bind to src first */
 	struct master_addr	 src;
 	void			*arg;		/* the caller's, untouched */
+	bool			 rediscover;	/* written: pdns must learn of the zone */
 	/* out */
 	enum xfr_status		 status;
 	bool			 limit;		/* failed by breaking a limit */

@@ -58,6 +58,8 @@ static const struct intkey intkeys[] = {
 	I("timers", "orphaned-after", 86400 * 7, 1, 86400 * 365, orphaned_after),
 	I("notify", "per-source-rate", 50, 1, 1000000, notify_rate),
 	I("notify", "trusted-rate", 2000, 1, 1000000, notify_trusted_rate),
+	I("notify", "autoprimary-in-flight", 64, 1, 10000, ap_inflight),
+	I("notify", "autoprimary-per-source", 8, 1, 10000, ap_per_source),
 };
 #undef I
 #undef L
@@ -188,6 +190,21 @@ validate_trusted(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* notify.allow-notify-from: "address" or "address/bits", as pdns's. */
+static int
+validate_mask(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct master_mask	 m;
+	char			 err[160];
+	const char		*v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+
+	if (master_parse_mask(v, &m, err, sizeof(err)) == -1) {
+		cfg_error(cfg, "notify.allow-notify-from: '%s': %s", v, err);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 validate_level(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -223,8 +240,14 @@ section_opts(const char *sec)
 	if (sec != NULL && strcmp(sec, "notify") == 0) {
 		cfg_opt_t l = CFG_STR_LIST("listen", "{}", CFGF_NONE);
 		cfg_opt_t t = CFG_STR_LIST("trusted", "{}", CFGF_NONE);
+		cfg_opt_t a = CFG_BOOL("autosecondary", cfg_false, CFGF_NONE);
+		cfg_opt_t u = CFG_BOOL("allow-unsigned-autoprimary", cfg_true, CFGF_NONE);
+		cfg_opt_t f = CFG_STR_LIST("allow-notify-from", "{\"0.0.0.0/0\", \"::/0\"}", CFGF_NONE);
 		o[n++] = l;
 		o[n++] = t;
+		o[n++] = a;
+		o[n++] = u;
+		o[n++] = f;
 	}
 	if (sec != NULL && strcmp(sec, "metrics") == 0) {
 		cfg_opt_t l = CFG_STR_LIST("listen", "{}", CFGF_NONE);
@@ -304,6 +327,10 @@ conf_check(struct conf *c, const char *path, char *err, size_t errlen)
 		why = "control.socket: the path is longer than 107 bytes";
 	else if (c->control_socket[0] != '\0' && c->control_socket[0] != '/')
 		why = "control.socket: not an absolute path";
+	else if (c->n_notify_from > 64)
+		why = "notify.allow-notify-from: more than 64 entries";
+	else if (c->n_notify_trusted > 64)
+		why = "notify.trusted: more than 64 addresses";
 	if (why == NULL)
 		return 0;
 	snprintf(err, errlen, "%s: %s\n", path, why);
@@ -351,6 +378,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	cfg_set_validate_func(cfg, "notify|listen", validate_listen);
 	cfg_set_validate_func(cfg, "metrics|listen", validate_listen);
 	cfg_set_validate_func(cfg, "notify|trusted", validate_trusted);
+	cfg_set_validate_func(cfg, "notify|allow-notify-from", validate_mask);
 
 	rc = cfg_parse(cfg, path);
 	if (rc == CFG_FILE_ERROR) {
@@ -382,6 +410,11 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->log_level = log_level_parse(cfg_getstr(cfg_getsec(cfg, "log"), "level"));
 	getlist(cfg_getsec(cfg, "notify"), "listen", &c->notify_listen, &c->n_notify_listen);
 	getlist(cfg_getsec(cfg, "notify"), "trusted", &c->notify_trusted, &c->n_notify_trusted);
+	getlist(cfg_getsec(cfg, "notify"), "allow-notify-from", &c->notify_from,
+	    &c->n_notify_from);
+	c->autosecondary = cfg_getbool(cfg_getsec(cfg, "notify"), "autosecondary");
+	c->allow_unsigned_ap = cfg_getbool(cfg_getsec(cfg, "notify"),
+	    "allow-unsigned-autoprimary");
 	getlist(cfg_getsec(cfg, "metrics"), "listen", &c->metrics_listen, &c->n_metrics_listen);
 	if (conf_check(c, path, err, errlen) == -1) {
 		conf_free(c);
@@ -406,6 +439,7 @@ conf_free(struct conf *c)
 		free(*(char **)(void *)((char *)c + strkeys[i].off));
 	freelist(c->notify_listen, c->n_notify_listen);
 	freelist(c->notify_trusted, c->n_notify_trusted);
+	freelist(c->notify_from, c->n_notify_from);
 	freelist(c->metrics_listen, c->n_metrics_listen);
 	free(c);
 }

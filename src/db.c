@@ -5,6 +5,7 @@
  * formatted into SQL text are integers of our own (domain and row ids read
  * from the tables, times), for IN lists of varying length.
  */
+#include <arpa/inet.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
@@ -41,6 +42,7 @@ struct db {
 	MYSQL			*my;
 	MYSQL_STMT		*ins[INS_LEVELS];
 	MYSQL_STMT		*mdel, *mins;
+	MYSQL_STMT		*ap_acct, *ap_ips, *ap_ins;	/* autoprimary */
 	MYSQL_STMT		*st[ST_LEVELS];		/* status upserts, 1 .. 64 rows */
 	unsigned		 prep_errno;		/* the last failed prepare */
 	char			 prep_err[256];
@@ -115,7 +117,8 @@ db_disconnect(struct db *db)
 			mysql_stmt_close(db->st[i]);
 			db->st[i] = NULL;
 		}
-	MYSQL_STMT **stmts[] = { &db->mdel, &db->mins };
+	MYSQL_STMT **stmts[] = { &db->mdel, &db->mins, &db->ap_acct, &db->ap_ips,
+	    &db->ap_ins };
 	for (size_t i = 0; i < NITEMS(stmts); i++)
 		if (*stmts[i] != NULL) {
 			mysql_stmt_close(*stmts[i]);
@@ -1367,4 +1370,197 @@ db_status_write(struct db *db, const struct db_status *r, size_t n, const uint32
 		db_disconnect(db);
 	}
 	return -1;
+}
+
+/* ---- autoprimary (pdns's superMasterBackend and createSlaveDomain) ---- */
+
+/*
+ * Execute st with its parameters bound, then call row() for each row of
+ * ncols (1 or 2) string columns of up to 255 bytes (until it returns
+ * false); a longer value fails the statement.  The rows seen, or -1.
+ */
+static int
+ap_select(MYSQL_STMT *st, MYSQL_BIND *param, int ncols,
+    bool (*row)(void *, char v[][256]), void *arg)
+{
+	MYSQL_BIND	 r[2];
+	char		 v[2][256];
+	unsigned long	 len[2];
+	my_bool		 nul[2];
+	int		 rows = 0, f;
+
+	memset(r, 0, sizeof(r));
+	for (int i = 0; i < ncols; i++) {
+		r[i].buffer_type = MYSQL_TYPE_STRING;
+		r[i].buffer = v[i];
+		r[i].buffer_length = sizeof(v[i]) - 1;
+		r[i].length = &len[i];
+		r[i].is_null = &nul[i];
+	}
+	if (mysql_stmt_bind_param(st, param) != 0 || mysql_stmt_execute(st) != 0 ||
+	    mysql_stmt_bind_result(st, r) != 0 || mysql_stmt_store_result(st) != 0)
+		return -1;
+	while ((f = mysql_stmt_fetch(st)) == 0) {
+		for (int i = 0; i < ncols; i++)
+			v[i][nul[i] ? 0 : len[i]] = '\0';
+		rows++;
+		if (!row(arg, v))
+			break;
+	}
+	mysql_stmt_free_result(st);
+	return f == MYSQL_DATA_TRUNCATED || f == 1 ? -1 : rows;
+}
+
+static bool
+ap_first_account(void *arg, char v[][256])
+{
+	struct db_ap	*ap = arg;
+
+	util_strlcpy(ap->account, v[0], sizeof(ap->account));
+	return false;			/* the first row is the answer */
+}
+
+/* pdns: ComboAddress(row.ip, 53).toStringWithPortExcept(53), joined ", ". */
+static bool
+ap_master(void *arg, char v[][256])
+{
+	struct db_ap	*ap = arg;
+	uint8_t		 a[16];
+	char		 t[INET6_ADDRSTRLEN];
+	int		 fam;
+	size_t		 used = strlen(ap->masters);
+
+	if (strcmp(v[1], ap->account) != 0)
+		return true;		/* pdns compares the account exactly */
+	fam = inet_pton(AF_INET, v[0], a) == 1 ? AF_INET :
+	    inet_pton(AF_INET6, v[0], a) == 1 ? AF_INET6 : 0;
+	if (fam == 0 || inet_ntop(fam, a, t, sizeof(t)) == NULL) {
+		snprintf(ap->masters, sizeof(ap->masters), "!%s", v[0]);
+		return false;		/* pdns fails on it too */
+	}
+	snprintf(ap->masters + used, sizeof(ap->masters) - used, "%s%s",
+	    used > 0 ? ", " : "", t);
+	return true;
+}
+
+int
+db_autoprimary(struct db *db, struct db_ap *ap, char *err, size_t errlen)
+{
+	MYSQL_BIND	 b[4];
+	unsigned long	 len[4];
+	my_bool		 nul[4] = { 0, 0, 0, 0 };
+	MYSQL_STMT	*st = NULL;
+	const char	*ns = ap->ns;
+	int		 rows;
+
+	ap->account[0] = ap->nameserver[0] = ap->masters[0] = '\0';
+	ap->id = 0;
+	if (db_connect(db, err, errlen) == -1)
+		return -1;
+	if (mysql_query(db->my, "START TRANSACTION") != 0)
+		goto fail;
+	for (int i = 0; i < ap->nns && ap->nameserver[0] == '\0'; i++, ns += strlen(ns) + 1) {
+		if ((st = stmt(db, &db->ap_acct, "SELECT account FROM supermasters "
+		    "WHERE ip = ? AND nameserver = ?")) == NULL)
+			goto fail;
+		bind_str(&b[0], &len[0], &nul[0], ap->ip);
+		bind_str(&b[1], &len[1], &nul[1], ns);
+		if ((rows = ap_select(st, b, 1, ap_first_account, ap)) == -1)
+			goto fail;
+		if (rows > 0)
+			util_strlcpy(ap->nameserver, ns, sizeof(ap->nameserver));
+	}
+	if (ap->nameserver[0] == '\0') {
+		ap->account[0] = '\0';
+		mysql_rollback(db->my);
+		ap->result = DB_AP_NOMATCH;
+		return 0;
+	}
+	if ((st = stmt(db, &db->ap_ips, "SELECT ip, account FROM supermasters "
+	    "WHERE nameserver = ? AND account = ?")) == NULL)
+		goto fail;
+	bind_str(&b[0], &len[0], &nul[0], ap->nameserver);
+	bind_str(&b[1], &len[1], &nul[1], ap->account);
+	if (ap_select(st, b, 2, ap_master, ap) == -1)
+		goto fail;
+	if (ap->masters[0] == '!') {
+		snprintf(err, errlen, "supermasters.ip '%s' is not an address", ap->masters + 1);
+		mysql_rollback(db->my);
+		return -1;
+	}
+	if (ap->masters[0] == '\0')
+		util_strlcpy(ap->masters, ap->ip, sizeof(ap->masters));
+	if ((st = stmt(db, &db->ap_ins, "INSERT INTO domains (type, name, master, account, "
+	    "last_check, notified_serial) VALUES ('SLAVE', ?, ?, ?, NULL, NULL)")) == NULL)
+		goto fail;
+	bind_str(&b[0], &len[0], &nul[0], ap->name);
+	bind_str(&b[1], &len[1], &nul[1], ap->masters);
+	bind_str(&b[2], &len[2], &nul[2], ap->account);
+	if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+		if (mysql_stmt_errno(st) == ER_DUP_ENTRY) {
+			mysql_rollback(db->my);
+			ap->result = DB_AP_EXISTS;
+			return 0;
+		}
+		goto fail;
+	}
+	ap->id = (uint32_t)mysql_stmt_insert_id(st);
+	st = NULL;
+	if (ap->keyname[0] != '\0' &&
+	    (st = meta_set(db, ap->id, "AXFR-MASTER-TSIG", ap->keyname)) != NULL) {
+		if (st == (MYSQL_STMT *)(uintptr_t)1)
+			st = NULL;
+		goto fail;
+	}
+	if (mysql_commit(db->my) != 0)
+		goto fail;
+	ap->result = DB_AP_CREATED;
+	return 0;
+fail:
+	(void)last_errno(db, st, err, errlen);
+	if (db->my != NULL) {
+		if (err_is_conn(mysql_errno(db->my)))
+			db_disconnect(db);
+		else
+			mysql_rollback(db->my);
+	}
+	return -1;
+}
+
+int
+db_ap_load(struct db *db, char ***ips, size_t *nips, struct db_tsig **keys, size_t *nkeys,
+    char *err, size_t errlen)
+{
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	size_t		 n = 0;
+
+	*ips = NULL;
+	*keys = NULL;
+	*nips = *nkeys = 0;
+	if (query_retry(db, "SELECT DISTINCT ip FROM supermasters", QRES_STORE, &res,
+	    "loading supermasters", err, errlen) == -1)
+		return -1;
+	*ips = xcalloc(mysql_num_rows(res) + 1, sizeof(**ips));
+	while ((row = mysql_fetch_row(res)) != NULL)
+		if (row[0] != NULL)
+			(*ips)[n++] = xstrdup(row[0]);
+	*nips = n;
+	mysql_free_result(res);
+	if (query_retry(db, "SELECT name, algorithm, secret FROM tsigkeys", QRES_STORE, &res,
+	    "loading tsigkeys", err, errlen) == -1)
+		return -1;
+	*keys = xcalloc(mysql_num_rows(res) + 1, sizeof(**keys));
+	n = 0;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		if (row[0] == NULL || row[1] == NULL || row[2] == NULL)
+			continue;
+		(*keys)[n].keyname = xstrdup(row[0]);
+		(*keys)[n].algorithm = xstrdup(row[1]);
+		(*keys)[n].secret = xstrdup(row[2]);
+		n++;
+	}
+	*nkeys = n;
+	mysql_free_result(res);
+	return 0;
 }

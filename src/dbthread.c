@@ -111,6 +111,13 @@ dbthread_main(void *arg)
 			if (r->missing)
 				have_status = 0;
 			break;
+		case DBREQ_AUTOPRIMARY:
+			r->rc = db_autoprimary(db, r->ap, r->err, sizeof(r->err));
+			break;
+		case DBREQ_AP_LOAD:
+			r->rc = db_ap_load(db, &r->ips, &r->nips, &r->tsig, &r->ntsig, r->err,
+			    sizeof(r->err));
+			break;
 		case DBREQ_RELEASE:
 			/* The list was built in this thread's malloc arena: free it
 			 * here and give the pages back, off the event loop. */
@@ -177,5 +184,9 @@ dbreq_free(struct dbreq *r)
 	free(r->times);
 	free(r->status);
 	free(r->strs);
+	free(r->ap);
+	for (size_t i = 0; i < r->nips; i++)
+		free(r->ips[i]);
+	free(r->ips);
 	free(r);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "autoprimary.h"
 #include "conf.h"
 #include "dbthread.h"
 #include "domains.h"
@@ -30,6 +31,7 @@
 static struct {
 	const struct conf	*conf;
 	bool			 once, loaded, inflight, rescan_now;
+	bool			 again;		/* new domains to look for after this load */
 	char			*only_zone;
 	struct event		*reload;
 	char			 sig[96];	/* of the last whole list loaded */
@@ -109,6 +111,15 @@ domains_request(bool rescan)
 	D.rescan_now = false;		/* a SIGHUP from now on asks again */
 	D.inflight = true;
 	dbthread_submit(r);
+}
+
+void
+domains_request_new(void)
+{
+	if (D.inflight)
+		D.again = true;
+	else
+		domains_request(false);
 }
 
 static void
@@ -317,8 +328,11 @@ domains_loaded(struct dbreq *r)
 		r->type = DBREQ_RELEASE;	/* freed where it was built */
 		dbthread_submit(r);
 	}
-	if (D.rescan_now)
-		domains_request(false);	/* a SIGHUP came during the load */
+	autoprimary_domains_loaded();
+	if (D.rescan_now || D.again) {
+		D.again = false;
+		domains_request(false);	/* a SIGHUP or a new zone came during the load */
+	}
 	else
 		arm_reload(D.conf->domains_reload_s * 1000);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "autoprimary.h"
 #include "conf.h"
 #include "control.h"
 #include "db.h"
@@ -156,7 +157,9 @@ db_cb(evutil_socket_t fd, short ev, void *arg)
 			loop_ready();
 			continue;	/* it owns r now */
 		}
-		if (r->type == DBREQ_STATUS)
+		if (r->type == DBREQ_AUTOPRIMARY || r->type == DBREQ_AP_LOAD)
+			autoprimary_done(r);
+		else if (r->type == DBREQ_STATUS)
 			zstatus_done(r, L.finishing);
 		else
 			lastcheck_done(r, L.finishing);
@@ -233,10 +236,11 @@ maybe_exit(void)
 	if (!L.finishing) {
 		L.finishing = true;
 		sched_shutdown();
+		autoprimary_shutdown();
 		lastcheck_flush();
 		zstatus_flush();
 	}
-	if (!lastcheck_busy() && !zstatus_busy() && !domains_busy())
+	if (!lastcheck_busy() && !zstatus_busy() && !domains_busy() && !autoprimary_busy())
 		event_base_loopbreak(L.base);
 }
 
@@ -368,6 +372,7 @@ reload(const char *who, char *msg, size_t len)
 	sched_set_conf(nc);
 	domains_set_conf(nc);
 	notify_set_conf(nc);
+	autoprimary_set_conf(nc);
 	{
 		struct timeval tv = ms_tv(nc->last_check_flush_ms);
 		event_add(L.flush, &tv);
@@ -555,6 +560,7 @@ main(int argc, char *argv[])
 	if (!once) {
 		control_start(base, &control_ops);
 		metrics_start(base);
+		autoprimary_init(base, conf);
 	}
 	domains_request(false);
 	event_base_dispatch(base);
@@ -564,6 +570,7 @@ main(int argc, char *argv[])
 	notify_stop();
 	xfr_stop();
 	dbthread_stop();
+	autoprimary_stop();
 	stats_log("stopped");
 	rc = stats.once_failed > 0 ? 1 : 0;
 	loop_free();

@@ -172,6 +172,57 @@ master_host_eq(const struct master_addr *ma, const struct sockaddr *sa,
 	return addr_eq(ma, sa, len, false);
 }
 
+int
+master_parse_mask(const char *text, struct master_mask *m, char *err, size_t errlen)
+{
+	char		 a[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long		 bits;
+
+	memset(m, 0, sizeof(*m));
+	if (util_strlcpy(a, text, sizeof(a)) >= sizeof(a)) {
+		snprintf(err, errlen, "too long");
+		return -1;
+	}
+	if ((slash = strchr(a, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, a, m->addr) == 1) {
+		m->family = AF_INET;
+		m->bits = 32;
+	} else if (inet_pton(AF_INET6, a, m->addr) == 1) {
+		m->family = AF_INET6;
+		m->bits = 128;
+	} else {
+		snprintf(err, errlen, "not an address");
+		return -1;
+	}
+	if (slash != NULL) {
+		errno = 0;
+		bits = strtol(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || errno != 0 || bits < 0 || bits > m->bits) {
+			snprintf(err, errlen, "not a prefix length of 0 to %d", m->bits);
+			return -1;
+		}
+		m->bits = (int)bits;
+	}
+	return 0;
+}
+
+bool
+master_mask_match(const struct master_mask *m, const struct sockaddr *sa)
+{
+	const uint8_t	*b;
+	int		 full = m->bits / 8, rest = m->bits % 8;
+
+	if (sa->sa_family != m->family)
+		return false;
+	b = sa->sa_family == AF_INET ?
+	    (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr :
+	    ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+	if (memcmp(b, m->addr, (size_t)full) != 0)
+		return false;
+	return rest == 0 || ((b[full] ^ m->addr[full]) & (0xff00 >> rest)) == 0;
+}
+
 static bool
 addr_eq(const struct master_addr *ma, const struct sockaddr *sa, socklen_t len,
     bool port)

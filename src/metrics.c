@@ -140,7 +140,8 @@ metrics_write(struct evbuffer *b)
 	static const char *const xfr_names[] = { "written", "not_newer", "failed",
 	    "db_failed", "gone", "aborted", "local" };
 	static const char *const notify_names[] = { "accepted", "unknown_zone",
-	    "not_a_master", "bad_tsig" };
+	    "not_a_master", "bad_tsig", "autoprimary_created", "autoprimary_refused",
+	    "autoprimary_failed" };
 	static const char *const health_names[] = { "up", "paused", "probing" };
 	char		 l[512], v1[64], v2[64], v3[64], v4[64];
 	uint64_t	 answered, dropped;

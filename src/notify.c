@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "autoprimary.h"
 #include "conf.h"
 #include "keys.h"
 #include "log.h"
@@ -44,6 +45,8 @@ static struct {
 static int			 nlis;
 static struct master_addr	 trusted[TRUSTED_MAX];
 static int			 ntrusted;
+static struct master_mask	 from_masks[TRUSTED_MAX];
+static int			 nfrom;
 static int			 rate, trusted_rate;
 static struct bucket		*rl;
 static uint64_t			 answered, dropped;
@@ -73,6 +76,16 @@ notify_rate_ok(const struct sockaddr *sa, int limit, int64_t now)
 	if (s->at == 0)
 		bucket_init(s, limit, now);
 	return bucket_take(s, limit, limit, now);
+}
+
+/* notify.allow-notify-from, as pdns's: who may send an unsigned NOTIFY. */
+static bool
+allowed_from(const struct sockaddr *sa)
+{
+	for (int i = 0; i < nfrom; i++)
+		if (master_mask_match(&from_masks[i], sa))
+			return true;
+	return false;
 }
 
 static bool
@@ -154,31 +167,38 @@ signed_ok(const struct zone *z, const uint8_t *msg, size_t len, struct notify_si
 
 /* Who may notify the zone, and what it sets off. */
 static enum notify_verdict
-policy(const char *name, const struct sockaddr *from, socklen_t flen, bool relay,
-    bool has_serial, uint32_t serial, const uint8_t *msg, size_t len, bool is_signed,
+policy(int fd, const char *name, const struct sockaddr *from, socklen_t flen, bool relay,
+    bool has_serial, uint32_t serial, const uint8_t *msg, size_t len, const char *keyname,
     struct notify_sig *sig)
 {
 	struct zone		*z = zone_by_name(name);
 	struct master_addr	 fa;
 	char			 who[80], e[200];
 	int			 idx = -1;
+	bool			 allowed = relay || allowed_from(from);
 
 	memcpy(&fa.ss, from, flen);
 	fa.len = flen;
 	master_fmt(&fa, who, sizeof(who));
 	if (z == NULL) {
-		refused(name, who, "not a SLAVE zone here");
-		return NOTIFY_UNKNOWN;
+		enum notify_verdict v = autoprimary_notify(fd, msg, len, from, flen, name,
+		    keyname, allowed, sig);
+		if (v == NOTIFY_UNKNOWN)
+			refused(name, who, "not a SLAVE zone here");
+		return v;
 	}
 	for (int i = 0; i < z->nmasters && idx == -1; i++)
 		if (master_host_eq(&z->masters[i]->addr, from, flen))
 			idx = i;
-	if (is_signed) {
+	if (keyname != NULL) {
 		if (!signed_ok(z, msg, len, sig, e, sizeof(e))) {
 			refused(name, who, e);
 			return NOTIFY_BADTSIG;
 		}
 		relay = true;
+	} else if (!allowed) {
+		refused(name, who, "unsigned, and not in notify.allow-notify-from");
+		return NOTIFY_STRANGER;
 	}
 	if (idx == -1 && !relay) {
 		refused(name, who, "not one of its masters, nor trusted");
@@ -192,17 +212,65 @@ policy(const char *name, const struct sockaddr *from, socklen_t flen, bool relay
 	}
 	if (z->state == ZONE_IDLE || (z->state == ZONE_QUEUED && !z->in_urgent))
 		log_info("zone %s: NOTIFY from %s%s; checking now", z->name, who,
-		    is_signed ? " (signed)" : idx == -1 ? " (trusted)" : "");
+		    keyname != NULL ? " (signed)" : idx == -1 ? " (trusted)" : "");
 	sched_notify(z, idx);
 	return NOTIFY_ACCEPT;
+}
+
+static ldns_pkt_rcode
+verdict_rcode(enum notify_verdict v)
+{
+	switch (v) {
+	case NOTIFY_ACCEPT:
+	case NOTIFY_AP_CREATED:
+		return LDNS_RCODE_NOERROR;
+	case NOTIFY_BADTSIG:
+		return LDNS_RCODE_NOTAUTH;
+	case NOTIFY_AP_FAILED:
+		return LDNS_RCODE_SERVFAIL;
+	default:
+		return LDNS_RCODE_REFUSED;
+	}
+}
+
+/* The answer to q: its ID and question, QR, AA when taken, the verdict's rcode. */
+static void
+answer_pkt(int fd, const ldns_pkt *q, const ldns_rr *qr, enum notify_verdict v,
+    const struct notify_sig *sig, const struct sockaddr *to, socklen_t tolen)
+{
+	ldns_pkt	*r = ldns_pkt_new();
+
+	ldns_pkt_set_id(r, ldns_pkt_id(q));
+	ldns_pkt_set_qr(r, true);
+	ldns_pkt_set_aa(r, v == NOTIFY_ACCEPT || v == NOTIFY_AP_CREATED);
+	ldns_pkt_set_opcode(r, LDNS_PACKET_NOTIFY);
+	ldns_pkt_set_rcode(r, verdict_rcode(v));
+	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(qr));
+	send_reply(fd, r, sig, to, tolen);
+	answered++;
+	ldns_pkt_free(r);
+}
+
+void
+notify_answer(int fd, const uint8_t *msg, size_t n, enum notify_verdict v,
+    const struct notify_sig *sig, const struct sockaddr *to, socklen_t tolen)
+{
+	ldns_pkt	*q = NULL;
+	ldns_rr		*qr;
+
+	if (ldns_wire2pkt(&q, msg, n) != LDNS_STATUS_OK)
+		return;			/* it parsed when it came */
+	if ((qr = ldns_rr_list_rr(ldns_pkt_question(q), 0)) != NULL)
+		answer_pkt(fd, q, qr, v, sig, to, tolen);
+	ldns_pkt_free(q);
 }
 
 static void
 handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, socklen_t flen)
 {
-	ldns_pkt		*q = NULL, *r;
+	ldns_pkt		*q = NULL;
 	ldns_rr			*qr;
-	char			*name, who[80];
+	char			*name, *keyname = NULL, who[80];
 	struct master_addr	 fa;
 	bool			 has_serial = false;
 	uint32_t		 serial = 0;
@@ -249,28 +317,26 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 			has_serial = true;
 		}
 	}
-	if ((name = ldns_rdf2str(ldns_rr_owner(qr))) == NULL) {
+	if ((name = ldns_rdf2str(ldns_rr_owner(qr))) == NULL ||
+	    (ldns_pkt_tsig(q) != NULL &&
+	    (keyname = ldns_rdf2str(ldns_rr_owner(ldns_pkt_tsig(q)))) == NULL)) {
+		free(name);
 		ldns_pkt_free(q);
 		return;
 	}
+	if (keyname != NULL && strlen(keyname) > 1 && keyname[strlen(keyname) - 1] == '.')
+		keyname[strlen(keyname) - 1] = '\0';	/* as pdns stores it */
 	zone_name_canon(name);
 	memset(&sig, 0, sizeof(sig));
-	v = policy(name, from, flen, trusted_src, has_serial, serial, buf, n,
-	    ldns_pkt_tsig(q) != NULL, &sig);
-	if ((unsigned)v < NITEMS(stats.notify_by))
-		stats.notify_by[v]++;
+	v = policy(fd, name, from, flen, trusted_src, has_serial, serial, buf, n, keyname,
+	    &sig);
 	free(name);
-	r = ldns_pkt_new();
-	ldns_pkt_set_id(r, ldns_pkt_id(q));
-	ldns_pkt_set_qr(r, true);
-	ldns_pkt_set_aa(r, v == NOTIFY_ACCEPT);
-	ldns_pkt_set_opcode(r, LDNS_PACKET_NOTIFY);
-	ldns_pkt_set_rcode(r, v == NOTIFY_ACCEPT ? LDNS_RCODE_NOERROR :
-	    v == NOTIFY_BADTSIG ? LDNS_RCODE_NOTAUTH : LDNS_RCODE_REFUSED);
-	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(qr));
-	send_reply(fd, r, &sig, from, flen);
-	answered++;
-	ldns_pkt_free(r);
+	free(keyname);
+	if (v != NOTIFY_DEFERRED && v != NOTIFY_DROPPED) {
+		if ((unsigned)v < NITEMS(stats.notify_by))
+			stats.notify_by[v]++;
+		answer_pkt(fd, q, qr, v, &sig, from, flen);
+	}
 	ldns_pkt_free(q);
 }
 
@@ -300,6 +366,11 @@ notify_set_conf(const struct conf *c)
 
 	rate = c->notify_rate;
 	trusted_rate = c->notify_trusted_rate;
+	nfrom = 0;
+	for (int i = 0; i < c->n_notify_from && nfrom < TRUSTED_MAX; i++)
+		if (master_parse_mask(c->notify_from[i], &from_masks[nfrom], err,
+		    sizeof(err)) == 0)
+			nfrom++;
 	ntrusted = 0;
 	for (int i = 0; i < c->n_notify_trusted && ntrusted < TRUSTED_MAX; i++)
 		if (master_parse(c->notify_trusted[i], &trusted[ntrusted], 1, err,

@@ -272,6 +272,7 @@ start_xfr(struct zone *z, struct master *m)
 	struct xfr_job	*job = xfr_job_new(S.conf, z->id, z->name, &m->addr,
 			    z->has_soa && !z->force, z->serial, keys_find(z->id), z);
 
+	job->rediscover = z->ap_new;
 	zone_set_state(z, ZONE_TRANSFERRING, m);
 	S.ops->xfr_submit(job);
 }
@@ -516,6 +517,7 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 		log_warnx("zone %s: master %s sent %zu records outside the zone (first: %s); "
 		    "dropped", z->name, m->name, job->dropped, job->dropped_example);
 	zone_set_loaded(z);
+	z->ap_new = false;
 	z->serial = job->serial;
 	z->refresh = job->refresh;
 	z->retry = job->retry;

@@ -48,6 +48,8 @@ struct soa_query {
 	size_t			 tgot, tneed;
 	soa_cb			*cb;
 	void			*arg;
+	uint16_t		 qtype;		/* SOA, or NS (autoprimary) */
+	char			 nsbuf[2048];	/* an NS answer's names */
 };
 
 static bool
@@ -67,15 +69,11 @@ dname_eq(const ldns_rdf *a, const uint8_t *w, size_t wlen)
 	return true;
 }
 
-enum soa_status
-soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
-    size_t zlen, struct soa_result *r)
+/* The start of a reply to our question, as both checks want it. */
+static enum soa_status
+reply_head(const uint8_t *p, size_t n, uint16_t id, struct soa_result *r)
 {
-	ldns_pkt	*pkt = NULL;
-	ldns_rr_list	*an;
-	ldns_rr		*q, *soa = NULL;
-	char		 rb[16];
-	enum soa_status	 st = SOA_BAD;
+	char	 rb[16];
 
 	memset(r, 0, sizeof(*r));
 	if (n < DNS_HDR) {
@@ -103,6 +101,21 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 	}
 	if (p[2] & 0x02)
 		return SOA_TRUNCATED;
+	return SOA_OK;
+}
+
+enum soa_status
+soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
+    size_t zlen, struct soa_result *r)
+{
+	ldns_pkt	*pkt = NULL;
+	ldns_rr_list	*an;
+	ldns_rr		*q, *soa = NULL;
+	enum soa_status	 st;
+
+	if ((st = reply_head(p, n, id, r)) != SOA_OK)
+		return st;
+	st = SOA_BAD;
 	if (!(p[2] & 0x04)) {
 		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
 		return SOA_BAD;
@@ -149,6 +162,68 @@ out:
 	return st;
 }
 
+enum soa_status
+soa_check_ns_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
+    size_t zlen, struct soa_result *r, char *buf, size_t buflen)
+{
+	ldns_pkt	*pkt = NULL;
+	ldns_rr		*q;
+	enum soa_status	 st;
+	size_t		 used = 0;
+	static const ldns_pkt_section secs[] = { LDNS_SECTION_ANSWER,
+	    LDNS_SECTION_AUTHORITY, LDNS_SECTION_ADDITIONAL };
+
+	if ((st = reply_head(p, n, id, r)) != SOA_OK)
+		return st;
+	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
+		snprintf(r->err, sizeof(r->err), "malformed reply");
+		return SOA_BAD;
+	}
+	st = SOA_BAD;
+	if (ldns_pkt_qdcount(pkt) != 1 ||
+	    (q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0)) == NULL ||
+	    ldns_rr_get_type(q) != LDNS_RR_TYPE_NS ||
+	    ldns_rr_get_class(q) != LDNS_RR_CLASS_IN ||
+	    !dname_eq(ldns_rr_owner(q), zw, zlen)) {
+		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
+		goto out;
+	}
+	for (size_t s = 0; s < NITEMS(secs); s++) {
+		ldns_rr_list *l = ldns_pkt_get_section_clone(pkt, secs[s]);
+
+		for (size_t i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
+			ldns_rr	*rr = ldns_rr_list_rr(l, i);
+			char	*t;
+			size_t	 len;
+
+			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
+			    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+			    ldns_rr_rd_count(rr) != 1 || r->nns == SOA_NS_MAX ||
+			    (t = ldns_rdf2str(ldns_rr_rdf(rr, 0))) == NULL)
+				continue;
+			len = strlen(t);
+			if (len > 1 && t[len - 1] == '.')
+				t[--len] = '\0';
+			if (used + len + 1 <= buflen) {
+				memcpy(buf + used, t, len + 1);
+				used += len + 1;
+				r->nns++;
+			}
+			free(t);
+		}
+		ldns_rr_list_deep_free(l);
+	}
+	if (r->nns == 0) {
+		snprintf(r->err, sizeof(r->err), "no NS records in the reply");
+		goto out;
+	}
+	r->ns = buf;
+	st = SOA_OK;
+out:
+	ldns_pkt_free(pkt);
+	return st;
+}
+
 static void	soa_event(evutil_socket_t, short, void *);
 
 static void
@@ -181,8 +256,13 @@ query_finish(struct soa_query *sq, struct soa_result *res)
 {
 	soa_cb	*cb = sq->cb;
 	void	*arg = sq->arg;
+	char	 ns[sizeof(sq->nsbuf)];
 
 	res->rtt_ms = util_now_ms() - sq->started;
+	if (res->ns != NULL) {		/* the names outlive the query */
+		memcpy(ns, sq->nsbuf, sizeof(ns));
+		res->ns = ns;
+	}
 	query_free(sq);
 	cb(arg, res);
 }
@@ -315,7 +395,11 @@ handle_reply(struct soa_query *sq, const uint8_t *buf, size_t n)
 	struct soa_result	 res;
 	enum soa_status		 st;
 
-	st = soa_check_reply(buf, n, sq->id, sq->zone, sq->zlen, &res);
+	if (sq->qtype == LDNS_RR_TYPE_NS)
+		st = soa_check_ns_reply(buf, n, sq->id, sq->zone, sq->zlen, &res,
+		    sq->nsbuf, sizeof(sq->nsbuf));
+	else
+		st = soa_check_reply(buf, n, sq->id, sq->zone, sq->zlen, &res);
 	if (sq->key != NULL && st != SOA_IGNORE) {
 		/* Our ID from the master we asked: it must be signed with our key. */
 		struct tsig_verify	 tv;
@@ -477,8 +561,8 @@ soa_event(evutil_socket_t fd, short what, void *arg)
 		query_fail(sq, SOA_NETERR, "event_add failed");
 }
 
-struct soa_query *
-soa_query_start(struct event_base *base, const char *zone,
+static struct soa_query *
+query_start(struct event_base *base, const char *zone, uint16_t qtype,
     const struct master_addr *ma, int timeout_ms, int tries, const struct tsig_key *key,
     const struct master_addr *src, soa_cb *cb, void *arg)
 {
@@ -492,6 +576,7 @@ soa_query_start(struct event_base *base, const char *zone,
 	sq->timeout_ms = timeout_ms;
 	sq->cb = cb;
 	sq->arg = arg;
+	sq->qtype = qtype;
 	sq->zname = xstrdup(zone);
 	sq->started = util_now_ms();
 	if (key != NULL) {
@@ -504,7 +589,7 @@ soa_query_start(struct event_base *base, const char *zone,
 	}
 	if ((n = dnswire_name(zone, sq->zone, sizeof(sq->zone))) == -1 ||
 	    (sq->zlen = (size_t)n,
-	    n = dnswire_query(zone, LDNS_RR_TYPE_SOA, 0, sq->q, sizeof(sq->q))) == -1) {
+	    n = dnswire_query(zone, qtype, 0, sq->q, sizeof(sq->q))) == -1) {
 		query_free(sq);
 		return NULL;
 	}
@@ -516,6 +601,23 @@ soa_query_start(struct event_base *base, const char *zone,
 		return NULL;
 	}
 	return sq;
+}
+
+struct soa_query *
+soa_query_start(struct event_base *base, const char *zone,
+    const struct master_addr *ma, int timeout_ms, int tries, const struct tsig_key *key,
+    const struct master_addr *src, soa_cb *cb, void *arg)
+{
+	return query_start(base, zone, LDNS_RR_TYPE_SOA, ma, timeout_ms, tries, key, src,
+	    cb, arg);
+}
+
+struct soa_query *
+soa_ns_query_start(struct event_base *base, const char *zone,
+    const struct master_addr *ma, int timeout_ms, int tries, soa_cb *cb, void *arg)
+{
+	return query_start(base, zone, LDNS_RR_TYPE_NS, ma, timeout_ms, tries, NULL, NULL,
+	    cb, arg);
 }
 
 void

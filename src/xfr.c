@@ -383,13 +383,13 @@ xfr_purge_name_ok(const char *zone)
 	return true;
 }
 
-/* One exchange on the control socket within PURGE_MS; NULL or what failed. */
+/* One exchange on the control socket within ms; NULL or what failed. */
 static const char *
 purge_send(const char *path, const char *line, size_t n, char *reply, size_t rlen,
-    int *eno)
+    int *eno, int64_t ms)
 {
 	struct sockaddr_un	 sun;
-	int64_t			 deadline = util_now_ms() + PURGE_MS;
+	int64_t			 deadline = util_now_ms() + ms;
 	size_t			 sent = 0, got = 0;
 	const char		*why = NULL;
 	int			 fd;
@@ -448,6 +448,46 @@ purge_send(const char *path, const char *line, size_t n, char *reply, size_t rle
 	return why;
 }
 
+/*
+ * pdns's zone cache (zone-cache-refresh-interval) learns of a zone
+ * autoprimary made only at its next refresh: "rediscover" refreshes it at
+ * once, as pdns's own autosecondary adds the zone.  It lists every zone, so
+ * one runs at a time, and one more after it for zones written meanwhile.
+ */
+#define REDISCOVER_MS	30000
+
+static void
+rediscover(const char *path, const char *zone)
+{
+	static bool	 running, again;
+	char		 reply[128];
+	const char	*why;
+	int		 eno;
+
+	pthread_mutex_lock(&pg.mtx);
+	if (running) {
+		again = true;
+		pthread_mutex_unlock(&pg.mtx);
+		return;
+	}
+	running = true;
+	do {
+		again = false;
+		pthread_mutex_unlock(&pg.mtx);
+		why = purge_send(path, "rediscover\n", 11, reply, sizeof(reply), &eno,
+		    REDISCOVER_MS);
+		if (why != NULL)
+			log_warnx("zone %s: telling pdns to rediscover its zones through %s "
+			    "failed (%s: %s); pdns serves the zone after its next zone cache "
+			    "refresh", zone, path, why, strerror(eno));
+		else
+			log_info("zone %s: pdns rediscovered its zones (%s)", zone, reply);
+		pthread_mutex_lock(&pg.mtx);
+	} while (again);
+	running = false;
+	pthread_mutex_unlock(&pg.mtx);
+}
+
 /* Purge the zones of a group that were written (status XFR_OK). */
 static void
 purge_group(struct group *g)
@@ -463,6 +503,11 @@ purge_group(struct group *g)
 	pthread_mutex_unlock(&pg.mtx);
 	if (path[0] == '\0')
 		return;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->p[i].job->status == XFR_OK && g->p[i].job->rediscover) {
+			rediscover(path, g->p[i].job->zone);
+			break;
+		}
 	for (size_t i = 0; i < g->n; i++) {
 		struct xfr_job *job = g->p[i].job;
 		if (job->status != XFR_OK)
@@ -495,7 +540,7 @@ purge_group(struct group *g)
 	}
 	pthread_mutex_unlock(&pg.mtx);
 
-	why = purge_send(path, line, n, reply, sizeof(reply), &eno);
+	why = purge_send(path, line, n, reply, sizeof(reply), &eno, PURGE_MS);
 	free(line);
 	pthread_mutex_lock(&pg.mtx);
 	if (why == NULL) {

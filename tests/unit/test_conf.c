@@ -58,7 +58,21 @@ main(void)
 	c = load("");
 	CHECK(c != NULL && c->n_notify_listen == 0 && c->n_notify_trusted == 0,
 	    "notify: no listener by default");
+	CHECK(c != NULL && !c->autosecondary && c->allow_unsigned_ap && c->n_notify_from == 2 &&
+	    strcmp(c->notify_from[0], "0.0.0.0/0") == 0 && strcmp(c->notify_from[1], "::/0") == 0 &&
+	    c->ap_inflight == 64 && c->ap_per_source == 8,
+	    "notify: autosecondary off, pdns's allow-notify-from and allow-unsigned-autoprimary by default");
 	conf_free(c);
+	c = load("notify {\n autosecondary = true\n allow-unsigned-autoprimary = false\n"
+	    " allow-notify-from = {\"192.0.2.0/24\", \"2001:db8::1\"}\n}\n");
+	CHECK(c != NULL && c->autosecondary && !c->allow_unsigned_ap && c->n_notify_from == 2,
+	    "notify: autosecondary, allow-unsigned-autoprimary and allow-notify-from read");
+	conf_free(c);
+	CHECK(load("notify {\n allow-notify-from = {\"192.0.2.0/33\"}\n}\n") == NULL &&
+	    strstr(err, "notify.allow-notify-from") && strstr(err, ":2:"),
+	    "notify: a prefix length out of range refused with file:line");
+	CHECK(load("notify {\n allow-notify-from = {\"example.com\"}\n}\n") == NULL &&
+	    strstr(err, "not an address"), "notify: a name in allow-notify-from refused");
 	CHECK(load("notify {\n listen = {\"localhost:53\"}\n}\n") == NULL && strstr(err, ":2:") &&
 	    strstr(err, "notify.listen"), "notify: a listen address that does not parse refused with file:line");
 	CHECK(load("notify {\n trusted = {\"127.0.0.1:53\"}\n}\n") == NULL &&
@@ -95,6 +109,8 @@ main(void)
 		    SAME(domains_reload_s) && SAME(domains_rescan_s) &&
 		    SAME(last_check_flush_ms) && SAME(notify_rate) && SAME(notify_trusted_rate) &&
 		    SAME(dnssec) && SAME(n_metrics_listen) && SAME(n_notify_listen) &&
+		    SAME(autosecondary) && SAME(allow_unsigned_ap) && SAME(n_notify_from) &&
+		    SAME(ap_inflight) && SAME(ap_per_source) &&
 		    strcmp(d->control_socket, sh->control_socket) == 0,
 		    "the shipped conf/pdns-refresher.conf is the defaults (%s)", err);
 #undef SAME

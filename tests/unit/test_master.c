@@ -1,5 +1,7 @@
 /* domains.master parsing in every form PowerDNS accepts. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "master.h"
 #include "unit.h"
@@ -27,9 +29,39 @@ count(const char *text)
 	return master_parse(text, ma, MASTER_MAX, err, sizeof(err));
 }
 
+/* Does the address a fall inside the block m? -1: the block does not parse. */
+static int
+in_mask(const char *m, const char *a)
+{
+	struct master_mask	 mm;
+	struct sockaddr_in	 s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6	 s6 = { .sin6_family = AF_INET6 };
+	char			 err[128];
+
+	if (master_parse_mask(m, &mm, err, sizeof(err)) == -1)
+		return -1;
+	if (inet_pton(AF_INET, a, &s4.sin_addr) == 1)
+		return master_mask_match(&mm, (struct sockaddr *)&s4);
+	inet_pton(AF_INET6, a, &s6.sin6_addr);
+	return master_mask_match(&mm, (struct sockaddr *)&s6);
+}
+
 int
 main(void)
 {
+	CHECK(in_mask("0.0.0.0/0", "203.0.113.9") == 1 && in_mask("::/0", "2001:db8::1") == 1,
+	    "mask: /0 takes every address of its family");
+	CHECK(in_mask("0.0.0.0/0", "::1") == 0 && in_mask("::/0", "127.0.0.1") == 0,
+	    "mask: never the other family");
+	CHECK(in_mask("192.0.2.0/25", "192.0.2.127") == 1 && in_mask("192.0.2.0/25", "192.0.2.128") == 0,
+	    "mask: a /25 ends where it should");
+	CHECK(in_mask("2001:db8::/35", "2001:db8:1fff::1") == 1 &&
+	    in_mask("2001:db8::/35", "2001:db8:2000::1") == 0, "mask: an IPv6 /35");
+	CHECK(in_mask("192.0.2.7", "192.0.2.7") == 1 && in_mask("192.0.2.7", "192.0.2.8") == 0,
+	    "mask: a bare address is a /32");
+	CHECK(in_mask("192.0.2.0/33", "192.0.2.1") == -1 && in_mask("::/129", "::1") == -1 &&
+	    in_mask("192.0.2.0/", "192.0.2.1") == -1 && in_mask("192.0.2.0/x", "192.0.2.1") == -1 &&
+	    in_mask("ns1.example", "192.0.2.1") == -1, "mask: bad lengths and names refused");
 	CHECK_STR(fmt("192.0.2.1", 0), "192.0.2.1:53", "v4 default port 53");
 	CHECK_STR(fmt("192.0.2.1:5300", 0), "192.0.2.1:5300", "v4 with port");
 	CHECK_STR(fmt("2001:db8::1", 0), "[2001:db8::1]:53", "bare v6");

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -368,6 +369,68 @@ run_holder(bool tc)
 	event_base_free(h.base);
 }
 
+/* An NS reply to "example. NS" with id 0x1234 from its sections, "" for none. */
+static enum soa_status
+ns_chk(const char *q, const char *an, const char *au, ldns_pkt_rcode rcode, bool tc,
+    struct soa_result *r, char *buf, size_t len)
+{
+	ldns_pkt	*p = ldns_pkt_new();
+	ldns_rr		*rr = NULL;
+	uint8_t		*w = NULL;
+	size_t		 n;
+	enum soa_status	 st;
+	const char	*secs[] = { an, au };
+	char		 one[256];
+
+	ldns_pkt_set_id(p, 0x1234);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_tc(p, tc);
+	ldns_pkt_set_rcode(p, (uint8_t)rcode);
+	ldns_rr_new_question_frm_str(&rr, q, NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, rr);
+	for (int s = 0; s < 2; s++)
+		for (const char *t = secs[s]; *t != '\0'; ) {
+			size_t k = strcspn(t, ";");
+			snprintf(one, sizeof(one), "%.*s", (int)k, t);
+			rr = NULL;
+			ldns_rr_new_frm_str(&rr, one, 0, NULL, NULL);
+			ldns_pkt_push_rr(p, s == 0 ? LDNS_SECTION_ANSWER : LDNS_SECTION_AUTHORITY, rr);
+			t += k + (t[k] == ';');
+		}
+	ldns_pkt2wire(&w, p, &n);
+	ldns_pkt_free(p);
+	st = soa_check_ns_reply(w, n, 0x1234, zw, zlen, r, buf, len);
+	free(w);
+	return st;
+}
+
+/* The NS answer autoprimary asks for: every NS name in message order, as pdns reads them. */
+static void
+test_ns_reply(void)
+{
+	struct soa_result	 r;
+	char			 b[256];
+
+	CHECK(ns_chk("example. IN NS", "example. 60 IN NS ns2.Other.test.;example. 60 IN NS ns1.example.",
+	    "example. 60 IN NS ns3.example.", LDNS_RCODE_NOERROR, false, &r, b, sizeof(b)) == SOA_OK &&
+	    r.nns == 3 && strcmp(r.ns, "ns2.Other.test") == 0 &&
+	    strcmp(r.ns + strlen(r.ns) + 1, "ns1.example") == 0 &&
+	    strcmp(r.ns + 27, "ns3.example") == 0,
+	    "NS reply: the names in message order, answer then authority, no trailing dot, case kept");
+	CHECK(ns_chk("example. IN NS", "example. 60 IN A 192.0.2.1", "", LDNS_RCODE_NOERROR,
+	    false, &r, b, sizeof(b)) == SOA_BAD && strstr(r.err, "no NS records") != NULL,
+	    "NS reply without NS records: refused with the reason");
+	CHECK(ns_chk("other. IN NS", "other. 60 IN NS ns.other.", "", LDNS_RCODE_NOERROR, false,
+	    &r, b, sizeof(b)) == SOA_BAD, "NS reply to another question: refused");
+	CHECK(ns_chk("example. IN NS", "", "", LDNS_RCODE_REFUSED, false, &r, b, sizeof(b)) ==
+	    SOA_BAD && strstr(r.err, "REFUSED") != NULL, "NS reply REFUSED: the rcode said");
+	CHECK(ns_chk("example. IN NS", "", "", LDNS_RCODE_NOERROR, true, &r, b, sizeof(b)) ==
+	    SOA_TRUNCATED, "NS reply truncated: asked again over TCP");
+	CHECK(ns_chk("example. IN NS", "example. 60 IN NS a.example.;example. 60 IN NS "
+	    "b.example.;example. 60 IN NS c.example.", "", LDNS_RCODE_NOERROR, false, &r, b,
+	    12) == SOA_OK && r.nns == 1, "NS names beyond the buffer are left out, not overrun");
+}
+
 int
 main(void)
 {
@@ -375,6 +438,7 @@ main(void)
 
 	zlen = (size_t)n;
 	test_reply();
+	test_ns_reply();
 	test_query();
 	test_axfr();
 	run_holder(false);
