@@ -64,6 +64,8 @@ struct conf {
 	int	 notify_trusted_rate;	/* ... from one trusted source (pdns relays all) */
 	char	**notify_from;		/* allow-notify-from: who may notify unsigned */
 	int	 n_notify_from;
+	char	**notify_proxies;	/* proxy-protocol-from: PROXY v2 senders (dnsdist) */
+	int	 n_notify_proxies;
 	bool	 autosecondary;		/* new zones from supermasters' NOTIFYs */
 	bool	 allow_unsigned_ap;	/* ... unsigned ones too */
 	int	 ap_inflight;		/* unknown-zone NOTIFYs checked at once, all */

@@ -45,6 +45,14 @@ void	notify_answer(int fd, const uint8_t *msg, size_t n, enum notify_verdict,
 int	notify_bind(const struct conf *, char *err, size_t errlen);
 /* Take NOTIFYs on the bound sockets; accepted ones go to sched_notify(). */
 int	notify_start(struct event_base *, char *err, size_t errlen);
+/*
+ * A PROXY protocol v2 header (RFC-less, haproxy's proxy-protocol.txt) at the
+ * start of a datagram from proxy: the client it names goes into real (the
+ * proxy itself for LOCAL, dnsdist's health checks).  The header's length
+ * (the DNS message follows), or -1 when there is none or it is bad.
+ */
+int	notify_proxy_header(const uint8_t *b, size_t n, const struct sockaddr *proxy,
+	    socklen_t plen, struct sockaddr_storage *real, socklen_t *rlen);
 /* One more NOTIFY from sa within limit a second (burst: a second's worth)? */
 bool	notify_rate_ok(const struct sockaddr *sa, int limit, int64_t now);
 /* notify.trusted and the rate from a reloaded configuration. */

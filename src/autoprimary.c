@@ -56,6 +56,7 @@ struct ap_job {
 	enum ap_state		 state;
 	char			 name[256];	/* lowercase, no trailing dot */
 	struct master_addr	 from;		/* the NOTIFY's source, its port */
+	struct master_addr	 to;		/* where the answer goes (a proxy) */
 	char			 who[80];	/* from, for logs */
 	int			 fd;		/* the listener it came on */
 	uint8_t			*msg;		/* the NOTIFY, answered at the end */
@@ -318,8 +319,8 @@ finish(struct ap_job *j, enum notify_verdict v)
 		    j->name, j->who, j->err);
 	else if (v == NOTIFY_AP_REFUSED)
 		refusal_log(j->name, j->who, j->err);
-	notify_answer(j->fd, j->msg, j->msglen, v, &j->sig,
-	    (struct sockaddr *)&j->from.ss, j->from.len);
+	notify_answer(j->fd, j->msg, j->msglen, v, &j->sig, (struct sockaddr *)&j->to.ss,
+	    j->to.len);
 	if (A.stopping || v == NOTIFY_AP_FAILED || v == NOTIFY_AP_REFUSED) {
 		job_free(j);
 		return;
@@ -410,8 +411,8 @@ verify(struct ap_job *j, const char *keyname, char *why, size_t whylen)
 
 enum notify_verdict
 autoprimary_notify(int fd, const uint8_t *msg, size_t n, const struct sockaddr *from,
-    socklen_t flen, const char *name, const char *keyname, bool allowed,
-    struct notify_sig *sig)
+    socklen_t flen, const struct sockaddr *to, socklen_t tolen, const char *name,
+    const char *keyname, bool allowed, struct notify_sig *sig)
 {
 	struct ap_job		*j, *d;
 	struct master_addr	 ns53;
@@ -424,6 +425,8 @@ autoprimary_notify(int fd, const uint8_t *msg, size_t n, const struct sockaddr *
 	canon(j->name, name, sizeof(j->name));
 	memcpy(&j->from.ss, from, flen);
 	j->from.len = flen;
+	memcpy(&j->to.ss, to, tolen);
+	j->to.len = tolen;
 	master_fmt(&j->from, j->who, sizeof(j->who));
 	j->fd = fd;
 	j->msg = xmalloc(n);

@@ -184,7 +184,7 @@ validate_trusted(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (strchr(v, '[') != NULL || (strchr(v, '.') != NULL && strchr(v, ':') != NULL) ||
 	    master_parse(v, ma, 2, err, sizeof(err)) != 1) {
-		cfg_error(cfg, "notify.trusted: '%s' is not one address (no port)", v);
+		cfg_error(cfg, "notify.%s: '%s' is not one address (no port)", opt->name, v);
 		return -1;
 	}
 	return 0;
@@ -243,11 +243,13 @@ section_opts(const char *sec)
 		cfg_opt_t a = CFG_BOOL("autosecondary", cfg_false, CFGF_NONE);
 		cfg_opt_t u = CFG_BOOL("allow-unsigned-autoprimary", cfg_true, CFGF_NONE);
 		cfg_opt_t f = CFG_STR_LIST("allow-notify-from", "{\"0.0.0.0/0\", \"::/0\"}", CFGF_NONE);
+		cfg_opt_t p = CFG_STR_LIST("proxy-protocol-from", "{}", CFGF_NONE);
 		o[n++] = l;
 		o[n++] = t;
 		o[n++] = a;
 		o[n++] = u;
 		o[n++] = f;
+		o[n++] = p;
 	}
 	if (sec != NULL && strcmp(sec, "metrics") == 0) {
 		cfg_opt_t l = CFG_STR_LIST("listen", "{}", CFGF_NONE);
@@ -331,6 +333,8 @@ conf_check(struct conf *c, const char *path, char *err, size_t errlen)
 		why = "notify.allow-notify-from: more than 64 entries";
 	else if (c->n_notify_trusted > 64)
 		why = "notify.trusted: more than 64 addresses";
+	else if (c->n_notify_proxies > 64)
+		why = "notify.proxy-protocol-from: more than 64 addresses";
 	if (why == NULL)
 		return 0;
 	snprintf(err, errlen, "%s: %s\n", path, why);
@@ -378,6 +382,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	cfg_set_validate_func(cfg, "notify|listen", validate_listen);
 	cfg_set_validate_func(cfg, "metrics|listen", validate_listen);
 	cfg_set_validate_func(cfg, "notify|trusted", validate_trusted);
+	cfg_set_validate_func(cfg, "notify|proxy-protocol-from", validate_trusted);
 	cfg_set_validate_func(cfg, "notify|allow-notify-from", validate_mask);
 
 	rc = cfg_parse(cfg, path);
@@ -412,6 +417,8 @@ conf_load(const char *path, char *err, size_t errlen)
 	getlist(cfg_getsec(cfg, "notify"), "trusted", &c->notify_trusted, &c->n_notify_trusted);
 	getlist(cfg_getsec(cfg, "notify"), "allow-notify-from", &c->notify_from,
 	    &c->n_notify_from);
+	getlist(cfg_getsec(cfg, "notify"), "proxy-protocol-from", &c->notify_proxies,
+	    &c->n_notify_proxies);
 	c->autosecondary = cfg_getbool(cfg_getsec(cfg, "notify"), "autosecondary");
 	c->allow_unsigned_ap = cfg_getbool(cfg_getsec(cfg, "notify"),
 	    "allow-unsigned-autoprimary");
@@ -440,6 +447,7 @@ conf_free(struct conf *c)
 	freelist(c->notify_listen, c->n_notify_listen);
 	freelist(c->notify_trusted, c->n_notify_trusted);
 	freelist(c->notify_from, c->n_notify_from);
+	freelist(c->notify_proxies, c->n_notify_proxies);
 	freelist(c->metrics_listen, c->n_metrics_listen);
 	free(c);
 }

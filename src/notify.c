@@ -50,7 +50,9 @@ static int			 nfrom;
 static int			 rate, trusted_rate;
 static struct bucket		*rl;
 static uint64_t			 answered, dropped;
-static struct log_rl		 drop_log, refused_log;
+static struct log_rl		 drop_log, refused_log, proxy_log;
+static struct master_addr	 proxies[TRUSTED_MAX];
+static int			 nproxies;
 
 static const uint8_t *
 addr_bytes(const struct sockaddr *sa, size_t *n)
@@ -119,18 +121,32 @@ send_reply(int fd, ldns_pkt *p, const struct notify_sig *sig, const struct socka
 	free(w);
 }
 
-/* Header-only answer to a message we do not take apart. */
+/*
+ * Answer to a message we do not take apart: the header with QR and the
+ * opcode asked, and its question when it has exactly one that fits (a
+ * proxy's health check wants it back).
+ */
 static void
-reply_header(int fd, const uint8_t *q, ldns_pkt_rcode rc, const struct sockaddr *to,
-    socklen_t tolen)
+reply_header(int fd, const uint8_t *q, size_t n, ldns_pkt_rcode rc,
+    const struct sockaddr *to, socklen_t tolen)
 {
-	uint8_t	 h[12];
+	uint8_t	 h[12 + 255 + 4];
+	size_t	 len = 12, i = 12;
 
 	memcpy(h, q, 2);
 	h[2] = (uint8_t)(0x80 | (q[2] & 0x78));	/* QR, the opcode asked */
 	h[3] = (uint8_t)rc;
 	memset(h + 4, 0, 8);
-	(void)sendto(fd, h, sizeof(h), 0, to, tolen);
+	if (q[4] == 0 && q[5] == 1) {		/* one question: its name, type, class */
+		while (i < n && q[i] != 0 && q[i] < 64 && i - 12 < 255)
+			i += (size_t)q[i] + 1;
+		if (i < n && q[i] == 0 && i + 5 <= n && i + 5 - 12 <= 255 + 4) {
+			memcpy(h + 12, q + 12, i + 5 - 12);
+			len = i + 5;
+			h[5] = 1;
+		}
+	}
+	(void)sendto(fd, h, len, 0, to, tolen);
 }
 
 static void
@@ -167,9 +183,9 @@ signed_ok(const struct zone *z, const uint8_t *msg, size_t len, struct notify_si
 
 /* Who may notify the zone, and what it sets off. */
 static enum notify_verdict
-policy(int fd, const char *name, const struct sockaddr *from, socklen_t flen, bool relay,
-    bool has_serial, uint32_t serial, const uint8_t *msg, size_t len, const char *keyname,
-    struct notify_sig *sig)
+policy(int fd, const char *name, const struct sockaddr *from, socklen_t flen,
+    const struct sockaddr *to, socklen_t tolen, bool relay, bool has_serial, uint32_t serial,
+    const uint8_t *msg, size_t len, const char *keyname, struct notify_sig *sig)
 {
 	struct zone		*z = zone_by_name(name);
 	struct master_addr	 fa;
@@ -181,8 +197,8 @@ policy(int fd, const char *name, const struct sockaddr *from, socklen_t flen, bo
 	fa.len = flen;
 	master_fmt(&fa, who, sizeof(who));
 	if (z == NULL) {
-		enum notify_verdict v = autoprimary_notify(fd, msg, len, from, flen, name,
-		    keyname, allowed, sig);
+		enum notify_verdict v = autoprimary_notify(fd, msg, len, from, flen, to, tolen,
+		    name, keyname, allowed, sig);
 		if (v == NOTIFY_UNKNOWN)
 			refused(name, who, "not a SLAVE zone here");
 		return v;
@@ -265,8 +281,13 @@ notify_answer(int fd, const uint8_t *msg, size_t n, enum notify_verdict v,
 	ldns_pkt_free(q);
 }
 
+/*
+ * One NOTIFY from from (the sender, or the client a proxy named); answers
+ * go to to (the sender itself, the proxy).
+ */
 static void
-handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, socklen_t flen)
+handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, socklen_t flen,
+    const struct sockaddr *to, socklen_t tolen)
 {
 	ldns_pkt		*q = NULL;
 	ldns_rr			*qr;
@@ -294,18 +315,18 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 		return;
 	}
 	if (((buf[2] >> 3) & 0x0f) != LDNS_PACKET_NOTIFY) {
-		reply_header(fd, buf, LDNS_RCODE_NOTIMPL, from, flen);
+		reply_header(fd, buf, n, LDNS_RCODE_NOTIMPL, to, tolen);
 		return;
 	}
 	if (!tsig_wire_ok(buf, n) || ldns_wire2pkt(&q, buf, n) != LDNS_STATUS_OK) {
-		reply_header(fd, buf, LDNS_RCODE_FORMERR, from, flen);
+		reply_header(fd, buf, n, LDNS_RCODE_FORMERR, to, tolen);
 		return;
 	}
 	if (ldns_pkt_qdcount(q) != 1 ||
 	    (qr = ldns_rr_list_rr(ldns_pkt_question(q), 0)) == NULL ||
 	    ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA ||
 	    ldns_rr_get_class(qr) != LDNS_RR_CLASS_IN) {
-		reply_header(fd, buf, LDNS_RCODE_FORMERR, from, flen);
+		reply_header(fd, buf, n, LDNS_RCODE_FORMERR, to, tolen);
 		ldns_pkt_free(q);
 		return;
 	}
@@ -328,25 +349,74 @@ handle(int fd, const uint8_t *buf, size_t n, const struct sockaddr *from, sockle
 		keyname[strlen(keyname) - 1] = '\0';	/* as pdns stores it */
 	zone_name_canon(name);
 	memset(&sig, 0, sizeof(sig));
-	v = policy(fd, name, from, flen, trusted_src, has_serial, serial, buf, n, keyname,
-	    &sig);
+	v = policy(fd, name, from, flen, to, tolen, trusted_src, has_serial, serial, buf, n,
+	    keyname, &sig);
 	free(name);
 	free(keyname);
 	if (v != NOTIFY_DEFERRED && v != NOTIFY_DROPPED) {
 		if ((unsigned)v < NITEMS(stats.notify_by))
 			stats.notify_by[v]++;
-		answer_pkt(fd, q, qr, v, &sig, from, flen);
+		answer_pkt(fd, q, qr, v, &sig, to, tolen);
 	}
 	ldns_pkt_free(q);
+}
+
+int
+notify_proxy_header(const uint8_t *b, size_t n, const struct sockaddr *proxy, socklen_t plen,
+    struct sockaddr_storage *real, socklen_t *rlen)
+{
+	static const uint8_t	 sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a,
+				    0x51, 0x55, 0x49, 0x54, 0x0a };
+	size_t			 len;
+
+	if (n < 16 || memcmp(b, sig, sizeof(sig)) != 0 || (b[12] >> 4) != 2)
+		return -1;
+	len = (size_t)(b[14] << 8 | b[15]);
+	if (16 + len > n || (b[12] & 0x0f) > 1)
+		return -1;
+	memset(real, 0, sizeof(*real));
+	if ((b[12] & 0x0f) == 0 || (b[13] >> 4) == 0) {
+		/* LOCAL (a health check) or UNSPEC: the proxy speaks for itself */
+		memcpy(real, proxy, plen);
+		*rlen = plen;
+		return (int)(16 + len);
+	}
+	if ((b[13] & 0x0f) != 1 && (b[13] & 0x0f) != 2)
+		return -1;			/* STREAM or DGRAM only */
+	if ((b[13] >> 4) == 1 && len >= 12) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)real;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, b + 16, 4);
+		memcpy(&s4->sin_port, b + 24, 2);
+		*rlen = sizeof(*s4);
+	} else if ((b[13] >> 4) == 2 && len >= 36) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)real;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, b + 16, 16);
+		memcpy(&s6->sin6_port, b + 48, 2);
+		*rlen = sizeof(*s6);
+	} else
+		return -1;
+	return (int)(16 + len);		/* TLVs skipped */
+}
+
+static bool
+is_proxy(const struct sockaddr *sa, socklen_t len)
+{
+	for (int i = 0; i < nproxies; i++)
+		if (master_host_eq(&proxies[i], sa, len))
+			return true;
+	return false;
 }
 
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
 	uint8_t			 buf[4096];
-	struct sockaddr_storage	 from;
-	socklen_t		 flen;
+	struct sockaddr_storage	 from, real;
+	socklen_t		 flen, rlen;
 	ssize_t			 n;
+	int			 h;
 
 	(void)what;
 	(void)arg;
@@ -355,7 +425,28 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 		if (n == -1)
 			return;		/* EAGAIN: drained */
-		handle(fd, buf, (size_t)n, (struct sockaddr *)&from, flen);
+		if (!is_proxy((struct sockaddr *)&from, flen)) {
+			handle(fd, buf, (size_t)n, (struct sockaddr *)&from, flen,
+			    (struct sockaddr *)&from, flen);
+			continue;
+		}
+		/* A proxy (dnsdist, useProxyProtocol) says whose datagram it is. */
+		if ((h = notify_proxy_header(buf, (size_t)n, (struct sockaddr *)&from, flen,
+		    &real, &rlen)) == -1) {
+			struct master_addr	 fa;
+			char			 who[80];
+
+			memcpy(&fa.ss, &from, flen);
+			fa.len = flen;
+			master_fmt(&fa, who, sizeof(who));
+			dropped++;
+			log_ratelimited(&proxy_log, util_now_ms(), DROPLOG_MS, "notify: a datagram "
+			    "from proxy %s without a valid PROXY v2 header: dropped (%" PRIu64
+			    " dropped in all)", who, dropped);
+			continue;
+		}
+		handle(fd, buf + h, (size_t)n - (size_t)h, (struct sockaddr *)&real, rlen,
+		    (struct sockaddr *)&from, flen);
 	}
 }
 
@@ -371,6 +462,11 @@ notify_set_conf(const struct conf *c)
 		if (master_parse_mask(c->notify_from[i], &from_masks[nfrom], err,
 		    sizeof(err)) == 0)
 			nfrom++;
+	nproxies = 0;
+	for (int i = 0; i < c->n_notify_proxies && nproxies < TRUSTED_MAX; i++)
+		if (master_parse(c->notify_proxies[i], &proxies[nproxies], 1, err,
+		    sizeof(err)) == 1)
+			nproxies++;
 	ntrusted = 0;
 	for (int i = 0; i < c->n_notify_trusted && ntrusted < TRUSTED_MAX; i++)
 		if (master_parse(c->notify_trusted[i], &trusted[ntrusted], 1, err,
