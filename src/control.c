@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autoprimary.h"
 #include "conf.h"
 #include "control.h"
 #include "domains.h"
@@ -424,8 +425,8 @@ struct req {
 static int
 v_status(struct client *c, struct out *o, struct req *r)
 {
-	size_t		 stale = 0;
-	uint64_t	 answered = 0, dropped = 0;
+	size_t		 stale = 0, ap_active, ap_sm;
+	uint64_t	 answered = 0, dropped = 0, ap_dropped;
 
 	(void)c;
 	(void)r;
@@ -477,6 +478,16 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "answered", (int64_t)answered);
 	o_int(o, "dropped", (int64_t)dropped);
 	o_int(o, "refused", (int64_t)stats.notify_refused);
+	o_end(o);
+	o_begin(o, "autoprimary");
+	o_bool(o, "on", sched_conf()->autosecondary);
+	autoprimary_counts(&ap_active, &ap_sm, &ap_dropped);
+	o_int(o, "supermaster_addresses", (int64_t)ap_sm);
+	o_int(o, "checking", (int64_t)ap_active);
+	o_int(o, "created", (int64_t)stats.notify_by[NOTIFY_AP_CREATED]);
+	o_int(o, "refused", (int64_t)stats.notify_by[NOTIFY_AP_REFUSED]);
+	o_int(o, "failed", (int64_t)stats.notify_by[NOTIFY_AP_FAILED]);
+	o_int(o, "dropped", (int64_t)ap_dropped);
 	o_end(o);
 	return 0;
 }

@@ -46,6 +46,8 @@ apz "$T/za/multi1.test.zone" multi1.test 1 ns1.multi.test ns2.other.test
 apz "$T/za/nomatch.test.zone" nomatch.test 1 ns1.unknown.test ns2.unknown.test
 apz "$T/zb/signed1.test.zone" signed1.test 1 ns1.signed.test ns2.signed.test
 apz "$T/zc/v6one.test.zone" v6one.test 1 ns2.elsewhere.test ns1.v6.test
+# A name already in domains (a NATIVE zone of the hoster's): "already there".
+apz "$T/za/native.test.zone" native.test 1 ns1.multi.test ns2.other.test
 
 for db in t25o t25p; do
 	db_create $db
@@ -56,7 +58,8 @@ for db in t25o t25p; do
 	    ('127.0.2.1', 'ns1.signed.test', 'acct-signed'),
 	    ('fd00::2', 'ns1.v6.test', 'acct-v6'),
 	    ('127.0.1.9', 'ns1.dead.test', 'acct-dead');
-	    INSERT INTO tsigkeys (name, algorithm, secret) VALUES ('ap-key', 'hmac-sha256', '$KEY')"
+	    INSERT INTO tsigkeys (name, algorithm, secret) VALUES ('ap-key', 'hmac-sha256', '$KEY');
+	    INSERT INTO domains (name, type) VALUES ('native.test', 'NATIVE')"
 done
 # A zone the daemon has already, to be notified normally.
 make_zone "$T/zb/known.test.zone" known.test 1
@@ -130,6 +133,9 @@ check "domainmetadata as pdns writes it (AXFR-MASTER-TSIG for the signed one)" \
        "$(q t25p "SELECT d.name, m.kind, m.content FROM domainmetadata m JOIN domains d ON d.id = m.domain_id ORDER BY d.name, m.kind")"
 rows="SELECT d.name, r.name, IFNULL(r.type, ''), IFNULL(r.content, ''), IFNULL(r.ttl, ''), IFNULL(r.prio, ''), r.disabled, IFNULL(r.ordername, ''), r.auth FROM records r JOIN domains d ON d.id = r.domain_id WHERE d.name <> 'known.test' ORDER BY 1, 2, 3, 4"
 check "records row for row as pdns's own secondary stored them" eq "$(q t25o "$rows")" "$(q t25p "$rows")"
+check "a name already in domains: NOERROR, logged as already there, nothing written" \
+    sh -c "grep -q 'autoprimary: zone native.test from 127.0.1.1:[0-9]*: a domain of that name is there already' $DLOG &&
+        [ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t25o -e \"SELECT CONCAT(COUNT(*), type, IFNULL(master, '-')) FROM domains WHERE name = 'native.test'\")\" = 1NATIVE- ]"
 check "no matching NS: no domain, in either" \
     eq "$(q t25o "SELECT COUNT(*) FROM domains WHERE name = 'nomatch.test'")$(q t25p "SELECT COUNT(*) FROM domains WHERE name = 'nomatch.test'")" "00"
 check "no matching NS: refused with the names it tried, logged" \
@@ -147,6 +153,10 @@ check "a notifier that does not answer SOA and NS: SERVFAIL" \
 check "... logged with the reason, no domain" \
     sh -c "grep -q 'autoprimary: zone dead1.test from 127.0.1.9:[0-9]* not created: SOA query to 127.0.1.9:53: no reply' $DLOG &&
         [ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t25o -e \"SELECT COUNT(*) FROM domains WHERE name = 'dead1.test'\")\" = 0 ]"
+notify_send 127.0.1.9 127.0.0.53 53 dead1.test >/dev/null
+check "... pdns's autosecondary fails on it too, and makes no domain either" \
+    wait_for 15 sh -c "grep -q 'Error resolving SOA or NS for dead1.test' $T/pdns-sec.log &&
+        [ \"\$(mariadb --no-defaults -S $SOCK -uroot -N -B t25p -e \"SELECT COUNT(*) FROM domains WHERE name = 'dead1.test'\")\" = 0 ]"
 check "not a supermaster: REFUSED at once, nothing asked" \
     eq "$(notify_send 127.0.3.3 127.0.0.1 5300 stranger.test)" "REFUSED notify"
 check "... logged" grep -q "autoprimary: NOTIFY for stranger.test from 127.0.3.3:[0-9]* refused: its address is in no supermasters row" "$DLOG"
@@ -176,6 +186,9 @@ check "flood: the rest dropped, counted in one rate-limited line" \
     grep -q "notify: over 50 a second from 127.0.1.1: dropping\|autoprimary: NOTIFY for .* from 127.0.1.1:[0-9]* dropped" "$DLOG"
 check "flood: no domain made for any of them" eq "$(q t25o "SELECT COUNT(*) FROM domains WHERE name LIKE '%flood.test'")" "0"
 check "flood: the daemon answers its control socket meanwhile" sh -c "'$CTL' -c '$T/refresher.conf' status >/dev/null"
+st=$("$CTL" -c "$T/refresher.conf" -j status)
+check "status: autoprimary on, 6 supermaster addresses, 3 created, nothing under way" \
+    sh -c "echo '$st' | grep -q '\"autoprimary\": *{\"on\": *true, *\"supermaster_addresses\": *6, *\"checking\": *0, *\"created\": *3,'"
 
 # pdns's two switches, through a reload.
 sed -i 's/autosecondary = true/autosecondary = true\n    allow-unsigned-autoprimary = false\n    allow-notify-from = {"127.0.2.0\/24", "::\/0"}/' "$T/refresher.conf"
