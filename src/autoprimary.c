@@ -386,8 +386,12 @@ ns_answered(void *arg, const struct soa_result *res)
 	queried(j);
 }
 
-/* A signed NOTIFY for an unknown zone: its key must be in tsigkeys and verify. */
-static bool
+/*
+ * A signed NOTIFY for an unknown zone: its key must be in tsigkeys and
+ * verify.  The job keeps a copy of the key to sign its answer later; an
+ * answer given now is signed with the table's, which outlives the call.
+ */
+static const struct ap_key *
 verify(struct ap_job *j, const char *keyname, char *why, size_t whylen)
 {
 	const struct ap_key	*k = key_find(keyname);
@@ -396,17 +400,17 @@ verify(struct ap_job *j, const char *keyname, char *why, size_t whylen)
 	if (k == NULL || !k->ok) {
 		snprintf(why, whylen, "signed with key %s, %s", keyname,
 		    k == NULL ? "not in tsigkeys" : k->err);
-		return false;
+		return NULL;
 	}
 	j->tkey = k->key;
 	tsig_verify_init(&tv, &j->tkey, NULL, 0);
 	if (tsig_verify_msg(&tv, j->msg, j->msglen, why, whylen) == -1)
-		return false;
+		return NULL;
 	j->sig.key = &j->tkey;
 	j->sig.maclen = tv.prevlen;
 	memcpy(j->sig.mac, tv.prev, tv.prevlen);
 	util_strlcpy(j->keyname, keyname, sizeof(j->keyname));
-	return true;
+	return k;
 }
 
 enum notify_verdict
@@ -434,13 +438,16 @@ autoprimary_notify(int fd, const uint8_t *msg, size_t n, const struct sockaddr *
 	j->msglen = n;
 	why[0] = '\0';
 	if (keyname != NULL) {
-		if (!verify(j, keyname, why, sizeof(why))) {
+		const struct ap_key *k = verify(j, keyname, why, sizeof(why));
+
+		if (k == NULL) {
 			refusal_log(j->name, j->who, why);
 			free(j->msg);
 			free(j);
 			return NOTIFY_BADTSIG;
 		}
-		*sig = j->sig;		/* the caller answers a refusal signed */
+		*sig = j->sig;		/* the caller answers a refusal signed ... */
+		sig->key = &k->key;	/* ... with a key that outlives j */
 	} else if (!A.conf->allow_unsigned_ap)
 		snprintf(why, sizeof(why), "unsigned, and notify.allow-unsigned-autoprimary "
 		    "is off");

@@ -90,11 +90,9 @@ daemon_start
 check "the daemon read the supermasters (6 addresses) and tsigkeys (1)" \
     wait_for 10 grep -q "autoprimary: 6 supermaster addresses, 1 TSIG keys" "$DLOG"
 
-NSD_EXTRA="
-key:
-	name: ap-key
-	algorithm: hmac-sha256
-	secret: \"$KEY\"" NSD_PATTERN="notify: 127.0.0.53 NOKEY
+# NSD a answers on both addresses of ns1.multi.test's rows: pdns picks a
+# master at random, and one that does not answer suspends the zone.
+NSD_EXTRA="ip-address: 127.0.1.2@53" NSD_PATTERN="notify: 127.0.0.53 NOKEY
 	notify: 127.0.0.1@5300 NOKEY
 	outgoing-interface: 127.0.1.1" nsd_start a 127.0.1.1 53 "$T/za" || exit 1
 NSD_EXTRA="
@@ -160,6 +158,13 @@ check "... pdns's autosecondary fails on it too, and makes no domain either" \
 check "not a supermaster: REFUSED at once, nothing asked" \
     eq "$(notify_send 127.0.3.3 127.0.0.1 5300 stranger.test)" "REFUSED notify"
 check "... logged" grep -q "autoprimary: NOTIFY for stranger.test from 127.0.3.3:[0-9]* refused: its address is in no supermasters row" "$DLOG"
+
+out=$(dig -y "hmac-sha256:ap-key:$KEY" +opcode=notify +norec +time=2 +tries=1 -b 127.0.3.3 -p 5300 @127.0.0.1 signed-stranger.test SOA 2>&1)
+check "a signed NOTIFY from a sender not in supermasters: REFUSED, the answer signed with its key" \
+    bash -c "grep -q 'status: REFUSED' <<<\"\$1\" && grep -q 'ap-key.*TSIG.*NOERROR' <<<\"\$1\" && ! grep -qi \"couldn't verify\|failure\" <<<\"\$1\"" _ "$out"
+out=$(dig -y "hmac-sha256:ap-key:$(head -c 32 /dev/urandom | base64)" +opcode=notify +norec +time=2 +tries=1 -b 127.0.2.1 -p 5300 @127.0.0.1 badsig.test SOA 2>&1)
+check "a NOTIFY signed with a wrong secret, from a supermaster: NOTAUTH, nothing asked" \
+    bash -c "grep -q 'status: NOTAUTH' <<<\"\$1\" && ! grep -q 'unknown zone badsig.test' $DLOG" _ "$out"
 
 # A flood: 400 NOTIFYs for random names from one supermaster address, as
 # fast as perl sends them.  Meanwhile the known zone changes and must
