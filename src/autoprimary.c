@@ -159,6 +159,19 @@ request_load(void)
 }
 
 static void
+arm(void)
+{
+	struct timeval	 tv = { A.conf->domains_reload_s, 0 };
+
+	if (A.timer != NULL && !A.stopping)
+		evtimer_add(A.timer, &tv);
+}
+
+static void	job_free(struct ap_job *);
+
+/* Every domains-reload: supermasters and tsigkeys again; created zones that
+ * never showed up as SLAVE domains are let go. */
+static void
 timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ap_job	*j, *next;
@@ -167,7 +180,6 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	request_load();
 	for (j = TAILQ_FIRST(&A.jobs); j != NULL; j = next) {
 		next = TAILQ_NEXT(j, link);
 		if (j->state != AP_LOADING || now < j->until)
@@ -175,20 +187,13 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		log_warnx("autoprimary: zone %s %s in domains but not loaded as a SLAVE "
 		    "domain within %d s; left as it is", j->name,
 		    j->created ? "created" : "already", AP_KEEP_MS / 1000);
-		TAILQ_REMOVE(&A.jobs, j, link);
-		free(j->msg);
-		free(j->ap);
-		free(j);
+		job_free(j);
 	}
-}
-
-static void
-arm(void)
-{
-	struct timeval	 tv = { A.conf->domains_reload_s, 0 };
-
-	if (A.timer != NULL && !A.stopping)
-		evtimer_add(A.timer, &tv);
+	if (!A.conf->autosecondary && TAILQ_EMPTY(&A.jobs))
+		return;			/* turned off: nothing more to do */
+	if (A.conf->autosecondary)
+		request_load();
+	arm();
 }
 
 void
@@ -233,7 +238,7 @@ free_sets(void)
 static void
 loaded(struct dbreq *r)
 {
-	size_t	 bad = 0, n = 0;
+	size_t	 bad = 0, n = 0, was_sm, was_keys;
 
 	A.loading = false;
 	if (r->rc != 0) {
@@ -242,6 +247,8 @@ loaded(struct dbreq *r)
 		    "until they are read");
 		return;
 	}
+	was_sm = A.nsm;
+	was_keys = A.nkeys;
 	free_sets();
 	A.sm = xcalloc(r->nips + 1, sizeof(*A.sm));
 	for (size_t i = 0; i < r->nips; i++) {
@@ -268,10 +275,13 @@ loaded(struct dbreq *r)
 	}
 	A.nkeys = r->ntsig;
 	qsort(A.keys, A.nkeys, sizeof(*A.keys), key_cmp);
-	if (!A.loaded || bad > 0)
+	if (!A.loaded || bad > 0 || A.nsm != was_sm || A.nkeys != was_keys)
 		log_info("autoprimary: %zu supermaster addresses%s, %zu TSIG keys",
 		    A.nsm, bad > 0 ? " (some rows are not addresses: skipped)" : "",
 		    A.nkeys);
+	else
+		log_debug("autoprimary: supermasters and tsigkeys read again (%zu addresses, "
+		    "%zu keys)", A.nsm, A.nkeys);
 	A.loaded = true;
 }
 

@@ -195,6 +195,16 @@ st=$("$CTL" -c "$T/refresher.conf" -j status)
 check "status: autoprimary on, 6 supermaster addresses, 3 created, nothing under way" \
     sh -c "echo '$st' | grep -q '\"autoprimary\": *{\"on\": *true, *\"supermaster_addresses\": *6, *\"checking\": *0, *\"created\": *3,'"
 
+# A supermaster added while the daemon runs is taken within a few
+# domains-reload periods (5 s here), without a SIGHUP: after the timer has
+# fired once already.
+check "supermasters and tsigkeys are read again every domains-reload" \
+    wait_for 20 grep -q "autoprimary: supermasters and tsigkeys read again" "$DLOG"
+sql t25o "INSERT INTO supermasters (ip, nameserver, account) VALUES ('127.0.4.4', 'ns1.late.test', 'acct-late')"
+export -f notify_send
+check "a supermasters row added while running: taken on the reload timer, no SIGHUP" \
+    wait_for 20 bash -c "[ \"\$(notify_send 127.0.4.4 127.0.0.1 5300 late.test)\" = 'SERVFAIL notify' ]"
+
 # pdns's two switches, through a reload.
 sed -i 's/autosecondary = true/autosecondary = true\n    allow-unsigned-autoprimary = false\n    allow-notify-from = {"127.0.2.0\/24", "::\/0"}/' "$T/refresher.conf"
 kill -HUP "$DPID"
