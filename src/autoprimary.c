@@ -11,7 +11,8 @@
  *     signed with a key that is not in tsigkeys or does not verify;
  *  2. dropped (no answer: the master sends it again) while the same zone is
  *     already being checked, or over autoprimary-in-flight in all or
- *     autoprimary-per-source from its sender;
+ *     autoprimary-per-source from its sender; NOERROR once it is made and
+ *     only waits to be loaded;
  *  3. otherwise SOA and NS are asked of the sender on port 53 (as pdns does,
  *     unsigned); no answer or no NS: SERVFAIL;
  *  4. the db thread matches the NS names against supermasters and inserts
@@ -463,6 +464,8 @@ autoprimary_notify(int fd, const uint8_t *msg, size_t n, const struct sockaddr *
 		    "is off");
 	else if (!allowed)
 		snprintf(why, sizeof(why), "unsigned, and not in notify.allow-notify-from");
+	if (why[0] == '\0' && j->name[0] == '\0')
+		snprintf(why, sizeof(why), "the root zone is not made by autoprimary");
 	if (why[0] == '\0' && !A.loaded)
 		snprintf(why, sizeof(why), "the supermasters table is not read yet");
 	if (why[0] == '\0' && !is_supermaster(from))
@@ -478,6 +481,11 @@ autoprimary_notify(int fd, const uint8_t *msg, size_t n, const struct sockaddr *
 			break;
 		if (d->state != AP_LOADING && master_host_eq(&d->from, from, flen))
 			same++;
+	}
+	if (d != NULL && d->state == AP_LOADING) {
+		free(j->msg);		/* made already, being loaded: checked soon */
+		free(j);
+		return NOTIFY_ACCEPT;
 	}
 	if (d != NULL || A.active >= A.conf->ap_inflight || same >= A.conf->ap_per_source) {
 		A.dropped++;
