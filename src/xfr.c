@@ -454,7 +454,7 @@ purge_send(const char *path, const char *line, size_t n, char *reply, size_t rle
  * once, as pdns's own autosecondary adds the zone.  It lists every zone, so
  * one runs at a time, and one more after it for zones written meanwhile.
  */
-#define REDISCOVER_MS	30000
+#define REDISCOVER_MS	10000
 
 static void
 rediscover(const char *path, const char *zone)
