@@ -40,7 +40,11 @@ struct master {
 	/* Queues (zone_set_state keeps them) and admission state. */
 	struct zone_list	 urgent;	/* NOTIFYs: checked before ready */
 	struct zone_list	 ready;		/* due for a SOA check */
-	struct zone_list	 xfrwait;	/* newer serial: waiting for a transfer */
+	struct zone_list	 xfrwait;	/* newer serial: waiting for a transfer;
+						 * zones whose last transfer failed last */
+	struct zone		*xfr_ffirst;	/* the first of those, NULL: none */
+	bool			 xfr_turn;	/* a working one went last: a failing
+						 * one may go next */
 	int			 soa_inflight;
 	int			 xfr_inflight;
 	bool			 xfr_one;	/* broke a transfer limit: one at a time */

@@ -95,6 +95,8 @@ struct zone {
 	bool			 in_st:1;	/* in zstatus's batch */
 	bool			 att_lame:1;	/* this failure: REFUSED, NOTAUTH, NXDOMAIN */
 	bool			 round_lame:1;	/* every failure of this round was */
+	bool			 xfr_failed:1;	/* its last transfer failed: it queues
+						 * behind zones whose transfers work */
 	bool			 ap_new:1;	/* autoprimary made it: pdns learns of it
 						 * at its first transfer (rediscover) */
 	TAILQ_ENTRY(zone)	 q;		/* a master's queue */

@@ -278,6 +278,26 @@ start_xfr(struct zone *z, struct master *m)
 }
 
 /*
+ * A master's next transfer: the first zone whose transfers work, and when
+ * zones whose last transfer failed wait too, one of them every other time,
+ * so neither kind waits for all of the other.
+ */
+static struct zone *
+next_xfr(struct master *m)
+{
+	struct zone	*h = TAILQ_FIRST(&m->xfrwait), *f = m->xfr_ffirst;
+
+	if (h == f)
+		h = NULL;		/* only failing ones wait */
+	if (h != NULL && (f == NULL || !m->xfr_turn)) {
+		m->xfr_turn = true;
+		return h;
+	}
+	m->xfr_turn = false;
+	return f;
+}
+
+/*
  * Transfers: twice the workers in the pool at most, so each worker finds
  * its next job queued when a transfer ends and keeps its finished zones for
  * one group commit; each master within master.transfers, or one at a time
@@ -296,7 +316,7 @@ admit_transfers(int64_t now)
 	    (m = master_next_xfr()) != NULL) {
 		if (m->xfr_inflight >= (m->xfr_one ? 1 : c->master_xfrs))
 			continue;	/* back when a transfer of its own ends */
-		start_xfr(TAILQ_FIRST(&m->xfrwait), m);
+		start_xfr(next_xfr(m), m);
 		master_wants_xfr(m);
 	}
 }
@@ -551,6 +571,10 @@ sched_xfr_done(struct xfr_job *job)
 		log_info("master %s: a transfer succeeded (zone %s): back to "
 		    "master.transfers at once", m->name, z->name);
 	}
+	if (job->status == XFR_FAILED)
+		z->xfr_failed = true;
+	else if (job->status == XFR_OK || job->status == XFR_NOTNEWER)
+		z->xfr_failed = false;
 	switch (job->status) {
 	case XFR_OK:
 		stats_db(NULL);

@@ -289,6 +289,8 @@ state_leave(struct zone *z)
 		master_wants_run(m);
 		break;
 	case ZONE_XFR_QUEUED:
+		if (m->xfr_ffirst == z)
+			m->xfr_ffirst = TAILQ_NEXT(z, q);
 		TAILQ_REMOVE(&m->xfrwait, z, q);
 		break;
 	case ZONE_TRANSFERRING:
@@ -334,7 +336,15 @@ state_enter(struct zone *z, enum zone_state st, struct master *m)
 		m->soa_inflight++;
 		break;
 	case ZONE_XFR_QUEUED:
-		TAILQ_INSERT_TAIL(&m->xfrwait, z, q);
+		/* zones whose transfers work queue ahead of those whose last
+		 * one failed (a hung or oversized one may come again) */
+		if (!z->xfr_failed && m->xfr_ffirst != NULL)
+			TAILQ_INSERT_BEFORE(m->xfr_ffirst, z, q);
+		else {
+			TAILQ_INSERT_TAIL(&m->xfrwait, z, q);
+			if (z->xfr_failed && m->xfr_ffirst == NULL)
+				m->xfr_ffirst = z;
+		}
 		master_wants_xfr(m);
 		break;
 	case ZONE_TRANSFERRING:

@@ -858,6 +858,62 @@ test_notify_rate(void)
 	    "accepted from one source (limit 5)", okA);
 }
 
+/*
+ * Issue 13's CI run: on a master held to one transfer at a time, a zone
+ * whose transfers work waited behind every queued zone whose transfer had
+ * failed (hung, oversized), each up to transfer.timeout.  It goes first
+ * now, and the failing ones still get every other turn.
+ */
+static const char *
+last_job(void)
+{
+	for (int i = njobs - 1; i >= 0; i--)
+		if (jobs[i] != NULL)
+			return jobs[i]->zone;
+	return "";
+}
+
+static void
+test_xfr_failing_last(void)
+{
+	reset();
+	C.master_xfrs = 1;
+	load(1, 3, "f", "127.0.7.1:5300", 5, -1, true);
+	load(10, 2, "h", "127.0.7.1:5300", 5, -1, true);
+	run_until(fake_now + 1);
+	answer_all("h", SOA_OK, 1);
+	answer_all("f", SOA_OK, 2);
+	for (int i = 0; i < 6; i++) {			/* each f fails once */
+		run_until(fake_now + 1);
+		answer_all("f", SOA_OK, 2);
+		for (int k = 1; k <= 3; k++) {
+			char z[16];
+			snprintf(z, sizeof(z), "f%d.test", k);
+			finish_xfr(z, XFR_FAILED, 0);
+		}
+	}
+	CHECK(zone_by_name("f1.test")->fails > 0 && zone_by_name("f3.test")->fails > 0,
+	    "failing transfers: the three f zones failed once");
+	run_until(fake_now + 6000);		/* all due again */
+	answer_all("f", SOA_OK, 2);		/* f first: one transfers, two queue */
+	answer_all("h", SOA_OK, 2);		/* then the working ones */
+	run_until(fake_now + 1);
+	const char *first = last_job();
+	CHECK(first[0] == 'f', "failing transfers: one f holds the master's slot (%s)", first);
+	finish_xfr(first, XFR_FAILED, 0);
+	run_until(fake_now + 1);
+	CHECK(strcmp(last_job(), "h10.test") == 0, "failing transfers: the next is a zone "
+	    "whose transfers work, not a failing one queued before it (%s)", last_job());
+	finish_xfr("h10.test", XFR_OK, 2);
+	run_until(fake_now + 1);
+	CHECK(last_job()[0] == 'f', "failing transfers: then a failing one has its turn, "
+	    "though h11 waits too (%s)", last_job());
+	finish_xfr(last_job(), XFR_OK, 2);
+	run_until(fake_now + 1);
+	CHECK(strcmp(last_job(), "h11.test") == 0, "failing transfers: and h11 after it (%s)",
+	    last_job());
+}
+
 int
 main(void)
 {
@@ -885,6 +941,7 @@ main(void)
 	test_local_sockets();
 	test_keys_table();
 	test_notify_rate();
+	test_xfr_failing_last();
 	reset();
 	domains_stop();
 	event_base_free(base);
