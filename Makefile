@@ -23,7 +23,7 @@ DEPS_OK  := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ALL_CFLAGS := $(WARN) -iquote include $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -pthread $(CFLAGS)
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
-MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify control metrics zstatus autoprimary
+MODULES  := log util conf zone master keys tsig dnswire soa axfr xfr rr db dbthread chan notify sched domains lastcheck stats sdnotify control metrics zstatus autoprimary ha
 OBJS     := $(MODULES:%=$(BUILD)/%.o)
 MAIN     := $(BUILD)/main.o
 BIN      := $(BUILD)/pdns-refresher
@@ -72,7 +72,7 @@ $(BUILD):
 # the unit tests and the integration tests again under
 # AddressSanitizer+UndefinedBehaviorSanitizer, the unit tests and the worker
 # pool's tests under ThreadSanitizer (SANITIZED= skips them).
-SANITIZED ?= build-address-undefined:all build-thread:03-,08-,11-
+SANITIZED ?= build-address-undefined:all build-thread:03-,08-,11-,27-
 check:
 	@tests/lib/deps.sh build test
 	@$(MAKE) --no-print-directory $(BIN) $(CTL) $(UNITS) $(BUILD)/fakemaster

@@ -79,6 +79,12 @@ struct conf {
 	/* control {} */
 	char	*control_socket;	/* ours: pdns-refresher-control ("" off) */
 
+	/* ha {} */
+	char	*ha_node;		/* this node's name; "" : no HA, works alone */
+	int	 ha_lease_s;		/* the lease, on the database's clock */
+	int	 ha_renew_s;		/* renew this often */
+	int	 ha_stepdown_s;		/* no renew for this long (local clock): stop */
+
 	/* log {} */
 	int	 log_facility;
 	int	 log_level;

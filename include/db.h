@@ -139,6 +139,24 @@ int		 db_autoprimary(struct db *, struct db_ap *, char *err, size_t errlen);
 int		 db_ap_load(struct db *, char ***ips, size_t *nips, struct db_tsig **keys,
 		    size_t *nkeys, char *err, size_t errlen);
 
+/*
+ * ha: the lease (sql/pdns-refresher.sql).  Each returns 1 (done), 0 (not:
+ * someone else holds it, or ours is gone) or -1 with err.  acquire takes a
+ * free or expired lease with a new epoch and moves the fence rows of
+ * slots 0 .. nslots - 1 to it, in one transaction; renew and release are
+ * compare-and-set on holder and epoch; read says who holds it.
+ */
+int		 db_lease_acquire(struct db *, const char *node, const char *address,
+		    int lease_s, int nslots, uint64_t *epoch, char *err, size_t errlen);
+int		 db_lease_renew(struct db *, const char *node, uint64_t epoch, int lease_s,
+		    char *err, size_t errlen);
+int		 db_lease_release(struct db *, const char *node, uint64_t epoch, char *err,
+		    size_t errlen);
+int		 db_lease_read(struct db *, char *holder, size_t holderlen, char *err,
+		    size_t errlen);
+/* The fence row of this connection's writes (ha): workers 0 .. n-1, then the db thread. */
+void		 db_set_slot(struct db *, int slot);
+
 /* One zone of a group write. */
 struct db_write {
 	uint32_t		 domain_id;

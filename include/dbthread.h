@@ -53,8 +53,8 @@ struct dbreq {
 	int64_t			 ms;
 };
 
-/* Start the thread with its own connection. */
-void		 dbthread_start(const struct db_params *);
+/* Start the thread with its own connection, writing through fence row slot. */
+void		 dbthread_start(const struct db_params *, int slot);
 /* Descriptor that becomes readable when finished requests are waiting. */
 int		 dbthread_fd(void);
 /* Queue a request; the thread owns it until dbthread_done returns it. */

@@ -19,6 +19,8 @@ void	domains_init(struct event_base *, const struct conf *, bool once,
 void	domains_set_conf(const struct conf *);
 /* Ask the db thread for the list (a whole-list comparison when rescan). */
 void	domains_request(bool rescan);
+/* ha takeover: the whole list again, each zone's SOA and last_check applied. */
+void	domains_resync(void);
 /* Look for new domains now, or right after the load under way (autoprimary). */
 void	domains_request_new(void);
 /* The db thread's answer to a load. */

@@ -61,6 +61,14 @@ void	 sched_notify(struct zone *, int idx);
  */
 bool	 sched_check_now(struct zone *, int idx);
 
+/*
+ * ha: standby (another node holds the lease): no query, transfer or timer
+ * runs until it is cleared; a takeover resyncs each zone's next check
+ * from the database first (sched_zone_resync: busy zones go on as they are).
+ */
+void	 sched_set_standby(bool);
+bool	 sched_standby(void);
+void	 sched_zone_resync(struct zone *, int64_t due);
 /* Stop: cancel queries, drop queues; transfers under way finish. */
 void	 sched_shutdown(void);
 bool	 sched_stopping(void);

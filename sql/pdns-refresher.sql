@@ -35,3 +35,32 @@ CREATE TABLE IF NOT EXISTS refresher_zone_status (
   PRIMARY KEY (domain_id),
   KEY refresher_zone_status_state (state)
 ) Engine=InnoDB CHARACTER SET 'latin1';
+
+-- Two name servers, one writer (ha { node = "..." } in the configuration):
+-- daemons on both nodes share one lease, taken and renewed with
+-- compare-and-set UPDATEs on the database's clock; only its holder sends
+-- SOA queries and transfers and writes.  Every write transaction of the
+-- holder updates its connection's refresher_fence row bound to the epoch
+-- it holds, before COMMIT, and rolls back unless exactly that row changed:
+-- a new holder moves every fence row to its new epoch in the transaction
+-- that takes the lease, so a holder that was paused past its lease cannot
+-- commit a single row afterwards (InnoDB's row locks order the two on one
+-- primary; on Galera the later of two conflicting commits fails
+-- certification).
+CREATE TABLE IF NOT EXISTS refresher_lease (
+  id                  TINYINT UNSIGNED NOT NULL,           -- 1: the one lease
+  holder              VARCHAR(64) NOT NULL DEFAULT '',     -- ha.node, '': free
+  address             VARCHAR(255) NOT NULL DEFAULT '',    -- host and pid, for people
+  epoch               BIGINT UNSIGNED NOT NULL DEFAULT 0,  -- one more at each new holder
+  renewed             DATETIME(3) DEFAULT NULL,            -- the database's clock
+  expires             DATETIME(3) DEFAULT NULL,
+  PRIMARY KEY (id)
+) Engine=InnoDB CHARACTER SET 'latin1';
+INSERT IGNORE INTO refresher_lease (id) VALUES (1);
+
+CREATE TABLE IF NOT EXISTS refresher_fence (
+  slot                SMALLINT UNSIGNED NOT NULL,          -- one per writing connection
+  epoch               BIGINT UNSIGNED NOT NULL,            -- the holder's when it took the lease
+  writes              BIGINT UNSIGNED NOT NULL DEFAULT 0,  -- transactions committed through it
+  PRIMARY KEY (slot)
+) Engine=InnoDB CHARACTER SET 'latin1';

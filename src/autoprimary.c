@@ -436,6 +436,8 @@ autoprimary_notify(int fd, const uint8_t *msg, size_t n, const struct sockaddr *
 
 	if (A.stopping || A.conf == NULL || !A.conf->autosecondary)
 		return NOTIFY_UNKNOWN;
+	if (sched_standby())
+		return NOTIFY_ACCEPT;	/* the leader makes it: its own NOTIFY */
 	j = xcalloc(1, sizeof(*j));
 	canon(j->name, name, sizeof(j->name));
 	memcpy(&j->from.ss, from, flen);

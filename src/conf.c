@@ -60,6 +60,9 @@ static const struct intkey intkeys[] = {
 	I("notify", "trusted-rate", 2000, 1, 1000000, notify_trusted_rate),
 	I("notify", "autoprimary-in-flight", 64, 1, 10000, ap_inflight),
 	I("notify", "autoprimary-per-source", 8, 1, 10000, ap_per_source),
+	I("ha", "lease", 15, 3, 3600, ha_lease_s),
+	I("ha", "renew", 3, 1, 600, ha_renew_s),
+	I("ha", "step-down", 10, 2, 3600, ha_stepdown_s),
 };
 #undef I
 #undef L
@@ -75,6 +78,7 @@ static const struct strkey {
 	{ "mysql", "database", "pdns", offsetof(struct conf, db_name) },
 	{ "pdns", "control-socket", "", offsetof(struct conf, pdns_control) },
 	{ "control", "socket", CONTROL_SOCKET, offsetof(struct conf, control_socket) },
+	{ "ha", "node", "", offsetof(struct conf, ha_node) },
 };
 
 static char	*conf_err;
@@ -335,6 +339,12 @@ conf_check(struct conf *c, const char *path, char *err, size_t errlen)
 		why = "notify.trusted: more than 64 addresses";
 	else if (c->n_notify_proxies > 64)
 		why = "notify.proxy-protocol-from: more than 64 addresses";
+	else if (strlen(c->ha_node) > 63)
+		why = "ha.node: longer than 63 bytes";
+	else if (c->ha_node[0] != '\0' && (c->ha_renew_s >= c->ha_stepdown_s ||
+	    c->ha_stepdown_s >= c->ha_lease_s))
+		why = "ha: renew < step-down < lease is required (a holder must stop "
+		    "writing before its lease can pass to the other node)";
 	if (why == NULL)
 		return 0;
 	snprintf(err, errlen, "%s: %s\n", path, why);
@@ -345,7 +355,7 @@ struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const secs[] = { "mysql", "soa", "master",
-	    "transfer", "timers", "notify", "pdns", "control", "metrics", "log" };
+	    "transfer", "timers", "notify", "pdns", "control", "metrics", "ha", "log" };
 	cfg_opt_t	*secopts[NITEMS(secs)];
 	cfg_opt_t	*top, *root;
 	cfg_t		*cfg;

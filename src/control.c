@@ -34,6 +34,7 @@
 
 #include "autoprimary.h"
 #include "conf.h"
+#include "ha.h"
 #include "control.h"
 #include "domains.h"
 #include "keys.h"
@@ -479,6 +480,26 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "dropped", (int64_t)dropped);
 	o_int(o, "refused", (int64_t)stats.notify_refused);
 	o_end(o);
+	{
+		struct ha_info	 hi;
+
+		ha_info(&hi);
+		o_begin(o, "ha");
+		o_bool(o, "on", hi.on);
+		o_str(o, "role", !hi.on ? "alone" : hi.leader ? "leader" : "standby");
+		o_int(o, "epoch", (int64_t)hi.epoch);
+		if (hi.holder[0] != '\0')
+			o_str(o, "holder", hi.holder);
+		else
+			o_null(o, "holder", "none");
+		o_time(o, "since", hi.since);
+		o_int(o, "takeovers", (int64_t)hi.takeovers);
+		if (hi.err[0] != '\0')
+			o_str(o, "last_error", hi.err);
+		else
+			o_null(o, "last_error", "none");
+		o_end(o);
+	}
 	o_begin(o, "autoprimary");
 	o_bool(o, "on", sched_conf()->autosecondary);
 	autoprimary_counts(&ap_active, &ap_sm, &ap_dropped);
@@ -701,6 +722,15 @@ v_check(struct client *c, struct out *o, struct req *r)
 		return 2;
 	}
 	if ((z = find_zone(r->argv[1], msg, sizeof(msg))) == NULL) {
+		o_str(o, "error", msg);
+		return 1;
+	}
+	if (sched_standby()) {
+		struct ha_info	 hi;
+
+		ha_info(&hi);
+		snprintf(msg, sizeof(msg), "this node is the standby (ha): %s holds the lease; "
+		    "ask it", hi.holder[0] ? hi.holder : "no node");
 		o_str(o, "error", msg);
 		return 1;
 	}

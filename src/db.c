@@ -10,6 +10,7 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "ha.h"
 #include "log.h"
 #include "util.h"
 
@@ -43,6 +45,8 @@ struct db {
 	MYSQL_STMT		*ins[INS_LEVELS];
 	MYSQL_STMT		*mdel, *mins;
 	MYSQL_STMT		*ap_acct, *ap_ips, *ap_ins;	/* autoprimary */
+	MYSQL_STMT		*fence;				/* ha */
+	int			 slot;		/* its refresher_fence row, -1: none */
 	MYSQL_STMT		*st[ST_LEVELS];		/* status upserts, 1 .. 64 rows */
 	unsigned		 prep_errno;		/* the last failed prepare */
 	char			 prep_err[256];
@@ -101,6 +105,7 @@ db_new(const struct db_params *p)
 	db->p.password = xstrdup(p->password);
 	db->p.name = xstrdup(p->name);
 	db->p.port = p->port;
+	db->slot = -1;
 	return db;
 }
 
@@ -118,7 +123,7 @@ db_disconnect(struct db *db)
 			db->st[i] = NULL;
 		}
 	MYSQL_STMT **stmts[] = { &db->mdel, &db->mins, &db->ap_acct, &db->ap_ips,
-	    &db->ap_ins };
+	    &db->ap_ins, &db->fence };
 	for (size_t i = 0; i < NITEMS(stmts); i++)
 		if (*stmts[i] != NULL) {
 			mysql_stmt_close(*stmts[i]);
@@ -660,6 +665,64 @@ last_errno(struct db *db, MYSQL_STMT *st, char *err, size_t errlen)
 	return CR_UNKNOWN_ERROR;
 }
 
+/* Not a MySQL error: the write's fence did not hold (ha). */
+#define ER_FENCED	0xfe01u
+
+void
+db_set_slot(struct db *db, int slot)
+{
+	db->slot = slot;
+}
+
+/*
+ * With ha on, inside a write transaction before its COMMIT: this
+ * connection's fence row, bound to the epoch we hold, must change, or the
+ * lease went to another node (which moved every fence row to its epoch)
+ * and nothing may be committed.  0, or -1 with *eno (ER_FENCED when the
+ * fence did not hold) and err.
+ */
+static int
+fence(struct db *db, unsigned *eno, char *err, size_t errlen)
+{
+	MYSQL_BIND	 b[2];
+	my_bool		 nn[2] = { 0, 0 };
+	uint32_t	 slot;
+	uint64_t	 epoch;
+	MYSQL_STMT	*st;
+
+	if (!ha_on())
+		return 0;
+	if ((epoch = ha_epoch()) == 0 || db->slot < 0) {
+		snprintf(err, errlen, "this node does not hold the lease (ha): not written");
+		*eno = ER_FENCED;
+		return -1;
+	}
+	slot = (uint32_t)db->slot;
+	if ((st = stmt(db, &db->fence, "UPDATE refresher_fence SET writes = writes + 1 "
+	    "WHERE slot = ? AND epoch = ?")) == NULL) {
+		*eno = last_errno(db, NULL, err, errlen);
+		return -1;
+	}
+	bind_long(&b[0], &nn[0], &slot, false, true);
+	memset(&b[1], 0, sizeof(b[1]));
+	b[1].buffer_type = MYSQL_TYPE_LONGLONG;
+	b[1].buffer = &epoch;
+	b[1].is_unsigned = true;
+	b[1].is_null = &nn[1];
+	if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+		*eno = last_errno(db, st, err, errlen);
+		return -1;
+	}
+	if (mysql_stmt_affected_rows(st) != 1) {
+		snprintf(err, errlen, "the lease went to another node (our epoch %" PRIu64
+		    " no longer fences slot %u): rolled back", epoch, slot);
+		*eno = ER_FENCED;
+		ha_lost(epoch, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Replace (or with value NULL remove) one kind of domainmetadata. */
 static MYSQL_STMT *
 meta_set(struct db *db, uint32_t domain_id, const char *kind, const char *value)
@@ -1033,7 +1096,15 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	}
 	snprintf(head, sizeof(head), "UPDATE domains SET last_check = %lld WHERE id IN (",
 	    (long long)last_check);
-	if (run(db, id_list(head, w, n, "")) != 0 || mysql_commit(db->my) != 0)
+	if (run(db, id_list(head, w, n, "")) != 0)
+		goto fail;
+	if (fence(db, eno, err, errlen) == -1) {
+		mysql_rollback(db->my);
+		free(ins);
+		free(dels);
+		return DB_ERR;
+	}
+	if (mysql_commit(db->my) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
 		w[i].written = 0;
@@ -1117,7 +1188,9 @@ db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check,
 				continue;
 			}
 			down = true;
-		} else if (err_is_readonly(eno))
+		} else if (eno == ER_FENCED)
+			break;
+		else if (err_is_readonly(eno))
 			down = true;
 		else if (!err_is_retry(eno) || ++attempt >= TX_TRIES)
 			break;
@@ -1140,7 +1213,7 @@ db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check,
 		}
 		pause = pause * 2 > DB_WAIT_STEP_MS ? DB_WAIT_STEP_MS : pause * 2;
 	}
-	if (n > 1 && eno != 0 && !err_is_conn(eno) && !err_is_retry(eno) &&
+	if (n > 1 && eno != 0 && eno != ER_FENCED && !err_is_conn(eno) && !err_is_retry(eno) &&
 	    !err_is_readonly(eno)) {
 		/* one zone spoiled the group: write each alone, so it fails alone */
 		for (size_t i = 0; i < n; i++)
@@ -1221,10 +1294,18 @@ int
 db_last_check(struct db *db, const uint32_t *ids, const int64_t *times,
     size_t n, char *err, size_t errlen)
 {
-	char	*sql = xmalloc(64 + 256 * 12);
-	size_t	 i = 0;
-	int	 rc = 0;
+	char		*sql = xmalloc(64 + 256 * 12);
+	size_t		 i = 0;
+	int		 rc = 0;
+	unsigned	 eno = 0;
 
+	/* With ha on, one transaction behind the fence; alone, as it was. */
+	if (ha_on() && (db_connect(db, err, errlen) == -1 ||
+	    query_retry(db, "START TRANSACTION", QRES_NONE, NULL, "last_check update",
+	    err, errlen) == -1)) {
+		free(sql);
+		return -1;
+	}
 	/* Integers only (ours, not a master's), grouped by time, 256 a statement. */
 	while (i < n) {
 		int64_t	 t = times[i];
@@ -1234,12 +1315,24 @@ db_last_check(struct db *db, const uint32_t *ids, const int64_t *times,
 		for (; i < n && k < 256 && times[i] == t; i++, k++)
 			p += sprintf(p, "%s%u", k ? "," : "", ids[i]);
 		strcpy(p, ")");
-		rc = query_retry(db, sql, QRES_NONE, NULL, "last_check update", err, errlen);
+		rc = ha_on() ? (mysql_query(db->my, sql) == 0 ? 0 :
+		    (snprintf(err, errlen, "last_check update: %s", mysql_error(db->my)), -1)) :
+		    query_retry(db, sql, QRES_NONE, NULL, "last_check update", err, errlen);
 		if (rc == -1)
 			break;
 	}
 	free(sql);
-	return rc;
+	if (!ha_on())
+		return rc;
+	if (rc == 0 && fence(db, &eno, err, errlen) == 0 && mysql_commit(db->my) == 0)
+		return 0;
+	if (db->my != NULL) {
+		if (err_is_conn(mysql_errno(db->my)))
+			db_disconnect(db);
+		else
+			mysql_rollback(db->my);
+	}
+	return -1;
 }
 
 /* ---- refresher_zone_status (sql/pdns-refresher.sql) ---- */
@@ -1359,11 +1452,15 @@ db_status_write(struct db *db, const struct db_status *r, size_t n, const uint32
 			if (mysql_query(db->my, sql) != 0)
 				e = last_errno(db, NULL, err, errlen);
 		}
+		if (e == 0)
+			(void)fence(db, &e, err, errlen);
 		if (e == 0 && mysql_commit(db->my) == 0)
 			return 0;
 		if (e == 0)
 			e = last_errno(db, NULL, err, errlen);
 		(void)mysql_rollback(db->my);
+		if (e == ER_FENCED)
+			return -1;
 		*missing = e == ER_NO_SUCH_TABLE;
 		if (!err_is_conn(e))
 			return -1;
@@ -1512,6 +1609,13 @@ db_autoprimary(struct db *db, struct db_ap *ap, char *err, size_t errlen)
 			st = NULL;
 		goto fail;
 	}
+	{
+		unsigned eno = 0;
+		if (fence(db, &eno, err, errlen) == -1) {
+			mysql_rollback(db->my);
+			return -1;
+		}
+	}
 	if (mysql_commit(db->my) != 0)
 		goto fail;
 	ap->result = DB_AP_CREATED;
@@ -1563,4 +1667,184 @@ db_ap_load(struct db *db, char ***ips, size_t *nips, struct db_tsig **keys, size
 	*nkeys = n;
 	mysql_free_result(res);
 	return 0;
+}
+
+/* ---- ha: the lease ---- */
+
+/*
+ * Run a statement with its parameters in order, as types says: 's' a
+ * string, 'u' a uint64_t *.  Affected rows, or -1 with err.
+ */
+static long long
+lease_exec(struct db *db, const char *sql, const char *types, char *err, size_t errlen,
+    ...)
+{
+	MYSQL_BIND	 b[4];
+	unsigned long	 len[4];
+	my_bool		 nn[4] = { 0, 0, 0, 0 };
+	MYSQL_STMT	*st = mysql_stmt_init(db->my);
+	long long	 rows = -1;
+	va_list		 ap;
+
+	memset(b, 0, sizeof(b));
+	va_start(ap, errlen);
+	for (int k = 0; types[k] != '\0' && k < 4; k++) {
+		if (types[k] == 's')
+			bind_str(&b[k], &len[k], &nn[k], va_arg(ap, const char *));
+		else {
+			b[k].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[k].buffer = va_arg(ap, uint64_t *);
+			b[k].is_unsigned = true;
+			b[k].is_null = &nn[k];
+		}
+	}
+	va_end(ap);
+	if (st != NULL && mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) == 0 &&
+	    mysql_stmt_bind_param(st, b) == 0 && mysql_stmt_execute(st) == 0)
+		rows = (long long)mysql_stmt_affected_rows(st);
+	else
+		snprintf(err, errlen, "%s", st ? mysql_stmt_error(st) : mysql_error(db->my));
+	if (st != NULL)
+		mysql_stmt_close(st);
+	return rows;
+}
+
+static int
+lease_fail(struct db *db)
+{
+	if (db->my != NULL) {
+		if (err_is_conn(mysql_errno(db->my)))
+			db_disconnect(db);
+		else
+			mysql_rollback(db->my);
+	}
+	return -1;
+}
+
+int
+db_lease_acquire(struct db *db, const char *node, const char *address, int lease_s,
+    int nslots, uint64_t *epoch, char *err, size_t errlen)
+{
+	uint64_t	 lease = (uint64_t)lease_s, slot;
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	long long	 r;
+
+	if (db_connect(db, err, errlen) == -1)
+		return -1;
+	if (mysql_query(db->my, "START TRANSACTION") != 0) {
+		snprintf(err, errlen, "%s", mysql_error(db->my));
+		return lease_fail(db);
+	}
+	r = lease_exec(db, "UPDATE refresher_lease SET holder = ?, address = ?, "
+	    "epoch = epoch + 1, renewed = NOW(3), expires = NOW(3) + INTERVAL ? SECOND "
+	    "WHERE id = 1 AND (holder = '' OR expires IS NULL OR expires < NOW(3))",
+	    "ssu", err, errlen, node, address, &lease);
+	if (r == -1)
+		return lease_fail(db);
+	if (r == 0) {
+		mysql_rollback(db->my);
+		return 0;
+	}
+	if (mysql_query(db->my, "SELECT epoch FROM refresher_lease WHERE id = 1") != 0 ||
+	    (res = mysql_store_result(db->my)) == NULL) {
+		snprintf(err, errlen, "%s", mysql_error(db->my));
+		return lease_fail(db);
+	}
+	row = mysql_fetch_row(res);
+	*epoch = row != NULL && row[0] != NULL ? strtoull(row[0], NULL, 10) : 0;
+	mysql_free_result(res);
+	for (slot = 0; slot < (uint64_t)nslots; slot++)
+		if (lease_exec(db, "INSERT INTO refresher_fence (slot, epoch) VALUES (?, ?) "
+		    "ON DUPLICATE KEY UPDATE epoch = VALUES(epoch)", "uu", err, errlen, &slot,
+		    epoch) == -1)
+			return lease_fail(db);
+	/* slots of a larger pool before: moved too, so none keeps an old epoch */
+	if (lease_exec(db, "UPDATE refresher_fence SET epoch = ? WHERE slot >= ?", "uu", err,
+	    errlen, epoch, &slot) == -1)
+		return lease_fail(db);
+	if (mysql_commit(db->my) != 0) {
+		snprintf(err, errlen, "%s", mysql_error(db->my));
+		return lease_fail(db);
+	}
+	return 1;
+}
+
+/* Whether node holds the lease under epoch, unexpired: 1, 0, or -1. */
+static int
+lease_ours(struct db *db, const char *node, uint64_t epoch, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM refresher_lease WHERE id = 1 AND "
+	    "holder = ? AND epoch = ? AND expires > NOW(3)";
+	MYSQL_BIND	 b[2], out;
+	unsigned long	 len;
+	my_bool		 nn[2] = { 0, 0 };
+	long long	 count = 0;
+	MYSQL_STMT	*st = mysql_stmt_init(db->my);
+	int		 rc = -1;
+
+	bind_str(&b[0], &len, &nn[0], node);
+	memset(&b[1], 0, sizeof(b[1]));
+	b[1].buffer_type = MYSQL_TYPE_LONGLONG;
+	b[1].buffer = &epoch;
+	b[1].is_unsigned = true;
+	b[1].is_null = &nn[1];
+	memset(&out, 0, sizeof(out));
+	out.buffer_type = MYSQL_TYPE_LONGLONG;
+	out.buffer = &count;
+	if (st != NULL && mysql_stmt_prepare(st, sql, sizeof(sql) - 1) == 0 &&
+	    mysql_stmt_bind_param(st, b) == 0 && mysql_stmt_execute(st) == 0 &&
+	    mysql_stmt_bind_result(st, &out) == 0 && mysql_stmt_fetch(st) == 0)
+		rc = count == 1;
+	else
+		snprintf(err, errlen, "%s", st ? mysql_stmt_error(st) : mysql_error(db->my));
+	if (st != NULL)
+		mysql_stmt_close(st);
+	return rc;
+}
+
+int
+db_lease_renew(struct db *db, const char *node, uint64_t epoch, int lease_s, char *err,
+    size_t errlen)
+{
+	uint64_t	 lease = (uint64_t)lease_s;
+	long long	 r;
+
+	if (db_connect(db, err, errlen) == -1)
+		return -1;
+	r = lease_exec(db, "UPDATE refresher_lease SET renewed = NOW(3), "
+	    "expires = NOW(3) + INTERVAL ? SECOND WHERE id = 1 AND holder = ? AND epoch = ?",
+	    "usu", err, errlen, &lease, node, &epoch);
+	if (r == 0)	/* changed nothing (the same millisecond): is it still ours? */
+		r = lease_ours(db, node, epoch, err, errlen);
+	return r == -1 ? lease_fail(db) : r == 1;
+}
+
+int
+db_lease_release(struct db *db, const char *node, uint64_t epoch, char *err, size_t errlen)
+{
+	long long	 r;
+
+	if (db_connect(db, err, errlen) == -1)
+		return -1;
+	r = lease_exec(db, "UPDATE refresher_lease SET holder = '', expires = NULL, "
+	    "renewed = NOW(3) WHERE id = 1 AND holder = ? AND epoch = ?", "su", err, errlen,
+	    node, &epoch);
+	return r == -1 ? lease_fail(db) : r == 1;
+}
+
+int
+db_lease_read(struct db *db, char *holder, size_t holderlen, char *err, size_t errlen)
+{
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+
+	if (query_retry(db, "SELECT IF(expires IS NULL OR expires < NOW(3), '', holder) "
+	    "FROM refresher_lease WHERE id = 1", QRES_STORE, &res, "reading the lease", err,
+	    errlen) == -1)
+		return -1;
+	row = mysql_fetch_row(res);
+	util_strlcpy(holder, row != NULL && row[0] != NULL ? row[0] : "", holderlen);
+	mysql_free_result(res);
+	return row != NULL ? 1 : 0;
 }

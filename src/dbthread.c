@@ -12,6 +12,7 @@
 #include "log.h"
 #include "util.h"
 
+static int		 dbslot;
 static pthread_t	 thread;
 static bool		 running;
 static struct chan	*reqs, *done;
@@ -93,6 +94,7 @@ dbthread_main(void *arg)
 	struct chan_node	*n;
 
 	(void)arg;
+	db_set_slot(db, dbslot);	/* its fence row (ha), after the workers' */
 	while ((n = chan_get(reqs, true)) != NULL) {
 		struct dbreq	*r = (struct dbreq *)n;
 		int64_t		 start = util_now_ms();
@@ -133,8 +135,9 @@ dbthread_main(void *arg)
 }
 
 void
-dbthread_start(const struct db_params *p)
+dbthread_start(const struct db_params *p, int slot)
 {
+	dbslot = slot;
 	reqs = chan_new(false);
 	done = chan_new(true);
 	dbp = *p;

@@ -32,6 +32,8 @@ static struct {
 	const struct conf	*conf;
 	bool			 once, loaded, inflight, rescan_now;
 	bool			 again;		/* new domains to look for after this load */
+	bool			 resync;	/* ha takeover: every zone's SOA and
+						 * last_check from the next whole load */
 	char			*only_zone;
 	struct event		*reload;
 	char			 sig[96];	/* of the last whole list loaded */
@@ -106,11 +108,23 @@ domains_request(bool rescan)
 	if (D.only_zone != NULL)
 		r->only_name = xstrdup(D.only_zone);
 	memcpy(r->sig, D.sig, sizeof(r->sig));
+	if (D.resync)
+		r->sig[0] = '\0';	/* the whole list, whatever its signature */
 	r->max_id = D.max_id;
 	r->rescan = D.rescan_now || util_now_ms() >= D.rescan_at;
 	D.rescan_now = false;		/* a SIGHUP from now on asks again */
 	D.inflight = true;
 	dbthread_submit(r);
+}
+
+void
+domains_resync(void)
+{
+	D.resync = true;
+	if (D.inflight)
+		D.again = true;		/* the load under way may predate the takeover */
+	else
+		domains_request(true);
 }
 
 void
@@ -210,6 +224,19 @@ zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 	}
 }
 
+/*
+ * ha takeover: what the other node wrote while this one waited (the stored
+ * SOA, last_check) decides the zone's next check, as at a start.
+ */
+static void
+zone_resync(struct zone *z, const struct db_domain *d, int64_t now_ms, time_t now_wall)
+{
+	if (d->soa != NULL && zone_parse_soa(d->soa, &z->serial, &z->refresh, &z->retry,
+	    &z->expire) == 0 && !z->has_soa)
+		zone_set_loaded(z);
+	sched_zone_resync(z, first_due(z, d->last_check, now_ms, now_wall));
+}
+
 /* A known domain: the same zone, with new masters perhaps. */
 static bool
 zone_update(struct zone *z, const struct db_domain *d)
@@ -265,11 +292,20 @@ domains_merge(const struct db_domain *d, size_t n, bool partial)
 		if (z == NULL) {
 			zone_add(&d[i], now_ms, now_wall);
 			added++;
-		} else if (zone_update(z, &d[i]))
+			continue;
+		}
+		if (D.resync && !partial)
+			zone_resync(z, &d[i], now_ms, now_wall);
+		if (zone_update(z, &d[i]))
 			changed++;
 	}
-	if (!partial)		/* only a whole list tells what is gone */
+	if (!partial) {		/* only a whole list tells what is gone */
 		zone_foreach(unseen_cb, &removed);
+		if (D.resync)
+			log_info("ha: every zone's next check taken from the database (%zu "
+			    "zones)", zone_count());
+		D.resync = false;
+	}
 	D.loaded = true;
 	if (first)
 		log_info("loaded %zu SLAVE domains (%zu masters), %zu due now",

@@ -16,6 +16,7 @@
 
 #include "autoprimary.h"
 #include "conf.h"
+#include "ha.h"
 #include "control.h"
 #include "db.h"
 #include "dbthread.h"
@@ -388,6 +389,17 @@ reload(const char *who, char *msg, size_t len)
 	return true;
 }
 
+/* ha: the lease came or went. */
+static void
+on_role(bool leader)
+{
+	sched_set_standby(!leader);
+	if (leader)
+		domains_resync();	/* what the other node did decides what is due */
+	sdnotify("STATUS=%s", leader ? "ha: holding the lease, working" :
+	    "ha: standby, another node holds the lease");
+}
+
 static bool
 control_reload(char *msg, size_t len)
 {
@@ -506,6 +518,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s", err);
 		return 1;
 	}
+	if (once && conf->ha_node[0] != '\0') {
+		fprintf(stderr, "pdns-refresher: --once and --zone write without the lease, "
+		    "and ha.node is set: on a node of a pair, ask the running daemon "
+		    "(pdns-refresher-control refresh NAME)\n");
+		return 1;
+	}
 	if (check) {
 		if (conf_world_readable(conf_path))
 			fprintf(stderr, "pdns-refresher: warning: %s is readable by every "
@@ -539,7 +557,7 @@ main(int argc, char *argv[])
 	db_params_from_conf(&dbp, conf);
 	xfr_start(conf->workers, &dbp);
 	xfr_set_purge(conf->pdns_control);
-	dbthread_start(&dbp);
+	dbthread_start(&dbp, conf->workers);
 
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -561,6 +579,10 @@ main(int argc, char *argv[])
 		control_start(base, &control_ops);
 		metrics_start(base);
 		autoprimary_init(base, conf);
+		if (conf->ha_node[0] != '\0') {
+			sched_set_standby(true);	/* until the lease is ours */
+			ha_start(base, conf, &dbp, on_role);
+		}
 	}
 	domains_request(false);
 	event_base_dispatch(base);
@@ -570,6 +592,7 @@ main(int argc, char *argv[])
 	notify_stop();
 	xfr_stop();
 	dbthread_stop();
+	ha_stop();		/* after the last write: the lease goes at once */
 	autoprimary_stop();
 	stats_log("stopped");
 	rc = stats.once_failed > 0 ? 1 : 0;

@@ -26,6 +26,7 @@
 #include "main.h"
 #include "master.h"
 #include "metrics.h"
+#include "ha.h"
 #include "notify.h"
 #include "sched.h"
 #include "stats.h"
@@ -216,6 +217,17 @@ metrics_write(struct evbuffer *b)
 	val(b, "notifies_total", "result=\"dropped\"", (double)dropped);
 	histogram(b, "notify_to_commit_seconds", "From a NOTIFY to the commit of the "
 	    "transfer it set off.", &stats.notify_seconds);
+
+	{
+		struct ha_info	 hi;
+
+		ha_info(&hi);
+		one(b, "ha_writer", "gauge", "1 while this node does the work (it holds the "
+		    "lease, or ha is off), 0 while it waits as the standby.",
+		    !hi.on || hi.leader ? 1 : 0);
+		one(b, "ha_takeovers_total", "counter", "Times this node took the lease.",
+		    (double)hi.takeovers);
+	}
 
 	head(b, "queue_length", "gauge", "Work waiting: zones for a SOA check, zones for a "
 	    "transfer, last_check updates for the database.");

@@ -221,6 +221,11 @@ policy(int fd, const char *name, const struct sockaddr *from, socklen_t flen,
 		return NOTIFY_STRANGER;
 	}
 	stats.notifies++;
+	if (sched_standby()) {
+		log_debug("zone %s: NOTIFY from %s: this node is the standby (ha); the "
+		    "leader gets its own", z->name, who);
+		return NOTIFY_ACCEPT;
+	}
 	if (has_serial && z->has_soa && zone_serial_cmp(z->serial, serial) != -1) {
 		log_debug("zone %s: NOTIFY from %s with serial %u, ours %u: nothing to do",
 		    z->name, who, serial, z->serial);

@@ -34,6 +34,7 @@ static struct {
 	const struct sched_ops	*ops;
 	const struct conf	*conf;
 	bool			 once, stopping;
+	bool			 standby;	/* ha: another node holds the lease */
 	int			 sock_cap;
 	struct bucket		 tokens;	/* soa.queries-per-second */
 	int64_t			 soa_pause;	/* out of sockets: no query until then */
@@ -334,8 +335,8 @@ sched_tick(void)
 	struct zone		*z;
 	struct master		*m;
 
-	if (S.stopping)
-		return;
+	if (S.stopping || S.standby)
+		return;		/* standby: nothing runs; a takeover resyncs */
 	while ((z = zone_next_due()) != NULL && z->due.at <= now)
 		zone_queue(z, now);
 	while ((z = zone_next_expiry()) != NULL && z->exp.at <= now)
@@ -699,6 +700,34 @@ check_now(struct zone *z, int idx, bool heard, const char *who)
 	zone_queue(z, now);
 	kick();
 	return true;
+}
+
+void
+sched_set_standby(bool standby)
+{
+	S.standby = standby;
+	kick();
+}
+
+bool
+sched_standby(void)
+{
+	return S.standby;
+}
+
+void
+sched_zone_resync(struct zone *z, int64_t due)
+{
+	int64_t	 now = S.ops->now();
+
+	if (z->state != ZONE_IDLE && z->state != ZONE_QUEUED)
+		return;			/* busy: its check goes on */
+	z->due.at = due;
+	if (due > now)
+		zone_set_state(z, ZONE_IDLE, NULL);
+	else if (z->state == ZONE_IDLE)
+		zone_queue(z, now);
+	kick();
 }
 
 void

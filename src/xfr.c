@@ -606,7 +606,7 @@ worker_main(void *arg)
 	struct group	*g = xcalloc(1, sizeof(*g));
 	struct chan_node *n;
 
-	(void)arg;
+	db_set_slot(db, (int)(intptr_t)arg);	/* its fence row (ha) */
 	for (;;) {
 		struct xfr_job	*job;
 		int		 wait = -1;
@@ -647,7 +647,8 @@ xfr_start(int n, const struct db_params *p)
 	nworkers = n;
 	workers = xcalloc((size_t)n, sizeof(*workers));
 	for (int i = 0; i < n; i++)
-		if ((errno = pthread_create(&workers[i], NULL, worker_main, NULL)) != 0)
+		if ((errno = pthread_create(&workers[i], NULL, worker_main,
+		    (void *)(intptr_t)i)) != 0)
 			fatal("pthread_create");
 }
 

@@ -71,6 +71,19 @@ main(void)
 	CHECK(load("notify {\n allow-notify-from = {\"192.0.2.0/33\"}\n}\n") == NULL &&
 	    strstr(err, "notify.allow-notify-from") && strstr(err, ":2:"),
 	    "notify: a prefix length out of range refused with file:line");
+	c = load("");
+	CHECK(c != NULL && c->ha_node[0] == '\0' && c->ha_lease_s == 15 && c->ha_renew_s == 3 &&
+	    c->ha_stepdown_s == 10, "ha: off by default; lease 15 s, renew 3 s, step-down 10 s");
+	conf_free(c);
+	c = load("ha {\n node = \"ns1\"\n lease = 6\n renew = 1\n step-down = 4\n}\n");
+	CHECK(c != NULL && strcmp(c->ha_node, "ns1") == 0 && c->ha_lease_s == 6,
+	    "ha: node and timers read");
+	conf_free(c);
+	CHECK(load("ha {\n node = \"ns1\"\n lease = 10\n step-down = 10\n}\n") == NULL &&
+	    strstr(err, "renew < step-down < lease"),
+	    "ha: a step-down that does not end before the lease refused with the reason");
+	CHECK(load("ha {\n node = \"ns1\"\n renew = 12\n}\n") == NULL &&
+	    strstr(err, "renew < step-down < lease"), "ha: a renew slower than step-down refused");
 	CHECK(load("notify {\n allow-notify-from = {\"example.com\"}\n}\n") == NULL &&
 	    strstr(err, "not an address"), "notify: a name in allow-notify-from refused");
 	CHECK(load("notify {\n listen = {\"localhost:53\"}\n}\n") == NULL && strstr(err, ":2:") &&
@@ -110,7 +123,9 @@ main(void)
 		    SAME(last_check_flush_ms) && SAME(notify_rate) && SAME(notify_trusted_rate) &&
 		    SAME(dnssec) && SAME(n_metrics_listen) && SAME(n_notify_listen) &&
 		    SAME(autosecondary) && SAME(allow_unsigned_ap) && SAME(n_notify_from) &&
-		    SAME(ap_inflight) && SAME(ap_per_source) &&
+		    SAME(ap_inflight) && SAME(ap_per_source) && SAME(ha_lease_s) &&
+		    SAME(ha_renew_s) && SAME(ha_stepdown_s) &&
+		    strcmp(d->ha_node, sh->ha_node) == 0 &&
 		    strcmp(d->control_socket, sh->control_socket) == 0,
 		    "the shipped conf/pdns-refresher.conf is the defaults (%s)", err);
 #undef SAME
