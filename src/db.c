@@ -665,6 +665,22 @@ last_errno(struct db *db, MYSQL_STMT *st, char *err, size_t errlen)
 	return CR_UNKNOWN_ERROR;
 }
 
+/*
+ * A transaction that failed: a lost connection is closed (the server rolled
+ * back), otherwise rolled back here.  Returns -1 for the caller to return.
+ */
+static int
+tx_abandon(struct db *db)
+{
+	if (db->my != NULL) {
+		if (err_is_conn(mysql_errno(db->my)))
+			db_disconnect(db);
+		else
+			mysql_rollback(db->my);
+	}
+	return -1;
+}
+
 /* Not a MySQL error: the write's fence did not hold (ha). */
 #define ER_FENCED	0xfe01u
 
@@ -1326,13 +1342,7 @@ db_last_check(struct db *db, const uint32_t *ids, const int64_t *times,
 		return rc;
 	if (rc == 0 && fence(db, &eno, err, errlen) == 0 && mysql_commit(db->my) == 0)
 		return 0;
-	if (db->my != NULL) {
-		if (err_is_conn(mysql_errno(db->my)))
-			db_disconnect(db);
-		else
-			mysql_rollback(db->my);
-	}
-	return -1;
+	return tx_abandon(db);
 }
 
 /* ---- refresher_zone_status (sql/pdns-refresher.sql) ---- */
@@ -1622,13 +1632,7 @@ db_autoprimary(struct db *db, struct db_ap *ap, char *err, size_t errlen)
 	return 0;
 fail:
 	(void)last_errno(db, st, err, errlen);
-	if (db->my != NULL) {
-		if (err_is_conn(mysql_errno(db->my)))
-			db_disconnect(db);
-		else
-			mysql_rollback(db->my);
-	}
-	return -1;
+	return tx_abandon(db);
 }
 
 int
@@ -1709,18 +1713,6 @@ lease_exec(struct db *db, const char *sql, const char *types, char *err, size_t 
 	return rows;
 }
 
-static int
-lease_fail(struct db *db)
-{
-	if (db->my != NULL) {
-		if (err_is_conn(mysql_errno(db->my)))
-			db_disconnect(db);
-		else
-			mysql_rollback(db->my);
-	}
-	return -1;
-}
-
 int
 db_lease_acquire(struct db *db, const char *node, const char *address, int lease_s,
     int nslots, uint64_t *epoch, char *err, size_t errlen)
@@ -1734,14 +1726,14 @@ db_lease_acquire(struct db *db, const char *node, const char *address, int lease
 		return -1;
 	if (mysql_query(db->my, "START TRANSACTION") != 0) {
 		snprintf(err, errlen, "%s", mysql_error(db->my));
-		return lease_fail(db);
+		return tx_abandon(db);
 	}
 	r = lease_exec(db, "UPDATE refresher_lease SET holder = ?, address = ?, "
 	    "epoch = epoch + 1, renewed = NOW(3), expires = NOW(3) + INTERVAL ? SECOND "
 	    "WHERE id = 1 AND (holder = '' OR expires IS NULL OR expires < NOW(3))",
 	    "ssu", err, errlen, node, address, &lease);
 	if (r == -1)
-		return lease_fail(db);
+		return tx_abandon(db);
 	if (r == 0) {
 		mysql_rollback(db->my);
 		return 0;
@@ -1749,7 +1741,7 @@ db_lease_acquire(struct db *db, const char *node, const char *address, int lease
 	if (mysql_query(db->my, "SELECT epoch FROM refresher_lease WHERE id = 1") != 0 ||
 	    (res = mysql_store_result(db->my)) == NULL) {
 		snprintf(err, errlen, "%s", mysql_error(db->my));
-		return lease_fail(db);
+		return tx_abandon(db);
 	}
 	row = mysql_fetch_row(res);
 	*epoch = row != NULL && row[0] != NULL ? strtoull(row[0], NULL, 10) : 0;
@@ -1758,14 +1750,14 @@ db_lease_acquire(struct db *db, const char *node, const char *address, int lease
 		if (lease_exec(db, "INSERT INTO refresher_fence (slot, epoch) VALUES (?, ?) "
 		    "ON DUPLICATE KEY UPDATE epoch = VALUES(epoch)", "uu", err, errlen, &slot,
 		    epoch) == -1)
-			return lease_fail(db);
+			return tx_abandon(db);
 	/* slots of a larger pool before: moved too, so none keeps an old epoch */
 	if (lease_exec(db, "UPDATE refresher_fence SET epoch = ? WHERE slot >= ?", "uu", err,
 	    errlen, epoch, &slot) == -1)
-		return lease_fail(db);
+		return tx_abandon(db);
 	if (mysql_commit(db->my) != 0) {
 		snprintf(err, errlen, "%s", mysql_error(db->my));
-		return lease_fail(db);
+		return tx_abandon(db);
 	}
 	return 1;
 }
@@ -1817,7 +1809,7 @@ db_lease_renew(struct db *db, const char *node, uint64_t epoch, int lease_s, cha
 	    "usu", err, errlen, &lease, node, &epoch);
 	if (r == 0)	/* changed nothing (the same millisecond): is it still ours? */
 		r = lease_ours(db, node, epoch, err, errlen);
-	return r == -1 ? lease_fail(db) : r == 1;
+	return r == -1 ? tx_abandon(db) : r == 1;
 }
 
 int
@@ -1830,7 +1822,7 @@ db_lease_release(struct db *db, const char *node, uint64_t epoch, char *err, siz
 	r = lease_exec(db, "UPDATE refresher_lease SET holder = '', expires = NULL, "
 	    "renewed = NOW(3) WHERE id = 1 AND holder = ? AND epoch = ?", "su", err, errlen,
 	    node, &epoch);
-	return r == -1 ? lease_fail(db) : r == 1;
+	return r == -1 ? tx_abandon(db) : r == 1;
 }
 
 int
