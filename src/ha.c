@@ -91,7 +91,8 @@ tell_loop(void)
 {
 	uint64_t	 one = 1;
 
-	(void)write(H.efd, &one, sizeof(one));
+	while (write(H.efd, &one, sizeof(one)) == -1 && errno == EINTR)
+		;		/* EAGAIN: the counter is set already */
 }
 
 static void
@@ -236,7 +237,8 @@ role_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	(void)arg;
-	(void)read(fd, &n, sizeof(n));
+	while (read(fd, &n, sizeof(n)) == -1 && errno == EINTR)
+		;
 	leader = atomic_load(&H.epoch) != 0;
 	if (leader == H.loop_leader)
 		return;
