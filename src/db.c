@@ -1724,7 +1724,9 @@ db_lease_acquire(struct db *db, const char *node, const char *address, int lease
 
 	if (db_connect(db, err, errlen) == -1)
 		return -1;
-	if (mysql_query(db->my, "START TRANSACTION") != 0) {
+	/* the one row, should the table have been created without it */
+	if (mysql_query(db->my, "INSERT IGNORE INTO refresher_lease (id) VALUES (1)") != 0 ||
+	    mysql_query(db->my, "START TRANSACTION") != 0) {
 		snprintf(err, errlen, "%s", mysql_error(db->my));
 		return tx_abandon(db);
 	}
