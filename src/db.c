@@ -600,6 +600,17 @@ bind_long(MYSQL_BIND *b, my_bool *isnull, uint32_t *v, bool null, bool is_unsign
 	b->is_null = isnull;
 }
 
+static void
+bind_u64(MYSQL_BIND *b, my_bool *isnull, uint64_t *v)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = v;
+	b->is_unsigned = true;
+	*isnull = 0;
+	b->is_null = isnull;
+}
+
 /* A row to insert: which domain, which converted row. */
 struct insrow {
 	uint32_t		 domain_id;
@@ -720,11 +731,7 @@ fence(struct db *db, unsigned *eno, char *err, size_t errlen)
 		return -1;
 	}
 	bind_long(&b[0], &nn[0], &slot, false, true);
-	memset(&b[1], 0, sizeof(b[1]));
-	b[1].buffer_type = MYSQL_TYPE_LONGLONG;
-	b[1].buffer = &epoch;
-	b[1].is_unsigned = true;
-	b[1].is_null = &nn[1];
+	bind_u64(&b[1], &nn[1], &epoch);
 	if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
 		*eno = last_errno(db, st, err, errlen);
 		return -1;
@@ -1695,12 +1702,8 @@ lease_exec(struct db *db, const char *sql, const char *types, char *err, size_t 
 	for (int k = 0; types[k] != '\0' && k < 4; k++) {
 		if (types[k] == 's')
 			bind_str(&b[k], &len[k], &nn[k], va_arg(ap, const char *));
-		else {
-			b[k].buffer_type = MYSQL_TYPE_LONGLONG;
-			b[k].buffer = va_arg(ap, uint64_t *);
-			b[k].is_unsigned = true;
-			b[k].is_null = &nn[k];
-		}
+		else
+			bind_u64(&b[k], &nn[k], va_arg(ap, uint64_t *));
 	}
 	va_end(ap);
 	if (st != NULL && mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) == 0 &&
@@ -1778,11 +1781,7 @@ lease_ours(struct db *db, const char *node, uint64_t epoch, char *err, size_t er
 	int		 rc = -1;
 
 	bind_str(&b[0], &len, &nn[0], node);
-	memset(&b[1], 0, sizeof(b[1]));
-	b[1].buffer_type = MYSQL_TYPE_LONGLONG;
-	b[1].buffer = &epoch;
-	b[1].is_unsigned = true;
-	b[1].is_null = &nn[1];
+	bind_u64(&b[1], &nn[1], &epoch);
 	memset(&out, 0, sizeof(out));
 	out.buffer_type = MYSQL_TYPE_LONGLONG;
 	out.buffer = &count;

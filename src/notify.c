@@ -90,13 +90,20 @@ allowed_from(const struct sockaddr *sa)
 	return false;
 }
 
+/* Whether sa's address (any port) is one of the n in list. */
+static bool
+in_list(const struct master_addr *list, int n, const struct sockaddr *sa, socklen_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (master_host_eq(&list[i], sa, len))
+			return true;
+	return false;
+}
+
 static bool
 is_trusted(const struct sockaddr *sa, socklen_t len)
 {
-	for (int i = 0; i < ntrusted; i++)
-		if (master_host_eq(&trusted[i], sa, len))
-			return true;
-	return false;
+	return in_list(trusted, ntrusted, sa, len);
 }
 
 static void
@@ -408,10 +415,7 @@ notify_proxy_header(const uint8_t *b, size_t n, const struct sockaddr *proxy, so
 static bool
 is_proxy(const struct sockaddr *sa, socklen_t len)
 {
-	for (int i = 0; i < nproxies; i++)
-		if (master_host_eq(&proxies[i], sa, len))
-			return true;
-	return false;
+	return in_list(proxies, nproxies, sa, len);
 }
 
 static void
