@@ -144,7 +144,9 @@ int		 db_ap_load(struct db *, char ***ips, size_t *nips, struct db_tsig **keys,
  * someone else holds it, or ours is gone) or -1 with err.  acquire takes a
  * free or expired lease with a new epoch and moves the fence rows of
  * slots 0 .. nslots - 1 to it, in one transaction; renew and release are
- * compare-and-set on holder and epoch; read says who holds it.
+ * compare-and-set on holder and epoch; read says who holds it ("" when
+ * free or expired), adding the row to a table created without it.  A race
+ * lost to another node (a lock, or Galera's certification) returns 0.
  */
 int		 db_lease_acquire(struct db *, const char *node, const char *address,
 		    int lease_s, int nslots, uint64_t *epoch, char *err, size_t errlen);
@@ -154,8 +156,17 @@ int		 db_lease_release(struct db *, const char *node, uint64_t epoch, char *err,
 		    size_t errlen);
 int		 db_lease_read(struct db *, char *holder, size_t holderlen, char *err,
 		    size_t errlen);
+/*
+ * Whether this server may hold the lease: 1 and err when it is a writable
+ * asynchronous replica (master-master), 0 when safe (note: a warning, or
+ * ""), -1 on error.
+ */
+int		 db_topology(struct db *, char *err, size_t errlen, char *note,
+		    size_t notelen);
 /* The fence row of this connection's writes (ha): workers 0 .. n-1, then the db thread. */
 void		 db_set_slot(struct db *, int slot);
+/* The lease epoch (ha_epoch) the work about to be written was begun under. */
+void		 db_set_epoch(struct db *, uint64_t epoch);
 
 /* One zone of a group write. */
 struct db_write {

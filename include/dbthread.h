@@ -47,6 +47,7 @@ struct dbreq {
 	/* DBREQ_AP_LOAD: ips; the keys in tsig, ntsig */
 	char			**ips;
 	size_t			 nips;
+	uint64_t		 epoch;		/* the ha lease at submit (dbthread_submit) */
 	/* result */
 	int			 rc;
 	char			 err[256];

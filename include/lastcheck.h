@@ -20,6 +20,12 @@ void	lastcheck_flush(void);
 /* The db thread's answer; a batch the database did not take waits for the
  * next flush.  finishing: the daemon exits, so say what is lost. */
 void	lastcheck_done(struct dbreq *, bool finishing);
+/*
+ * ha: this node stepped down.  What waits is dropped, and so is a batch in
+ * flight should it fail: the holder writes its own; ours would be written
+ * at our next tenure, over newer times.
+ */
+void	lastcheck_drop(void);
 bool	lastcheck_busy(void);
 /* Zones waiting for the next batch. */
 size_t	lastcheck_waiting(void);

@@ -62,6 +62,7 @@ struct xfr_job {
 	struct master_addr	 src;
 	void			*arg;		/* the caller's, untouched */
 	bool			 rediscover;	/* written: pdns must learn of the zone */
+	uint64_t		 epoch;		/* the ha lease it was begun under */
 	/* out */
 	enum xfr_status		 status;
 	bool			 limit;		/* failed by breaking a limit */

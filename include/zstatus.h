@@ -29,6 +29,8 @@ void	 zstatus_resume(struct zone *, const struct db_domain *, int64_t *due,
 void	 zstatus_flush(void);
 /* The db thread's answer. */
 void	 zstatus_done(struct dbreq *, bool finishing);
+/* ha: this node stepped down; drop what waits, as lastcheck_drop. */
+void	 zstatus_drop(void);
 bool	 zstatus_busy(void);
 
 #endif

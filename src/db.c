@@ -47,6 +47,7 @@ struct db {
 	MYSQL_STMT		*ap_acct, *ap_ips, *ap_ins;	/* autoprimary */
 	MYSQL_STMT		*fence;				/* ha */
 	int			 slot;		/* its refresher_fence row, -1: none */
+	uint64_t		 epoch;		/* the lease its writes were started under */
 	MYSQL_STMT		*st[ST_LEVELS];		/* status upserts, 1 .. 64 rows */
 	unsigned		 prep_errno;		/* the last failed prepare */
 	char			 prep_err[256];
@@ -701,12 +702,20 @@ db_set_slot(struct db *db, int slot)
 	db->slot = slot;
 }
 
+void
+db_set_epoch(struct db *db, uint64_t epoch)
+{
+	db->epoch = epoch;
+}
+
 /*
  * With ha on, inside a write transaction before its COMMIT: this
- * connection's fence row, bound to the epoch we hold, must change, or the
- * lease went to another node (which moved every fence row to its epoch)
- * and nothing may be committed.  0, or -1 with *eno (ER_FENCED when the
- * fence did not hold) and err.
+ * connection's fence row, bound to the epoch its work was started under
+ * (db_set_epoch), must change, or the lease went to another node (which
+ * moved every fence row to its epoch) and nothing may be committed.  Work
+ * of an earlier tenure of ours is refused too: another node may have
+ * written newer data between the two.  0, or -1 with *eno (ER_FENCED when
+ * the fence did not hold) and err.
  */
 static int
 fence(struct db *db, unsigned *eno, char *err, size_t errlen)
@@ -721,6 +730,12 @@ fence(struct db *db, unsigned *eno, char *err, size_t errlen)
 		return 0;
 	if ((epoch = ha_epoch()) == 0 || db->slot < 0) {
 		snprintf(err, errlen, "this node does not hold the lease (ha): not written");
+		*eno = ER_FENCED;
+		return -1;
+	}
+	if (db->epoch != epoch) {
+		snprintf(err, errlen, "begun under the lease's epoch %" PRIu64 ", not this "
+		    "node's %" PRIu64 " (ha): not written", db->epoch, epoch);
 		*eno = ER_FENCED;
 		return -1;
 	}
@@ -1716,6 +1731,30 @@ lease_exec(struct db *db, const char *sql, const char *types, char *err, size_t 
 	return rows;
 }
 
+/*
+ * A failed lease statement: a race lost to another node (a row lock here,
+ * certification on Galera: 0, as if the lease were held), or -1 with err
+ * saying what the operator can do about it.
+ */
+static int
+lease_failed(struct db *db, char *err, size_t errlen)
+{
+	unsigned	 e = db->my != NULL ? mysql_errno(db->my) : 0;
+	char		 why[256];
+
+	if (err_is_retry(e)) {
+		mysql_rollback(db->my);
+		return 0;
+	}
+	util_strlcpy(why, err, sizeof(why));
+	if (err_is_readonly(e))
+		snprintf(err, errlen, "the database refuses writes (read_only: a replica?); "
+		    "this node waits until it is writable: %s", why);
+	else if (e == ER_NO_SUCH_TABLE)
+		snprintf(err, errlen, "%s: load sql/pdns-refresher.sql", why);
+	return tx_abandon(db);
+}
+
 int
 db_lease_acquire(struct db *db, const char *node, const char *address, int lease_s,
     int nslots, uint64_t *epoch, char *err, size_t errlen)
@@ -1727,18 +1766,16 @@ db_lease_acquire(struct db *db, const char *node, const char *address, int lease
 
 	if (db_connect(db, err, errlen) == -1)
 		return -1;
-	/* the one row, should the table have been created without it */
-	if (mysql_query(db->my, "INSERT IGNORE INTO refresher_lease (id) VALUES (1)") != 0 ||
-	    mysql_query(db->my, "START TRANSACTION") != 0) {
+	if (mysql_query(db->my, "START TRANSACTION") != 0) {
 		snprintf(err, errlen, "%s", mysql_error(db->my));
-		return tx_abandon(db);
+		return lease_failed(db, err, errlen);
 	}
 	r = lease_exec(db, "UPDATE refresher_lease SET holder = ?, address = ?, "
 	    "epoch = epoch + 1, renewed = NOW(3), expires = NOW(3) + INTERVAL ? SECOND "
 	    "WHERE id = 1 AND (holder = '' OR expires IS NULL OR expires < NOW(3))",
 	    "ssu", err, errlen, node, address, &lease);
 	if (r == -1)
-		return tx_abandon(db);
+		return lease_failed(db, err, errlen);
 	if (r == 0) {
 		mysql_rollback(db->my);
 		return 0;
@@ -1746,7 +1783,7 @@ db_lease_acquire(struct db *db, const char *node, const char *address, int lease
 	if (mysql_query(db->my, "SELECT epoch FROM refresher_lease WHERE id = 1") != 0 ||
 	    (res = mysql_store_result(db->my)) == NULL) {
 		snprintf(err, errlen, "%s", mysql_error(db->my));
-		return tx_abandon(db);
+		return lease_failed(db, err, errlen);
 	}
 	row = mysql_fetch_row(res);
 	*epoch = row != NULL && row[0] != NULL ? strtoull(row[0], NULL, 10) : 0;
@@ -1755,14 +1792,15 @@ db_lease_acquire(struct db *db, const char *node, const char *address, int lease
 		if (lease_exec(db, "INSERT INTO refresher_fence (slot, epoch) VALUES (?, ?) "
 		    "ON DUPLICATE KEY UPDATE epoch = VALUES(epoch)", "uu", err, errlen, &slot,
 		    epoch) == -1)
-			return tx_abandon(db);
+			return lease_failed(db, err, errlen);
 	/* slots of a larger pool before: moved too, so none keeps an old epoch */
 	if (lease_exec(db, "UPDATE refresher_fence SET epoch = ? WHERE slot >= ?", "uu", err,
 	    errlen, epoch, &slot) == -1)
-		return tx_abandon(db);
+		return lease_failed(db, err, errlen);
+	/* on Galera, the COMMIT is where a node racing us loses (or we do) */
 	if (mysql_commit(db->my) != 0) {
 		snprintf(err, errlen, "%s", mysql_error(db->my));
-		return tx_abandon(db);
+		return lease_failed(db, err, errlen);
 	}
 	return 1;
 }
@@ -1831,13 +1869,98 @@ db_lease_read(struct db *db, char *holder, size_t holderlen, char *err, size_t e
 {
 	MYSQL_RES	*res;
 	MYSQL_ROW	 row;
+	bool		 found;
 
 	if (query_retry(db, "SELECT IF(expires IS NULL OR expires < NOW(3), '', holder) "
 	    "FROM refresher_lease WHERE id = 1", QRES_STORE, &res, "reading the lease", err,
 	    errlen) == -1)
-		return -1;
+		return lease_failed(db, err, errlen);
 	row = mysql_fetch_row(res);
 	util_strlcpy(holder, row != NULL && row[0] != NULL ? row[0] : "", holderlen);
+	found = row != NULL;
 	mysql_free_result(res);
-	return row != NULL ? 1 : 0;
+	/* a table created without its row: add it, free */
+	if (!found && mysql_query(db->my, "INSERT IGNORE INTO refresher_lease (id) VALUES (1)") != 0) {
+		snprintf(err, errlen, "adding the lease row: %s", mysql_error(db->my));
+		return lease_failed(db, err, errlen);
+	}
+	return 1;
+}
+
+/*
+ * Whether the server this connection writes to is a safe place for the
+ * lease.  A writable server that replicates from another (asynchronous
+ * master-master) is not: the lease would be taken on both sides at once and
+ * the two writers break replication.  A read-only replica is safe (the
+ * lease cannot be taken there); so is a Galera node, where a two-member
+ * cluster gets a warning in note (losing either member stops both).
+ * 0 safe (note may say more), 1 unsafe (err says why), -1 error.
+ */
+int
+db_topology(struct db *db, char *err, size_t errlen, char *note, size_t notelen)
+{
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	MYSQL_FIELD	*f;
+	bool		 ro, wsrep;
+	long		 members;
+	int		 host = -1, port = -1, name = -1, rc = 0;
+
+	note[0] = '\0';
+	if (query_retry(db, "SELECT @@global.read_only, @@global.wsrep_on, IFNULL((SELECT "
+	    "VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
+	    "'WSREP_CLUSTER_SIZE'), 0)", QRES_STORE, &res, "reading the topology", err,
+	    errlen) == -1)
+		return -1;
+	row = mysql_fetch_row(res);
+	ro = row != NULL && row[0] != NULL && strcmp(row[0], "0") != 0;
+	wsrep = row != NULL && row[1] != NULL && strcmp(row[1], "0") != 0;
+	members = row != NULL && row[2] != NULL ? strtol(row[2], NULL, 10) : 0;
+	mysql_free_result(res);
+	if (wsrep) {
+		if (members < 3)
+			snprintf(note, notelen, "Galera cluster of %ld member%s: losing one "
+			    "stops the cluster; add a third voter (garbd)", members,
+			    members == 1 ? "" : "s");
+		return 0;
+	}
+	if (ro)
+		return 0;
+	if (mysql_query(db->my, "SHOW ALL SLAVES STATUS") != 0 ||
+	    (res = mysql_store_result(db->my)) == NULL) {
+		if (mysql_errno(db->my) != ER_SPECIFIC_ACCESS_DENIED_ERROR &&
+		    mysql_errno(db->my) != ER_DBACCESS_DENIED_ERROR &&
+		    mysql_errno(db->my) != ER_ACCESS_DENIED_ERROR) {
+			snprintf(err, errlen, "reading the replication status: %s",
+			    mysql_error(db->my));
+			return tx_abandon(db);
+		}
+		snprintf(note, notelen, "cannot tell whether this server replicates from "
+		    "another (%s): grant SLAVE MONITOR to check it", mysql_error(db->my));
+		return 0;
+	}
+	for (unsigned i = 0; i < mysql_num_fields(res); i++) {
+		if ((f = mysql_fetch_field_direct(res, i)) == NULL)
+			continue;
+		if (strcmp(f->name, "Master_Host") == 0)
+			host = (int)i;
+		else if (strcmp(f->name, "Master_Port") == 0)
+			port = (int)i;
+		else if (strcmp(f->name, "Connection_name") == 0)
+			name = (int)i;
+	}
+	if ((row = mysql_fetch_row(res)) != NULL) {
+		snprintf(err, errlen, "this server is writable and replicates from %s:%s%s%s%s "
+		    "(asynchronous replication): two writers on master-master replication "
+		    "break it, so the lease is refused here; point mysql at the one "
+		    "writable primary, or set read_only on this replica",
+		    host >= 0 && row[host] ? row[host] : "?",
+		    port >= 0 && row[port] ? row[port] : "?",
+		    name >= 0 && row[name] && row[name][0] ? " (connection '" : "",
+		    name >= 0 && row[name] ? row[name] : "",
+		    name >= 0 && row[name] && row[name][0] ? "')" : "");
+		rc = 1;
+	}
+	mysql_free_result(res);
+	return rc;
 }

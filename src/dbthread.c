@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dbthread.h"
+#include "ha.h"
 #include "log.h"
 #include "util.h"
 
@@ -99,6 +100,7 @@ dbthread_main(void *arg)
 		struct dbreq	*r = (struct dbreq *)n;
 		int64_t		 start = util_now_ms();
 
+		db_set_epoch(db, r->epoch);
 		switch (r->type) {
 		case DBREQ_LOAD:
 			load(db, r);
@@ -155,6 +157,7 @@ dbthread_fd(void)
 void
 dbthread_submit(struct dbreq *r)
 {
+	r->epoch = ha_epoch();	/* its writes are fenced under the lease of now */
 	chan_put(reqs, &r->node);
 }
 

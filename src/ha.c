@@ -51,6 +51,7 @@ static struct {
 	char			 lost_why[256];
 	struct db_params	 dbp;
 	char			 node[64], address[256];
+	char			 note[256];	/* the topology warning last logged */
 	int			 lease_s, renew_s, stepdown_s, nslots;
 	int			 efd;
 	struct event		*ev;
@@ -144,6 +145,30 @@ nap(int64_t ms)
 	return stop;
 }
 
+/*
+ * Take a free or expired lease, from a server where that is safe: 1 with
+ * *epoch set, 0 another node was faster, -1 with err (a writable
+ * asynchronous replica is refused here, every time, not only at start).
+ */
+static int
+try_acquire(struct db *db, uint64_t *epoch, char *err, size_t errlen)
+{
+	char	 note[256];
+	int	 r;
+
+	*epoch = 0;
+	if ((r = db_topology(db, err, errlen, note, sizeof(note))) != 0)
+		return -1;
+	if (note[0] != '\0' && strcmp(note, H.note) != 0) {
+		log_warnx("ha: node %s: %s", H.node, note);
+		util_strlcpy(H.note, note, sizeof(H.note));
+	}
+	r = db_lease_acquire(db, H.node, H.address, H.lease_s, H.nslots, epoch, err, errlen);
+	if (r != 1)
+		*epoch = 0;
+	return r;
+}
+
 static void *
 ha_main(void *arg)
 {
@@ -178,37 +203,48 @@ ha_main(void *arg)
 				step_down("the lease is no longer ours (another node took it)");
 			} else if (now - last_ok >= (int64_t)H.stepdown_s * 1000) {
 				epoch = 0;
-				snprintf(holder, sizeof(holder), "no renew for %d s (%s)",
+				snprintf(why, sizeof(why), "no renew for %d s (%s)",
 				    H.stepdown_s, err);
-				step_down(holder);
+				step_down(why);
 			} else
 				log_warnx("ha: renewing the lease failed (%s); stepping down in "
 				    "%" PRId64 " s unless a renew succeeds", err,
 				    ((int64_t)H.stepdown_s * 1000 - (now - last_ok) + 999) / 1000);
 		} else {
-			r = db_lease_acquire(db, H.node, H.address, H.lease_s, H.nslots, &epoch,
-			    err, sizeof(err));
-			if (r == 1) {
+			/*
+			 * Waiting: one read a second.  Only a lease that looks
+			 * free or expired is tried, and only from a server
+			 * where holding it is safe.
+			 */
+			r = db_lease_read(db, holder, sizeof(holder), err, sizeof(err));
+			if (r == 1 && holder[0] == '\0')
+				r = try_acquire(db, &epoch, err, sizeof(err));
+			if (r == 1 && epoch != 0) {
 				last_ok = now;
 				warned = 0;
+				util_strlcpy(seen, H.node, sizeof(seen));
 				atomic_store(&H.epoch, epoch);
 				log_info("ha: node %s holds the lease (epoch %" PRIu64 "): "
 				    "working", H.node, epoch);
 				set_role(true, epoch, H.node, NULL);
 			} else if (r == -1) {
-				epoch = 0;
 				if (warned == 0 || now - warned >= 60000) {
-					log_err("ha: node %s cannot take or read the lease (%s); "
-					    "nothing is refreshed until it can (is "
-					    "sql/pdns-refresher.sql loaded?)", H.node, err);
+					log_err("ha: node %s cannot take the lease: %s; nothing "
+					    "is refreshed from this node until it can", H.node,
+					    err);
 					warned = now;
 				}
+				seen[0] = '\0';
 				set_role(false, 0, NULL, err);
-			} else if (db_lease_read(db, holder, sizeof(holder), err,
-			    sizeof(err)) != -1 && strcmp(holder, seen) != 0) {
-				log_info("ha: node %s waits: the lease is held by %s", H.node,
-				    holder[0] ? holder : "nobody (being released)");
+			} else if (r == 1 && strcmp(holder, seen) != 0) {
+				if (strcmp(holder, H.node) == 0)
+					log_info("ha: node %s waits for the lease it held before "
+					    "to expire", H.node);
+				else
+					log_info("ha: node %s waits: the lease is held by %s",
+					    H.node, holder);
 				util_strlcpy(seen, holder, sizeof(seen));
+				warned = 0;
 				set_role(false, 0, holder, NULL);
 			}
 		}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "dbthread.h"
+#include "ha.h"
 #include "lastcheck.h"
 #include "log.h"
 #include "stats.h"
@@ -72,11 +73,30 @@ lastcheck_flush(void)
 }
 
 void
+lastcheck_drop(void)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct zone *z = zone_by_id(ids[i]);
+		if (z != NULL)
+			z->in_lc = false;
+	}
+	if (n > 0)
+		log_info("ha: last_check of %zu zones dropped: the lease holder writes its "
+		    "own", n);
+	n = 0;
+}
+
+void
 lastcheck_done(struct dbreq *r, bool finishing)
 {
 	size_t	 back = 0;
 
 	inflight = false;
+	if (r->rc != 0 && ha_on() && r->epoch != ha_epoch()) {
+		log_info("ha: last_check of %zu zones not written and dropped: %s", r->n,
+		    r->err);
+		return;		/* a batch of an earlier tenure: never again */
+	}
 	stats_db(r->rc == 0 ? NULL : r->err);
 	if (r->rc == 0) {
 		log_debug("last_check written for %zu zones in %" PRId64 " ms", r->n, r->ms);

@@ -396,6 +396,10 @@ on_role(bool leader)
 	sched_set_standby(!leader);
 	if (leader)
 		domains_resync();	/* what the other node did decides what is due */
+	else {
+		lastcheck_drop();	/* the holder writes its own */
+		zstatus_drop();
+	}
 	sdnotify("STATUS=%s", leader ? "ha: holding the lease, working" :
 	    "ha: standby, another node holds the lease");
 }
@@ -471,6 +475,19 @@ check_only(void)
 	} else
 		printf("%s: configuration ok; database reachable, schema looks like PowerDNS's\n",
 		    conf_path);
+	if (rc == 0 && conf->ha_node[0] != '\0') {
+		char	 note[256];
+
+		switch (db_topology(db, err, sizeof(err), note, sizeof(note))) {
+		case 0:
+			printf("%s: ha: this server may hold the lease%s%s\n", conf_path,
+			    note[0] ? "; warning: " : "", note);
+			break;
+		default:
+			fprintf(stderr, "%s: ha: %s\n", conf_path, err);
+			rc = 1;
+		}
+	}
 	db_free(db);
 	db_params_free(&p);
 	return rc;

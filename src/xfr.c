@@ -21,6 +21,7 @@
 
 #include "axfr.h"
 #include "conf.h"
+#include "ha.h"
 #include "keys.h"
 #include "log.h"
 #include "dnswire.h"
@@ -575,22 +576,42 @@ static void
 group_write(struct db *db, struct group *g)
 {
 	struct db_write	 w[GROUP_ZONES];
+	size_t		 k = 0, at[GROUP_ZONES];
+	uint64_t	 epoch = ha_epoch();
 	int64_t		 start = util_now_ms(), commit_ms;
 
+	/*
+	 * With ha, a transfer begun under another lease (an earlier tenure of
+	 * ours: another node may have written newer data since) is not
+	 * written; the group is fenced under the lease of now.
+	 */
 	for (size_t i = 0; i < g->n; i++) {
 		struct xfr_job *job = g->p[i].job;
-		w[i] = (struct db_write){ job->domain_id, &g->p[i].set, &g->p[i].meta,
+
+		if (ha_on() && job->epoch != epoch) {
+			job->status = XFR_DBFAILED;
+			snprintf(job->err, sizeof(job->err), "not written: begun under the "
+			    "lease's epoch %" PRIu64 ", which this node no longer holds (ha)",
+			    job->epoch);
+			continue;
+		}
+		at[k] = i;
+		w[k++] = (struct db_write){ job->domain_id, &g->p[i].set, &g->p[i].meta,
 		    DB_OK, job->err, sizeof(job->err), 0 };
 	}
-	db_write_zones(db, w, g->n, time(NULL), &stopping);
+	db_set_epoch(db, epoch);
+	if (k > 0)
+		db_write_zones(db, w, k, time(NULL), &stopping);
 	commit_ms = util_now_ms() - start;
-	for (size_t i = 0; i < g->n; i++) {
-		struct xfr_job *job = g->p[i].job;
+	for (size_t j = 0; j < k; j++) {
+		struct xfr_job *job = g->p[at[j]].job;
 		job->commit_ms = commit_ms;
-		job->status = w[i].rc == DB_OK ? XFR_OK : w[i].rc == DB_GONE ? XFR_GONE :
+		job->status = w[j].rc == DB_OK ? XFR_OK : w[j].rc == DB_GONE ? XFR_GONE :
 		    atomic_load(&stopping) ? XFR_ABORTED : XFR_DBFAILED;
-		job->ms = util_now_ms() - g->p[i].start;
-		job->rows_kept = w[i].rc == DB_OK ? job->rows - w[i].written : 0;
+		job->rows_kept = w[j].rc == DB_OK ? job->rows - w[j].written : 0;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		g->p[i].job->ms = util_now_ms() - g->p[i].start;
 		rr_set_free(&g->p[i].set);
 	}
 	purge_group(g);		/* before the jobs go back: the loop frees them */
@@ -722,6 +743,7 @@ xfr_job_new(const struct conf *c, uint32_t id, const char *zone,
 	struct xfr_job	*job = xcalloc(1, sizeof(*job));
 
 	job->domain_id = id;
+	job->epoch = ha_epoch();
 	job->zone = xstrdup(zone);
 	job->ma = *ma;
 	job->have_serial = have_serial;

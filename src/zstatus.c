@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "dbthread.h"
+#include "ha.h"
 #include "log.h"
 #include "sched.h"
 #include "stats.h"
@@ -199,9 +200,24 @@ zstatus_flush(void)
 }
 
 void
+zstatus_drop(void)
+{
+	for (size_t i = 0; i < Z.n; i++) {
+		struct zone *z = zone_by_id(Z.ids[i]);
+		if (z != NULL) {
+			z->in_st = false;
+			z->st_code = ZS_NONE;	/* written again at our next tenure */
+		}
+	}
+	Z.n = Z.ndel = 0;
+}
+
+void
 zstatus_done(struct dbreq *r, bool finishing)
 {
 	Z.inflight = false;
+	if (r->rc != 0 && !r->missing && ha_on() && r->epoch != ha_epoch())
+		return;		/* of an earlier tenure: the holder writes its own */
 	stats_db(r->rc == 0 ? NULL : r->err);
 	if (r->rc == 0) {
 		log_debug("refresher_zone_status: %zu rows written, %zu deleted in %" PRId64

@@ -8,53 +8,27 @@
 # what is read from the database itself: each daemon has its own MySQL
 # user, and triggers log the user of every row written.
 . tests/lib/env.sh
+. tests/lib/ha.sh
 set -u
+SOCK=""		# a private server: this test stops and starts it
+db_start || exit 1
 mkdir -p "$T/z"
 zones=$(for i in $(seq 1 20); do echo "h$i.test"; done)
 for z in $zones; do make_zone "$T/z/$z.zone" "$z" 1; done
 nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
 db_create t27
 add_slaves t27 127.0.1.1:5300 $zones
-mariadb --no-defaults -S "$SOCK" -uroot t27 < sql/pdns-refresher.sql
-sql t27 "CREATE TABLE writes (who VARCHAR(80), at DATETIME(3), what VARCHAR(16));
-    CREATE TRIGGER w_ins AFTER INSERT ON records FOR EACH ROW INSERT INTO writes VALUES (USER(), NOW(3), 'insert');
-    CREATE TRIGGER w_del AFTER DELETE ON records FOR EACH ROW INSERT INTO writes VALUES (USER(), NOW(3), 'delete');
-    CREATE TRIGGER w_upd AFTER UPDATE ON domains FOR EACH ROW INSERT INTO writes VALUES (USER(), NOW(3), 'last_check')"
-for n in a b; do
-	sql t27 "CREATE USER IF NOT EXISTS 'ha_$n'@'localhost' IDENTIFIED BY 'pw$n';
-	    GRANT ALL ON t27.* TO 'ha_$n'@'localhost'"
-done
+ha_db_setup t27
+ha_user t27 a
+ha_user t27 b
 check "sql/pdns-refresher.sql: the lease row is there, free" \
     sql_is t27 "SELECT CONCAT(COUNT(*), holder, epoch) FROM refresher_lease" "10"
 sql t27 "DELETE FROM refresher_lease"	# a table made without its row: the daemon adds it
-
-# conf_for NODE: the test's configuration as node NODE, with its own user
-# and control socket.
-conf_for() {
-	write_conf t27 "ha {
-    node = \"$1\"
-    lease = 4
-    renew = 1
-    step-down = 3
-}
-timers {
-    min-refresh = 1
-    max-refresh = 2
-}"
-	sed -e "s/user = \"root\"/user = \"ha_$1\"\n    password = \"pw$1\"/" \
-	    -e "s|$T/control.sock|$T/control-$1.sock|" "$T/refresher.conf" > "$T/ha-$1.conf"
-	chmod 600 "$T/ha-$1.conf"
-}
-start() {	# start NODE: its daemon in the background, log in $T/ha-NODE.log
-	"$BIN" -c "$T/ha-$1.conf" -f -v >> "$T/ha-$1.log" 2>&1 &
-	eval "PID_$1=$!"
-	PIDS="$PIDS $!"
-}
-holder() { sql t27 "SELECT IF(expires > NOW(3), holder, '') FROM refresher_lease"; }
-export -f sql sql_is
+start() { ha_start "$@"; }
+export -f sql sql_is ha_holder ha_holder_is
 export SOCK
-conf_for a
-conf_for b
+ha_conf a t27 "$SOCK"
+ha_conf b t27 "$SOCK"
 out=$("$BIN" -c "$T/ha-a.conf" --once 2>&1); rc=$?
 check "--once with ha.node set: refused (it would write without the lease)" \
     sh -c "[ $rc -eq 1 ] && echo '$out' | grep -q 'write without the lease, and ha.node is set'"
@@ -101,7 +75,7 @@ check "... under an epoch above the old one" sh -c "[ \$(mariadb --no-defaults -
 
 # SIGSTOP of the holder past its lease: a takes over; SIGCONT: b must not
 # write a single row after it lost the lease, and steps down.
-: > "$T/ha-a.log"
+mv "$T/ha-a.log" "$T/ha-a.1.log"
 start a
 kill -STOP "$PID_b"
 stopped=$(sql t27 "SELECT NOW(3)")
@@ -128,7 +102,78 @@ check "clean stop: b holds the lease within 2 s" wait_for 2 sql_is t27 "SELECT h
 echo "# takeover after a clean stop: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 check "every zone ends as the master has it" \
     wait_for 20 sql_is t27 "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 %'" 6
+
+# The database down and back: the holder steps down once no renew
+# succeeded for step-down seconds, both wait, and once the database is
+# back exactly one of them holds the lease again and works.
+mv "$T/ha-a.log" "$T/ha-a.2.log"
+start a
+check "a waits beside b" wait_for 10 grep -q "ha: node a waits: the lease is held by b" "$T/ha-a.log"
+db_stop
+check "database down: b steps down after step-down seconds without a renew" \
+    wait_for 15 grep -q "ha: node b steps down: no renew for 3 s" "$T/ha-b.log"
+db_restart_same
+back=$(sql t27 "SELECT NOW(6)")
+check "database back: one node holds the lease again" \
+    wait_for 15 bash -c "ha_holder_is t27 a || ha_holder_is t27 b"
+h=$(ha_holder t27)
+check "... and the other waits, saying who holds it" \
+    wait_for 10 grep -q "waits: the lease is held by $h" "$T/ha-$([ "$h" = a ] && echo b || echo a).log"
+check "both daemons are still running" sh -c "kill -0 $PID_a && kill -0 $PID_b"
+for z in h7.test h8.test; do make_zone "$T/z/$z.zone" "$z" 2; done
+nsd_reload a
+check "the holder ($h) stores the changes made while the database was down" \
+    wait_for 20 sql_is t27 "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 %'" 8
+check "only the holder wrote since the database came back" \
+    sql_is t27 "SELECT COUNT(*) FROM writes WHERE at >= '$back' AND who NOT LIKE 'ha_$h@%'" 0
+kill -TERM "$PID_a" "$PID_b"
+wait "$PID_a" "$PID_b"
+check "both stop cleanly, the lease released" sql_is t27 "SELECT holder FROM refresher_lease" ""
+
+# A transfer begun under one lease and written under the next is stale:
+# between the two, another node may have written newer data.  b alone; a
+# test session holds h9's domain row, so b's write of h9 waits for the
+# lock; meanwhile the lease goes to "x" (b steps down) and comes back to b
+# under a new epoch; then the session commits.  The waiting write must
+# roll back, not commit under the new epoch.
+mv "$T/ha-b.log" "$T/ha-b.3.log"
+ha_start b
+check "b alone takes the lease" wait_for 10 ha_holder_is t27 b
+mkfifo "$T/lock.fifo"
+mariadb --no-defaults -S "$SOCK" -uroot t27 < "$T/lock.fifo" > "$T/lock.out" 2>&1 &
+PIDS="$PIDS $!"
+exec 3> "$T/lock.fifo"
+echo "BEGIN; SELECT id FROM domains WHERE name = 'h9.test' FOR UPDATE;" >&3
+make_zone "$T/z/h9.test.zone" h9.test 3
+nsd_reload a
+check "b's write of h9 waits for the session's lock" \
+    wait_for 20 sql_is t27 "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'" 1
+ep=$(sql t27 "SELECT epoch FROM refresher_lease")
+sql t27 "UPDATE refresher_lease SET holder = 'x', epoch = epoch + 1, expires = NOW(3) + INTERVAL 60 SECOND"
+check "the lease taken by another node: b steps down" \
+    wait_for 10 grep -q "ha: node b steps down: the lease is no longer ours" "$T/ha-b.log"
+sql t27 "UPDATE refresher_lease SET holder = '', expires = NULL"
+check "the lease free again: b takes it under epoch $((ep + 2))" \
+    wait_for 10 grep -q "ha: node b holds the lease (epoch $((ep + 2)))" "$T/ha-b.log"
+retaken=$(sql t27 "SELECT NOW(6)")
+echo "COMMIT;" >&3
+exec 3>&-
+check "the write begun under epoch $ep rolls back under epoch $((ep + 2))" \
+    wait_for 10 grep -q "begun under the lease's epoch $ep, not this node's $((ep + 2))" "$T/ha-b.log"
+check "... no transaction of b begun before it took the lease again committed after (the registry)" \
+    sql_is t27 "SELECT COUNT(*) FROM writes w JOIN mysql.transaction_registry r ON r.transaction_id = w.trx
+        WHERE w.who LIKE 'ha_b@%' AND r.begin_timestamp < '$retaken' AND r.commit_timestamp >= '$retaken'" 0
+check "b transfers h9 again under its new lease" \
+    wait_for 20 sql_is t27 "SELECT COUNT(*) FROM records r JOIN domains d ON d.id = r.domain_id WHERE d.name = 'h9.test' AND r.type = 'SOA' AND r.content LIKE '% 3 3600 %'" 1
 kill -TERM "$PID_b"
 wait "$PID_b"
-check "b stops cleanly too, releasing the lease" sql_is t27 "SELECT holder FROM refresher_lease" ""
+
+# The end of every case: each zone as a single daemon without ha would
+# have written it from the master now, and no domain ever written by both
+# daemons in overlapping transactions.
+ha_reference t27 ref27 127.0.1.1:5300
+check "every zone ends identical to the master (as a daemon alone writes it)" ha_same_rows t27 ref27
+check "every write's transaction is in the registry (the next check has data: $(sql t27 'SELECT COUNT(DISTINCT trx) FROM writes') transactions)" \
+    eq "$(ha_untracked t27)" 0
+check "no domain was written by the two daemons in overlapping transactions" eq "$(ha_overlaps t27)" 0
 finish
