@@ -3,22 +3,24 @@
 # socket, and what the database itself says about who wrote what.
 # Source after env.sh.
 
-# ha_db_setup DB: the lease tables, and triggers that log, for every row
-# written to records or domains, the MySQL user, the time and the domain,
-# into a table versioned by transaction: mysql.transaction_registry then
-# says when the transaction that wrote each row began and committed.
+# ha_db_setup DB: the lease tables, and triggers that log who wrote what:
+# for every row written to records or domains, the MySQL user, the
+# connection, the time and the domain; and for every write's fence (the
+# last statement of each write transaction of a daemon with ha, rolled
+# back with it), a 'commit' row with the epoch.  A transaction is then the
+# rows of one connection up to its next 'commit' row (ha_tx), on a single
+# server and on Galera alike (triggers fire where the write began).
 ha_db_setup() {
 	mariadb --no-defaults -S "$SOCK" -uroot "$1" < sql/pdns-refresher.sql
 	local trig
 	sql "$1" "CREATE TABLE writes (id BIGINT AUTO_INCREMENT PRIMARY KEY, who VARCHAR(80),
-	        at DATETIME(6), what VARCHAR(16), dom INT,
-	        trx BIGINT UNSIGNED GENERATED ALWAYS AS ROW START INVISIBLE,
-	        trx_end BIGINT UNSIGNED GENERATED ALWAYS AS ROW END INVISIBLE,
-	        PERIOD FOR SYSTEM_TIME(trx, trx_end)) WITH SYSTEM VERSIONING"
-	for trig in "w_ins AFTER INSERT ON records:insert:NEW.domain_id" \
-	    "w_del AFTER DELETE ON records:delete:OLD.domain_id" "w_upd AFTER UPDATE ON domains:domains:NEW.id"; do
-		sql "$1" "CREATE TRIGGER ${trig%%:*} FOR EACH ROW INSERT INTO writes (who, at, what, dom)
-		    VALUES (USER(), NOW(6), '$(echo "$trig" | cut -d: -f2)', ${trig##*:})"
+	    conn BIGINT, at DATETIME(6), what VARCHAR(16), dom INT, epoch BIGINT, KEY (who, conn, at))"
+	for trig in "w_ins AFTER INSERT ON records:'insert', NEW.domain_id, NULL" \
+	    "w_del AFTER DELETE ON records:'delete', OLD.domain_id, NULL" \
+	    "w_upd AFTER UPDATE ON domains:'domains', NEW.id, NULL" \
+	    "w_fence AFTER UPDATE ON refresher_fence:IF(NEW.writes = OLD.writes, 'move', 'commit'), NULL, NEW.epoch"; do
+		sql "$1" "CREATE TRIGGER ${trig%%:*} FOR EACH ROW INSERT INTO writes (who, conn, at, what, dom, epoch)
+		    VALUES (USER(), CONNECTION_ID(), NOW(6), ${trig#*:})"
 	done
 }
 
@@ -60,20 +62,30 @@ ha_holder_is() { [ "$(ha_holder "$1")" = "$2" ]; }
 # ha_ms_since T0: milliseconds since T0 ($(date +%s%N))
 ha_ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-# ha_overlaps DB: how many pairs of transactions by two different users
-# that wrote rows of one domain overlapped in time, from their begin to
-# their commit (must be 0).
-ha_overlaps() {
-	sql "$1" "WITH t AS (SELECT DISTINCT w.dom, w.who, w.trx, r.begin_timestamp f,
-	        r.commit_timestamp l FROM writes w
-	        JOIN mysql.transaction_registry r ON r.transaction_id = w.trx)
-	    SELECT COUNT(*) FROM t x JOIN t y ON x.dom = y.dom AND x.who < y.who
-	        AND x.f <= y.l AND y.f <= x.l"
+# ha_tx DB: a view of the write transactions: for each domain written,
+# who wrote it, and the span from the transaction's first row to its
+# commit row (the fence, just before COMMIT).
+ha_tx() {
+	sql "$1" "CREATE OR REPLACE VIEW tx AS
+	    SELECT w.dom, w.who, w.conn, MIN(w.at) f, c.at l FROM writes w
+	    JOIN writes c ON c.who = w.who AND c.conn = w.conn AND c.what = 'commit' AND c.at = (
+	        SELECT MIN(c2.at) FROM writes c2 WHERE c2.who = w.who AND c2.conn = w.conn
+	        AND c2.what = 'commit' AND c2.at >= w.at)
+	    WHERE w.dom IS NOT NULL GROUP BY w.dom, w.who, w.conn, c.at"
 }
-# ha_untracked DB: rows of writes whose transaction the registry lacks (0).
-ha_untracked() {
-	sql "$1" "SELECT COUNT(*) FROM writes w LEFT JOIN mysql.transaction_registry r
-	    ON r.transaction_id = w.trx WHERE r.transaction_id IS NULL"
+# ha_overlaps DB: how many pairs of transactions by two different users
+# wrote rows of one domain in overlapping spans of time (must be 0).
+ha_overlaps() {
+	ha_tx "$1"
+	sql "$1" "SELECT COUNT(*) FROM tx x JOIN tx y ON x.dom = y.dom AND x.who < y.who
+	    AND x.f <= y.l AND y.f <= x.l"
+}
+# ha_uncommitted DB: rows of writes that no commit row follows (0: every
+# write a daemon made went through its fence).
+ha_uncommitted() {
+	sql "$1" "SELECT COUNT(*) FROM writes w WHERE w.dom IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM writes c WHERE c.who = w.who AND c.conn = w.conn AND c.what = 'commit'
+	    AND c.at >= w.at)"
 }
 
 # ha_reference DB REFDB MASTER: REFDB gets DB's SLAVE domains and one
