@@ -1924,8 +1924,11 @@ db_topology(struct db *db, char *err, size_t errlen, char *note, size_t notelen)
 			    members == 1 ? "" : "s");
 		return 0;
 	}
-	if (ro)
+	if (ro) {
+		snprintf(note, notelen, "the server is read-only (a replica?): this node "
+		    "cannot take the lease until it is writable");
 		return 0;
+	}
 	if (mysql_query(db->my, "SHOW ALL SLAVES STATUS") != 0 ||
 	    (res = mysql_store_result(db->my)) == NULL) {
 		if (mysql_errno(db->my) != ER_SPECIFIC_ACCESS_DENIED_ERROR &&
