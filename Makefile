@@ -142,8 +142,9 @@ clean:
 # Speed figures (not a test): tests/bench/bench.sh, ours against pdns's own
 # secondary and the floors (make bench BENCH=--big: 170,000 zones over
 # 10,000 masters), then memory with 170,000 idle zones, the cost of the
-# refresher_zone_status table with 170,000 failing zones, NOTIFY latency, the
-# cache purge, and the steady state with 100,000 zones over 100 masters.
+# refresher_zone_status table with 170,000 failing zones, NOTIFY latency,
+# the cache purge, what two nodes with one writer cost (the lease, failover),
+# and the steady state with 100,000 zones over 100 masters.
 BENCH    ?=
 bench:
 	@tests/lib/deps.sh build test bench
@@ -152,5 +153,6 @@ bench:
 	@tests/bench/memory.sh
 	@tests/bench/status.sh
 	@tests/bench/notify.sh
+	@tests/bench/ha.sh
 	@tests/bench/purge.sh
 	@tests/bench/steady.sh

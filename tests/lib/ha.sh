@@ -56,6 +56,13 @@ ha_start() {	# ha_start NODE: its daemon in the background, log in $T/ha-NODE.lo
 	"$BIN" -c "$T/ha-$1.conf" -f -v >> "$T/ha-$1.log" 2>&1 &
 	eval "PID_$1=$!"
 	PIDS="$PIDS $!"
+	ha_execd $!
+}
+# ha_execd PID: wait until the background job PID is the daemon, not yet
+# the forked shell: a signal that reaches the shell first runs the test's
+# EXIT trap there (and cleans up the whole test)
+ha_execd() {
+	wait_for 10 sh -c '[ "$(readlink -f "/proc/$1/exe")" = "$2" ]' sh "$1" "$(readlink -f "$BIN")"
 }
 ha_holder() { sql "$1" "SELECT IF(expires > NOW(3), holder, '') FROM refresher_lease"; }
 ha_holder_is() { [ "$(ha_holder "$1")" = "$2" ]; }
