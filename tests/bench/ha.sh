@@ -73,20 +73,20 @@ window() {	# window SOCK...: commands per second of each ha_ user over W seconds
 	for s in "$@"; do commands "$s" "${from[i]}" "$(size "$s")"; i=$((i + 1)); done |
 	    awk -v w="$W" '{ printf "  %-6s lease connection %.2f commands/s; all connections %.2f commands/s\n", $1, $2 / w, $3 / w }'
 }
-failover() {	# failover LABEL SOCK: kill -9 of the holder, then a clean stop
+# takeover LABEL SOCK SIGNAL HOW: the holder's daemon gets SIGNAL; the time
+# until another holds the lease, then the daemon is started again
+takeover() {
 	local h t0
 	h=$(SOCK=$2 ha_holder hb)
 	t0=$(date +%s%N)
-	eval "kill -9 \$PID_$h"
+	eval "kill -$3 \$PID_$h; wait \$PID_$h 2>/dev/null"
 	SOCK=$2 wait_for 60 bash -c "h=\$(ha_holder hb); [ -n \"\$h\" ] && [ \"\$h\" != $h ]"
-	echo "  $1: takeover after kill -9 of the holder: $(ha_ms_since "$t0") ms"
+	echo "  $1: takeover after $4 of the holder: $(ha_ms_since "$t0") ms"
 	run "$h"
-	h=$(SOCK=$2 ha_holder hb)
-	t0=$(date +%s%N)
-	eval "kill -TERM \$PID_$h; wait \$PID_$h"
-	SOCK=$2 wait_for 60 bash -c "h=\$(ha_holder hb); [ -n \"\$h\" ] && [ \"\$h\" != $h ]"
-	echo "  $1: takeover after a clean stop of the holder: $(ha_ms_since "$t0") ms"
-	run "$h"
+}
+failover() {	# failover LABEL SOCK: kill -9 of the holder, then a clean stop
+	takeover "$1" "$2" KILL "kill -9"
+	takeover "$1" "$2" TERM "a clean stop"
 }
 HA='ha {
     node = "NODE"
