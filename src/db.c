@@ -48,6 +48,7 @@ struct db {
 	MYSQL_STMT		*fence;				/* ha */
 	int			 slot;		/* its refresher_fence row, -1: none */
 	uint64_t		 epoch;		/* the lease its writes were started under */
+	unsigned		 lease_errno;	/* lease_exec's last error (its statement is closed) */
 	MYSQL_STMT		*st[ST_LEVELS];		/* status upserts, 1 .. 64 rows */
 	unsigned		 prep_errno;		/* the last failed prepare */
 	char			 prep_err[256];
@@ -1724,8 +1725,10 @@ lease_exec(struct db *db, const char *sql, const char *types, char *err, size_t 
 	if (st != NULL && mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) == 0 &&
 	    mysql_stmt_bind_param(st, b) == 0 && mysql_stmt_execute(st) == 0)
 		rows = (long long)mysql_stmt_affected_rows(st);
-	else
+	else {
 		snprintf(err, errlen, "%s", st ? mysql_stmt_error(st) : mysql_error(db->my));
+		db->lease_errno = st ? mysql_stmt_errno(st) : mysql_errno(db->my);
+	}
 	if (st != NULL)
 		mysql_stmt_close(st);
 	return rows;
@@ -1739,20 +1742,27 @@ lease_exec(struct db *db, const char *sql, const char *types, char *err, size_t 
 static int
 lease_failed(struct db *db, char *err, size_t errlen)
 {
-	unsigned	 e = db->my != NULL ? mysql_errno(db->my) : 0;
+	unsigned	 e = db->lease_errno;
 	char		 why[256];
 
-	if (err_is_retry(e)) {
-		mysql_rollback(db->my);
-		return 0;
+	db->lease_errno = 0;
+	if (e == 0 && db->my != NULL)
+		e = mysql_errno(db->my);
+	if (db->my != NULL && err_is_conn(e)) {
+		db_disconnect(db);
+		return -1;
 	}
+	if (db->my != NULL)
+		mysql_rollback(db->my);
+	if (err_is_retry(e))
+		return 0;
 	util_strlcpy(why, err, sizeof(why));
 	if (err_is_readonly(e))
 		snprintf(err, errlen, "the database refuses writes (read_only: a replica?); "
 		    "this node waits until it is writable: %s", why);
 	else if (e == ER_NO_SUCH_TABLE)
 		snprintf(err, errlen, "%s: load sql/pdns-refresher.sql", why);
-	return tx_abandon(db);
+	return -1;
 }
 
 int
@@ -1848,7 +1858,11 @@ db_lease_renew(struct db *db, const char *node, uint64_t epoch, int lease_s, cha
 	    "usu", err, errlen, &lease, node, &epoch);
 	if (r == 0)	/* changed nothing (the same millisecond): is it still ours? */
 		r = lease_ours(db, node, epoch, err, errlen);
-	return r == -1 ? tx_abandon(db) : r == 1;
+	if (r == -1) {		/* a lost race is no proof the lease is gone: -1 */
+		lease_failed(db, err, errlen);
+		return -1;
+	}
+	return r == 1;
 }
 
 int
@@ -1861,7 +1875,11 @@ db_lease_release(struct db *db, const char *node, uint64_t epoch, char *err, siz
 	r = lease_exec(db, "UPDATE refresher_lease SET holder = '', expires = NULL, "
 	    "renewed = NOW(3) WHERE id = 1 AND holder = ? AND epoch = ?", "su", err, errlen,
 	    node, &epoch);
-	return r == -1 ? tx_abandon(db) : r == 1;
+	if (r == -1) {
+		lease_failed(db, err, errlen);
+		return -1;
+	}
+	return r == 1;
 }
 
 int
