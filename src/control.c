@@ -452,6 +452,7 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_begin(o, "since_start");
 	o_int(o, "checks", (int64_t)stats.checks);
 	o_int(o, "unchanged", (int64_t)stats.unchanged);
+	o_int(o, "first_loads_direct", (int64_t)stats.first_direct);
 	o_int(o, "transfers", (int64_t)stats.transfers);
 	o_int(o, "rows_written", (int64_t)stats.rows_written);
 	o_int(o, "failed_attempts", (int64_t)stats.failures);

@@ -29,6 +29,8 @@
 
 #define LOCAL_ERR_PAUSE_MS	200	/* out of sockets here: wait before the next */
 #define LOCAL_ERRLOG_MS		60000
+#define FIRST_LOAD_HEARD_MS	60000	/* a first load skips the SOA query from a
+					 * master that answered this recently */
 
 static struct {
 	const struct sched_ops	*ops;
@@ -158,6 +160,8 @@ master_probe(struct master *m)
 	master_wants_run(m);
 }
 
+static void	admit_transfers(int64_t);
+
 /* Errors that are about this host, not about the master. */
 static bool
 errno_local(int e)
@@ -166,7 +170,8 @@ errno_local(int e)
 }
 
 /*
- * Send z's SOA query to m.  False when this host is out of sockets or
+ * Send z's SOA query to m (a first load from a master heard lately: queue
+ * its transfer instead).  False when this host is out of sockets or
  * buffers: the zone goes back to the front of m's work and queries pause,
  * since the master is not to blame.
  */
@@ -179,6 +184,25 @@ start_query(struct zone *z, struct master *m, int64_t now)
 	int			 e;
 
 	z->urgent = false;
+	/*
+	 * No SOA stored: no serial to compare, the first load is a transfer
+	 * whatever the master says.  From a master that answered lately it
+	 * goes straight there; one not heard from lately is asked first,
+	 * which tests it for the price of a datagram.  Only the first try:
+	 * a zone whose transfer failed is asked again by SOA, which costs a
+	 * datagram, not a connection, and says why (NXDOMAIN, REFUSED, not
+	 * authoritative) for the status table and orphan detection.
+	 */
+	if (!z->has_soa && z->fails == 0 && z->pend == NULL && m->health == MASTER_UP &&
+	    master_heard_since(m, now - FIRST_LOAD_HEARD_MS) && (ke == NULL || !ke->bad)) {
+		log_debug("zone %s: no SOA stored: first load straight from %s", z->name,
+		    m->name);
+		stats.checks++;		/* the check's answer: nothing here, transfer */
+		stats.first_direct++;
+		zone_set_state(z, ZONE_XFR_QUEUED, m);
+		admit_transfers(now);
+		return true;
+	}
 	zone_set_state(z, ZONE_QUERYING, m);
 	if (ke != NULL && ke->bad) {		/* the zone's own trouble */
 		soa_result_fail(&res, SOA_LOCAL, "%s", ke->err);

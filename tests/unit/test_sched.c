@@ -914,6 +914,68 @@ test_xfr_failing_last(void)
 	    last_job());
 }
 
+/* jobs for zone prefix submitted so far, finished or not */
+static int
+jobs_for(const char *prefix)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < njobs; i++)
+		if (jobs[i] != NULL && strncmp(jobs[i]->zone, prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/* queries for zone prefix sent so far, answered or not */
+static int
+queries_for(const char *prefix)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < nq; i++)
+		if (strncmp(q[i].z->name, prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * Issue 16: a zone with no SOA stored has nothing to compare a serial
+ * with: its first load goes straight to the transfer, from a master that
+ * answered lately.  A master not heard from (never, or not lately) gets
+ * the SOA query first, which tests it cheaply before a transfer does.
+ */
+static void
+test_first_load(void)
+{
+	reset();
+	C.master_xfrs = 10;
+	load(1, 1, "p", "127.0.7.2:5300", 5, -1, true);
+	run_until(fake_now + 1);
+	answer_all("p", SOA_OK, 1);			/* 127.0.7.2 answers */
+	load(10, 3, "n", "127.0.7.2:5300", 0, -1, true);
+	load(20, 2, "d", "127.0.7.3:5300", 0, -1, true);
+	run_until(fake_now + 10);
+	CHECK(queries_for("n") == 0 && jobs_for("n") == 3, "first load: no SOA query, "
+	    "straight to the transfer, from a master heard lately (%d queries, %d jobs)",
+	    queries_for("n"), jobs_for("n"));
+	CHECK(queries_for("d") == 2 && jobs_for("d") == 0, "first load: a master never "
+	    "heard from is asked for the SOA first (%d queries, %d jobs)", queries_for("d"),
+	    jobs_for("d"));
+	answer_all("d", SOA_OK, 7);
+	run_until(fake_now + 1);
+	CHECK(jobs_for("d") == 2, "first load: its answer sends the transfers (%d jobs)",
+	    jobs_for("d"));
+	finish_xfr("n10.test", XFR_OK, 3);
+	CHECK(zone_by_name("n10.test")->has_soa && zone_by_name("n10.test")->serial == 3,
+	    "first load: the transfer stores the serial");
+	run_until(fake_now + 3600 * 1000);		/* 127.0.7.2 silent for an hour */
+	load(40, 1, "q", "127.0.7.2:5300", 0, -1, true);
+	run_until(fake_now + 1);
+	CHECK(queries_for("q") == 1 && jobs_for("q") == 0, "first load: a master whose "
+	    "last answer is old is asked for the SOA first (%d queries, %d jobs)",
+	    queries_for("q"), jobs_for("q"));
+}
+
 int
 main(void)
 {
@@ -942,6 +1004,7 @@ main(void)
 	test_keys_table();
 	test_notify_rate();
 	test_xfr_failing_last();
+	test_first_load();
 	reset();
 	domains_stop();
 	event_base_free(base);
