@@ -683,10 +683,9 @@ insert_bulk(struct db *db, const struct insrow *ins, size_t from, size_t n)
 	    "ttl, prio, disabled, ordername, auth) VALUES (?,?,?,?,?,?,0,?,?)";
 	MYSQL_BIND	 b[INS_COLS];
 	unsigned int	 rows = (unsigned int)n;
+	unsigned long	 caps = 0, ext = 0;
 	struct bulk	*k;
 	MYSQL_STMT	*st;
-
-	unsigned long	 caps = 0, ext = 0;
 
 	/* what MARIADB_STMT_BULK_SUPPORTED asks, through the public interface */
 	if (mariadb_get_infov(db->my, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps) != 0 ||
