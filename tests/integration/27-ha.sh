@@ -12,12 +12,7 @@
 set -u
 SOCK=""		# a private server: this test stops and starts it
 db_start || exit 1
-mkdir -p "$T/z"
-zones=$(for i in $(seq 1 20); do echo "h$i.test"; done)
-for z in $zones; do make_zone "$T/z/$z.zone" "$z" 1; done
-nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
-db_create t27
-add_slaves t27 127.0.1.1:5300 $zones
+simple_setup t27 20 h || exit 1		# h1..h20.test, NSD "a" on 127.0.1.1:5300
 ha_db_setup t27
 ha_user t27 a
 ha_user t27 b

@@ -14,12 +14,7 @@ set -u
 SOCK=""
 galera_start || exit 1
 check "a three-node Galera cluster, every node synced" eq "$(galera_size 1)" 3
-mkdir -p "$T/z"
-zones=$(for i in $(seq 1 20); do echo "g$i.test"; done)
-for z in $zones; do make_zone "$T/z/$z.zone" "$z" 1; done
-nsd_start m 127.0.1.1 5300 "$T/z" || exit 1
-db_create t28
-add_slaves t28 127.0.1.1:5300 $zones
+simple_setup t28 20 g || exit 1		# g1..g20.test, NSD "a" on 127.0.1.1:5300
 ha_db_setup t28
 node_of() { case $1 in a) echo 1 ;; b) echo 2 ;; c) echo 3 ;; esac; }
 for n in a b c; do
@@ -45,7 +40,7 @@ soa_at() {	# soa_at SERIAL: how many zones the database has at SERIAL
 change() {	# change SERIAL zone...: new versions at the master
 	local s=$1 z; shift
 	for z in "$@"; do make_zone "$T/z/$z.zone" "$z" "$s"; done
-	nsd_reload m
+	nsd_reload a
 }
 
 for n in a b c; do ha_start "$n"; done
