@@ -43,6 +43,11 @@ struct conf {
 	int	 xfr_min_rate;		/* bytes/s on average after the grace; 0 off */
 	int	 xfr_rate_grace_s;
 	int	 follow_lower_s;	/* follow a lower serial stable this long; 0 never */
+	bool	 ixfr;			/* ask IXFR first where we have a serial */
+	char	**ixfr_off_masters;	/* ... but never from these */
+	int	 n_ixfr_off_masters;
+	char	**ixfr_off_zones;	/* ... nor for these zones */
+	int	 n_ixfr_off_zones;
 
 	/* timers {} : bounds on what a master's SOA asks for */
 	int	 min_refresh, max_refresh;

@@ -196,6 +196,14 @@ void		 db_write_zones(struct db *, struct db_write *, size_t n,
 /* The domain's DNSSEC state as pdns keeps it (domainmetadata, cryptokeys). */
 int		 db_read_dnssec(struct db *, uint32_t domain_id, struct rr_had *,
 		    char *err, size_t errlen);
+/*
+ * The domain's stored rows but its empty non-terminals into set
+ * (rr_set_add_row), for an IXFR to change; *rrsig: there are RRSIG rows,
+ * *ordered: rows with an ordername.  0, -1 with err, -2 over the set's
+ * budget.
+ */
+int		 db_read_rows(struct db *, uint32_t domain_id, struct rr_set *,
+		    bool *rrsig, bool *ordered, char *err, size_t errlen);
 /* Set last_check for many domains: ids[i] checked at times[i]. */
 int		 db_last_check(struct db *, const uint32_t *ids, const int64_t *times,
 		    size_t n, char *err, size_t errlen);

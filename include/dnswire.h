@@ -13,6 +13,9 @@ int		 dnswire_name(const char *zone, uint8_t *buf, size_t buflen);
 /* A query message (RD clear) for zone/qtype into buf; returns its length or -1. */
 int		 dnswire_query(const char *zone, uint16_t qtype, uint16_t id,
 		    uint8_t *buf, size_t buflen);
+/* An IXFR query for zone with our serial (RFC 1995); its length or -1. */
+int		 dnswire_ixfr_query(const char *zone, uint16_t id, uint32_t serial,
+		    uint8_t *buf, size_t buflen);
 /* RCODE mnemonic ("REFUSED"), or "RCODEn" written into buf. */
 const char	*dnswire_rcode_name(unsigned rcode, char *buf, size_t len);
 /* Skip a (possibly compressed) name at *pos; false if it runs past len. */

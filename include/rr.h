@@ -113,6 +113,21 @@ int	rr_set_add(struct rr_set *, const ldns_rr *, char *err, size_t errlen);
  */
 int	rr_set_finish(struct rr_set *, const struct rr_had *had, bool dnssec_mode,
 	    struct rr_meta *meta, char *err, size_t errlen);
+/*
+ * IXFR.  A stored row (not an empty non-terminal) into a set, as
+ * rr_set_add would have put it: 0, or -1 over budget.
+ */
+int	rr_set_add_row(struct rr_set *, const char *name, const char *type,
+	    const char *content, uint32_t ttl, int32_t prio);
+/*
+ * The rows of base (rr_set_add_row) changed by delta's rows in order, an
+ * addition where auth is 1, a deletion where it is 0, into out (empty, not
+ * finished).  Strict: a deletion of a record base does not have, or an
+ * addition of one it has, returns 1 with the reason in err (the zone is
+ * then transferred whole).  0, or -1 over budget (base's and out's).
+ */
+int	rr_set_apply(struct rr_set *out, struct rr_set *base, const struct rr_set *delta,
+	    char *err, size_t errlen);
 /* NSEC3PARAM as pdns stores it in domainmetadata ("1 0 12 aabbccdd"). */
 void	rr_nsec3_text(const struct rr_nsec3 *, char *buf, size_t len);
 

@@ -33,6 +33,7 @@ struct stats {
 	uint64_t	 xfr_by[8];		/* enum xfr_status */
 	uint64_t	 xfr_limit;		/* XFR_FAILED by breaking a limit */
 	uint64_t	 xfr_bytes, xfr_records;
+	uint64_t	 xfr_how[4];		/* written transfers by enum xfr_how */
 	uint64_t	 notify_by[7];		/* enum notify_verdict, up to AP_FAILED */
 	struct hist	 xfr_seconds, commit_seconds, notify_seconds;
 };

@@ -38,6 +38,14 @@ enum xfr_status {
 	XFR_LOCAL,		/* this host is out of sockets or memory: try again soon */
 };
 
+/* How the zone came (what the log and the counters say). */
+enum xfr_how {
+	XFR_BY_AXFR,		/* asked for the whole zone */
+	XFR_BY_IXFR,		/* deltas, applied to the stored rows */
+	XFR_BY_IXFR_FULL,	/* asked IXFR, got the whole zone (AXFR-style) */
+	XFR_BY_FALLBACK,	/* IXFR did not do (ixfr_why): AXFR */
+};
+
 /* A job's node in the pool's queues; which one it is never changes. */
 struct xfr_node {
 	struct chan_node	 node;
@@ -63,7 +71,13 @@ struct xfr_job {
 	void			*arg;		/* the caller's, untouched */
 	bool			 rediscover;	/* written: pdns must learn of the zone */
 	uint64_t		 epoch;		/* the ha lease it was begun under */
+	bool			 ixfr;		/* ask IXFR from old_serial first */
 	/* out */
+	uint8_t			 how;		/* enum xfr_how */
+	bool			 ixfr_refused;	/* NOTIMP, FORMERR, SOA only: no IXFR there */
+	char			 ixfr_why[160];	/* why IXFR did not do */
+	size_t			 deltas, changes;	/* IXFR: versions, records changed */
+	int64_t			 deadline;	/* util_now_ms() the whole job ends */
 	enum xfr_status		 status;
 	bool			 limit;		/* failed by breaking a limit */
 	char			 err[256];
@@ -103,9 +117,12 @@ void		 xfr_job_free(struct xfr_job *);
 
 /*
  * Run a job's network part and validation into set (used by workers and
- * tests).  0, or -1 (failed), -2 (stop requested), -3 (no socket here).
+ * tests); with delta an IXFR from job->old_serial, whose deltas go there
+ * (an AXFR-style answer to set).  0, 1 (IXFR: the master has our serial),
+ * or -1 (failed), -2 (stop requested), -3 (no socket here), -4 (IXFR did
+ * not do, why in job->err: try AXFR).
  */
-int		 xfr_fetch(struct xfr_job *, struct rr_set *set,
+int		 xfr_fetch(struct xfr_job *, struct rr_set *set, struct rr_set *delta,
 		    const atomic_bool *stop);
 
 #endif

@@ -209,6 +209,21 @@ validate_mask(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* transfer.ixfr-off-masters: master addresses as domains.master spells them. */
+static int
+validate_ixfr_master(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct master_addr	 ma[2];
+	char			 err[160];
+	const char		*v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+
+	if (master_parse(v, ma, 2, err, sizeof(err)) != 1) {
+		cfg_error(cfg, "transfer.ixfr-off-masters: '%s' is not one address", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 validate_level(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -254,6 +269,14 @@ section_opts(const char *sec)
 		o[n++] = u;
 		o[n++] = f;
 		o[n++] = p;
+	}
+	if (sec != NULL && strcmp(sec, "transfer") == 0) {
+		cfg_opt_t x = CFG_BOOL("ixfr", cfg_true, CFGF_NONE);
+		cfg_opt_t m = CFG_STR_LIST("ixfr-off-masters", "{}", CFGF_NONE);
+		cfg_opt_t z = CFG_STR_LIST("ixfr-off-zones", "{}", CFGF_NONE);
+		o[n++] = x;
+		o[n++] = m;
+		o[n++] = z;
 	}
 	if (sec != NULL && strcmp(sec, "metrics") == 0) {
 		cfg_opt_t l = CFG_STR_LIST("listen", "{}", CFGF_NONE);
@@ -394,6 +417,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	cfg_set_validate_func(cfg, "notify|trusted", validate_trusted);
 	cfg_set_validate_func(cfg, "notify|proxy-protocol-from", validate_trusted);
 	cfg_set_validate_func(cfg, "notify|allow-notify-from", validate_mask);
+	cfg_set_validate_func(cfg, "transfer|ixfr-off-masters", validate_ixfr_master);
 
 	rc = cfg_parse(cfg, path);
 	if (rc == CFG_FILE_ERROR) {
@@ -433,6 +457,11 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->allow_unsigned_ap = cfg_getbool(cfg_getsec(cfg, "notify"),
 	    "allow-unsigned-autoprimary");
 	getlist(cfg_getsec(cfg, "metrics"), "listen", &c->metrics_listen, &c->n_metrics_listen);
+	c->ixfr = cfg_getbool(cfg_getsec(cfg, "transfer"), "ixfr");
+	getlist(cfg_getsec(cfg, "transfer"), "ixfr-off-masters", &c->ixfr_off_masters,
+	    &c->n_ixfr_off_masters);
+	getlist(cfg_getsec(cfg, "transfer"), "ixfr-off-zones", &c->ixfr_off_zones,
+	    &c->n_ixfr_off_zones);
 	if (conf_check(c, path, err, errlen) == -1) {
 		conf_free(c);
 		c = NULL;
@@ -459,6 +488,8 @@ conf_free(struct conf *c)
 	freelist(c->notify_from, c->n_notify_from);
 	freelist(c->notify_proxies, c->n_notify_proxies);
 	freelist(c->metrics_listen, c->n_metrics_listen);
+	freelist(c->ixfr_off_masters, c->n_ixfr_off_masters);
+	freelist(c->ixfr_off_zones, c->n_ixfr_off_zones);
 	free(c);
 }
 

@@ -454,6 +454,8 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "unchanged", (int64_t)stats.unchanged);
 	o_int(o, "first_loads_direct", (int64_t)stats.first_direct);
 	o_int(o, "transfers", (int64_t)stats.transfers);
+	o_int(o, "transfers_ixfr", (int64_t)stats.xfr_how[XFR_BY_IXFR]);
+	o_int(o, "transfers_ixfr_fallback", (int64_t)stats.xfr_how[XFR_BY_FALLBACK]);
 	o_int(o, "rows_written", (int64_t)stats.rows_written);
 	o_int(o, "failed_attempts", (int64_t)stats.failures);
 	o_int(o, "notifies", (int64_t)stats.notifies);

@@ -1428,6 +1428,39 @@ db_read_dnssec(struct db *db, uint32_t domain_id, struct rr_had *had, char *err,
 }
 
 int
+db_read_rows(struct db *db, uint32_t domain_id, struct rr_set *set, bool *rrsig,
+    bool *ordered, char *err, size_t errlen)
+{
+	char		 sql[160];
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	int		 rc = 0;
+
+	*rrsig = *ordered = false;
+	/* domain_id is ours, an integer: no master data in this statement */
+	snprintf(sql, sizeof(sql), "SELECT name, type, content, ttl, prio, ordername FROM "
+	    "records WHERE domain_id = %u AND type IS NOT NULL", domain_id);
+	if (query_retry(db, sql, QRES_USE, &res, "reading the stored rows", err, errlen) == -1)
+		return -1;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		if (row[0] == NULL || row[1] == NULL)
+			continue;
+		*rrsig = *rrsig || strcmp(row[1], "RRSIG") == 0;
+		*ordered = *ordered || row[5] != NULL;
+		if (rc == 0 && rr_set_add_row(set, row[0], row[1], row[2] ? row[2] : "",
+		    row[3] ? (uint32_t)strtoul(row[3], NULL, 10) : 0,
+		    row[4] ? (int32_t)strtol(row[4], NULL, 10) : 0) == -1)
+			rc = -2;	/* read on: the result must be drained */
+	}
+	if (mysql_errno(db->my) != 0) {
+		snprintf(err, errlen, "reading the stored rows: %s", mysql_error(db->my));
+		rc = -1;
+	}
+	mysql_free_result(res);
+	return rc;
+}
+
+int
 db_last_check(struct db *db, const uint32_t *ids, const int64_t *times,
     size_t n, char *err, size_t errlen)
 {

@@ -55,6 +55,29 @@ dnswire_query(const char *zone, uint16_t qtype, uint16_t id, uint8_t *buf,
 	return DNS_HDR + n + 4;
 }
 
+int
+dnswire_ixfr_query(const char *zone, uint16_t id, uint32_t serial, uint8_t *buf,
+    size_t buflen)
+{
+	/* RFC 1995 3: our SOA in the authority section; only its serial counts */
+	static const uint8_t soa[] = { 0xc0, DNS_HDR, 0, LDNS_RR_TYPE_SOA, 0, LDNS_RR_CLASS_IN,
+	    0, 0, 0, 0, 0, 22, 0, 0 };
+	int	 n;
+
+	if ((n = dnswire_query(zone, LDNS_RR_TYPE_IXFR, id, buf, buflen)) == -1 ||
+	    (size_t)n + sizeof(soa) + 20 > buflen)
+		return -1;
+	buf[9] = 1;				/* NSCOUNT */
+	memcpy(buf + n, soa, sizeof(soa));
+	n += (int)sizeof(soa);
+	buf[n++] = (uint8_t)(serial >> 24);
+	buf[n++] = (uint8_t)(serial >> 16);
+	buf[n++] = (uint8_t)(serial >> 8);
+	buf[n++] = (uint8_t)serial;
+	memset(buf + n, 0, 16);			/* refresh, retry, expire, minimum */
+	return n + 16;
+}
+
 const char *
 dnswire_rcode_name(unsigned rc, char *buf, size_t len)
 {

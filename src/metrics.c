@@ -197,6 +197,13 @@ metrics_write(struct evbuffer *b)
 	    (double)(stats.xfr_by[XFR_FAILED] - stats.xfr_limit));
 	val(b, "transfer_failures_total", "reason=\"database\"",
 	    (double)stats.xfr_by[XFR_DBFAILED]);
+	head(b, "transfers_written_total", "counter", "Transfers written, by how the zone "
+	    "came: axfr asked, ixfr deltas, ixfr answered whole, ixfr that fell back to axfr.");
+	for (size_t i = 0; i < NITEMS(stats.xfr_how); i++) {
+		static const char *how[] = { "axfr", "ixfr", "ixfr_whole", "ixfr_fallback" };
+		snprintf(l, sizeof(l), "how=\"%s\"", how[i]);
+		val(b, "transfers_written_total", l, (double)stats.xfr_how[i]);
+	}
 	one(b, "transfer_bytes_total", "counter", "Bytes of transfers written.",
 	    (double)stats.xfr_bytes);
 	one(b, "transfer_records_total", "counter", "Records of transfers written.",

@@ -1547,3 +1547,119 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		return over_err(s, err, errlen);
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* IXFR: the stored rows of a zone, changed by the deltas of an IXFR. */
+
+int
+rr_set_add_row(struct rr_set *s, const char *name, const char *type, const char *content,
+    uint32_t ttl, int32_t prio)
+{
+	struct rr_row	*row;
+	struct rr_name	*e;
+	const char	*t, *c;
+
+	if (!tick(s, 1) || (e = names_intern(s, &s->names, name, strlen(name))) == NULL ||
+	    (t = arena_strdup(s, type, strlen(type))) == NULL ||
+	    (c = arena_strdup(s, content, strlen(content))) == NULL ||
+	    (row = row_append(s)) == NULL)
+		return -1;
+	*row = (struct rr_row){ e->key, t, (char *)c, ttl, prio, 1, NULL };
+	e->flags |= RR_N_OWNER;
+	if (strcmp(type, "NS") == 0 && strcmp(e->key, s->apex) != 0)
+		e->flags |= RR_N_CUT;
+	return 0;
+}
+
+/* A record's identity (RFC 1995: owner, type and rdata; not the TTL). */
+static uint64_t
+row_key(const struct rr_row *r)
+{
+	uint64_t h = util_keyed_hash(r->content, strlen(r->content));
+
+	h ^= util_keyed_hash(r->name, strlen(r->name)) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (util_keyed_hash(r->type, strlen(r->type)) << 17);
+}
+
+static bool
+row_same(const struct rr_row *a, const struct rr_row *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->type, b->type) == 0 &&
+	    strcmp(a->content, b->content) == 0;
+}
+
+int
+rr_set_apply(struct rr_set *out, struct rr_set *base, const struct rr_set *delta,
+    char *err, size_t errlen)
+{
+	struct rr_row	*rows;
+	bool		*live;
+	uint32_t	*slot;			/* row index + 1; 0 empty */
+	size_t		 n = base->n, cap = 64, want = base->n + delta->n, mask;
+	int		 rc = -1;
+
+	while (cap < want * 2)
+		cap *= 2;
+	mask = cap - 1;
+	if (!charge(base, cap * sizeof(*slot) + want * (sizeof(*rows) + sizeof(*live))))
+		return over_err(base, err, errlen);
+	slot = xcalloc(cap, sizeof(*slot));
+	rows = xreallocarray(NULL, want ? want : 1, sizeof(*rows));
+	live = xcalloc(want ? want : 1, sizeof(*live));
+	memcpy(rows, base->rows, n * sizeof(*rows));
+	for (size_t i = 0; i < n; i++) {
+		size_t j = row_key(&rows[i]) & mask;
+		while (slot[j] != 0)
+			j = (j + 1) & mask;
+		slot[j] = (uint32_t)i + 1;
+		live[i] = true;
+	}
+	/* the deltas in order, each deletion and addition strict (NSD, Knot) */
+	for (size_t d = 0; d < delta->n; d++) {
+		const struct rr_row	*op = &delta->rows[d];
+		size_t			 j = row_key(op) & mask, hit = SIZE_MAX;
+
+		if (!tick(base, 1)) {
+			over_err(base, err, errlen);
+			goto out;
+		}
+		for (; slot[j] != 0; j = (j + 1) & mask)
+			if (live[slot[j] - 1] && row_same(&rows[slot[j] - 1], op)) {
+				hit = slot[j] - 1;
+				break;
+			}
+		if (op->auth == 0 && hit == SIZE_MAX) {
+			snprintf(err, errlen, "IXFR deletes %s %s %.60s, which we do not have",
+			    op->name, op->type, op->content);
+			rc = 1;
+			goto out;
+		}
+		if (op->auth != 0 && hit != SIZE_MAX) {
+			snprintf(err, errlen, "IXFR adds %s %s %.60s, which we have",
+			    op->name, op->type, op->content);
+			rc = 1;
+			goto out;
+		}
+		if (op->auth == 0) {
+			live[hit] = false;
+			continue;
+		}
+		for (j = row_key(op) & mask; slot[j] != 0; j = (j + 1) & mask)
+			;
+		rows[n] = *op;
+		live[n] = true;
+		slot[j] = (uint32_t)++n;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (live[i] && rr_set_add_row(out, rows[i].name, rows[i].type, rows[i].content,
+		    rows[i].ttl, rows[i].prio) == -1) {
+			over_err(out, err, errlen);
+			goto out;
+		}
+	rc = 0;
+out:
+	free(slot);
+	free(rows);
+	free(live);
+	return rc;
+}

@@ -29,6 +29,8 @@
 
 #define LOCAL_ERR_PAUSE_MS	200	/* out of sockets here: wait before the next */
 #define LOCAL_ERRLOG_MS		60000
+#define IXFR_OFF_MS		3600000	/* a master that does not do IXFR: AXFR only
+					 * for this long */
 #define FIRST_LOAD_HEARD_MS	60000	/* a first load skips the SOA query from a
 					 * master that answered this recently */
 
@@ -291,12 +293,37 @@ admit_queries(int64_t now)
 	}
 }
 
+/* Whether to ask m for z's changes (IXFR) before the whole zone. */
+static bool
+ixfr_wanted(const struct zone *z, const struct master *m, int64_t now)
+{
+	const struct conf	*c = S.conf;
+	struct master_addr	 ma[2];
+	char			 err[8];
+
+	if (!c->ixfr || !z->has_soa || z->force || now < m->ixfr_off_until)
+		return false;
+	for (int i = 0; i < c->n_ixfr_off_masters; i++)
+		if (master_parse(c->ixfr_off_masters[i], ma, 2, err, sizeof(err)) == 1 &&
+		    master_addr_eq(&ma[0], (const struct sockaddr *)&m->addr.ss, m->addr.len))
+			return false;
+	for (int i = 0; i < c->n_ixfr_off_zones; i++) {
+		char	 name[256];
+		util_strlcpy(name, c->ixfr_off_zones[i], sizeof(name));
+		zone_name_canon(name);
+		if (strcmp(name, z->name) == 0)
+			return false;
+	}
+	return true;
+}
+
 static void
 start_xfr(struct zone *z, struct master *m)
 {
 	struct xfr_job	*job = xfr_job_new(S.conf, z->id, z->name, &m->addr,
 			    z->has_soa && !z->force, z->serial, keys_find(z->id), z);
 
+	job->ixfr = ixfr_wanted(z, m, S.ops->now());
 	job->rediscover = z->ap_new;
 	zone_set_state(z, ZONE_TRANSFERRING, m);
 	S.ops->xfr_submit(job);
@@ -544,9 +571,17 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 	stats.xfr_records += job->records;
 	hist_observe(&stats.xfr_seconds, (double)job->ms / 1000.0);
 	hist_observe(&stats.commit_seconds, (double)job->commit_ms / 1000.0);
+	if (job->how < NITEMS(stats.xfr_how))
+		stats.xfr_how[job->how]++;
 	if (z->notify_at != 0)
 		hist_observe(&stats.notify_seconds, (double)(now - z->notify_at) / 1000.0);
-	if (z->has_soa)
+	if (job->how == XFR_BY_IXFR)
+		log_info("zone %s: serial %u -> %u from %s by IXFR: %zu records changed in "
+		    "%zu version%s, %zu bytes; %zu rows stored (%zu already so, kept) in "
+		    "%" PRId64 " ms", z->name, z->serial, job->serial, m->name,
+		    job->changes, job->deltas, job->deltas == 1 ? "" : "s", job->bytes,
+		    job->rows, job->rows_kept, job->ms);
+	else if (z->has_soa)
 		log_info("zone %s: serial %u -> %u from %s: %zu records, %zu rows stored "
 		    "(%zu already so, kept) in %" PRId64 " ms", z->name, z->serial,
 		    job->serial, m->name, job->records, job->rows, job->rows_kept, job->ms);
@@ -595,6 +630,14 @@ sched_xfr_done(struct xfr_job *job)
 		m->xfr_one = false;
 		log_info("master %s: a transfer succeeded (zone %s): back to "
 		    "master.transfers at once", m->name, z->name);
+	}
+	if (job->how == XFR_BY_FALLBACK)
+		log_info("zone %s: IXFR from %s not used (%s): transferred whole", z->name,
+		    m->name, job->ixfr_why);
+	if (job->ixfr_refused && now >= m->ixfr_off_until) {
+		m->ixfr_off_until = now + IXFR_OFF_MS;
+		log_warnx("master %s: %s (zone %s): AXFR only from it for %d minutes",
+		    m->name, job->ixfr_why, z->name, IXFR_OFF_MS / 60000);
 	}
 	if (job->status == XFR_FAILED)
 		z->xfr_failed = true;

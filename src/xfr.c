@@ -139,7 +139,8 @@ read_full(struct conn *c, uint8_t *buf, size_t n, char *err, size_t errlen)
 }
 
 int
-xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
+xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
+    const atomic_bool *stop)
 {
 	uint8_t		 q[2 + 1024], *msg = NULL;
 	uint8_t		 mac[TSIG_MAC_MAX];
@@ -147,21 +148,28 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	struct tsig_verify tv;
 	struct axfr	 ax;
 	int64_t		 start = util_now_ms();
-	struct conn	 c = { -1, start, start + job->lim.total_ms,
-			    start + job->lim.idle_ms, &job->lim, 0, stop, false };
+	int64_t		 end = job->deadline ? job->deadline : start + job->lim.total_ms;
+	struct conn	 c = { -1, start, end, start + job->lim.idle_ms, &job->lim, 0, stop,
+			    false };
 	struct rr_budget budget = { job->lim.max_mem, c.deadline, stop,
 			    job->lim.max_iterations };
 	uint16_t	 id = (uint16_t)arc4random_uniform(65536);
 	int		 n, rc = -1;
+	bool		 current = false;
 	char		*err = job->err;
 	size_t		 errlen = sizeof(job->err);
 
 	rr_set_budget(set, &budget);
-	if ((n = dnswire_query(job->zone, LDNS_RR_TYPE_AXFR, id, q + 2, sizeof(q) - 2)) == -1 ||
-	    axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
+	if (delta != NULL)
+		rr_set_budget(delta, &budget);
+	n = delta != NULL ? dnswire_ixfr_query(job->zone, id, job->old_serial, q + 2,
+	    sizeof(q) - 2) : dnswire_query(job->zone, LDNS_RR_TYPE_AXFR, id, q + 2, sizeof(q) - 2);
+	if (n == -1 || axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
 		snprintf(err, errlen, "zone name does not convert");
 		return -1;
 	}
+	if (delta != NULL)
+		axfr_want_ixfr(&ax, job->old_serial, delta);
 	if (job->tsig) {
 		if ((n = tsig_sign(&job->key, q + 2, (size_t)n, sizeof(q) - 2, mac,
 		    &maclen)) == -1) {
@@ -232,15 +240,36 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 		/* the signature first: a refusal of our key reads BADKEY, not NOTAUTH */
 		if (job->tsig && tsig_verify_msg(&tv, msg, mlen, err, errlen) == -1)
 			goto out;
-		if (axfr_feed(&ax, msg, mlen, err, errlen) == -1) {
-			if (set->over == RR_OVER_STOP)
+		if ((r = axfr_feed(&ax, msg, mlen, err, errlen)) == -1) {
+			if (set->over == RR_OVER_STOP ||
+			    (delta != NULL && delta->over == RR_OVER_STOP))
 				rc = -2;
-			c.limit = ax.limit || set->over != RR_OVER_NONE;
+			else if (ax.fallback)
+				rc = -4;
+			c.limit = ax.limit || set->over != RR_OVER_NONE ||
+			    (delta != NULL && delta->over != RR_OVER_NONE);
+			goto out;
+		}
+		if (r == 2) {		/* IXFR answered with the master's SOA alone */
+			if ((int32_t)(ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 2)) -
+			    job->old_serial) <= 0) {
+				current = true;
+				break;
+			}
+			snprintf(err, errlen, "master answered IXFR with its SOA only");
+			ax.refused = true;
+			rc = -4;
 			goto out;
 		}
 	}
 	if (job->tsig && tsig_verify_end(&tv, err, errlen) == -1)
 		goto out;
+	if (delta != NULL && ax.style == AX_INCR) {
+		job->how = XFR_BY_IXFR;
+		job->deltas = ax.deltas;
+		job->changes = delta->n;
+	} else if (delta != NULL && rc == 0)
+		job->how = XFR_BY_IXFR_FULL;
 	job->records = ax.records;
 	job->dropped = ax.dropped;
 	util_strlcpy(job->dropped_example, ax.dropped_example, sizeof(job->dropped_example));
@@ -248,8 +277,9 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, const atomic_bool *stop)
 	job->refresh = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 3));
 	job->retry = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 4));
 	job->expire = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 5));
-	rc = 0;
+	rc = current ? 1 : 0;
 out:
+	job->ixfr_refused = ax.refused;
 	job->limit = c.limit;
 	axfr_free(&ax);
 	free(msg);
@@ -287,29 +317,118 @@ struct group {
 	int64_t		 since;
 };
 
+/*
+ * IXFR first (job->ixfr): 0 when set holds the new zone (deltas applied to
+ * the stored rows, or an AXFR-style answer), 1 to transfer it by AXFR
+ * (why in job->ixfr_why), 2 when the master has our serial, -1 failed
+ * (job->status says how).  Deltas are used only where the stored rows and
+ * the domain's metadata are all pdns needs to derive auth, ordername and
+ * empty non-terminals: the rows then come out of rr_set_finish exactly as
+ * an AXFR of the same version would have left them.  A presigned zone's
+ * NSEC3 chain, which pdns does not store, decides those too: such zones go
+ * by AXFR.
+ */
+static int
+ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct rr_had *had,
+    bool *had_read)
+{
+	struct rr_set	 delta, base;
+	struct rr_budget budget = { job->lim.max_mem, job->deadline, &stopping,
+			    job->lim.max_iterations };
+	bool		 rrsig, ordered;
+	int		 r;
+
+	rr_set_init(&delta, job->zone);
+	rr_set_init(&base, job->zone);
+	rr_set_budget(&base, &budget);
+	r = xfr_fetch(job, set, &delta, &stopping);
+	if (r == -4) {
+		util_strlcpy(job->ixfr_why, job->err, sizeof(job->ixfr_why));
+		goto axfr;
+	}
+	if (r != 0 || job->how != XFR_BY_IXFR) {
+		rr_set_free(&delta);
+		if (r >= 0)
+			return r == 1 ? 2 : 0;
+		job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
+		return -1;
+	}
+	if (job->dnssec) {
+		if (db_read_dnssec(db, job->domain_id, had, job->err, sizeof(job->err)) == -1)
+			goto dbfail;
+		*had_read = true;
+	}
+	if ((r = db_read_rows(db, job->domain_id, &base, &rrsig, &ordered, job->err,
+	    sizeof(job->err))) == -1)
+		goto dbfail;
+	if (r == -2) {
+		snprintf(job->ixfr_why, sizeof(job->ixfr_why), "the stored rows are over "
+		    "transfer.max-memory");
+		goto axfr;
+	}
+	if (rrsig || (job->dnssec && had->presigned) ||
+	    (ordered && !(job->dnssec && had->keys > 0))) {
+		snprintf(job->ixfr_why, sizeof(job->ixfr_why), "the zone is presigned");
+		goto axfr;
+	}
+	if ((r = rr_set_apply(set, &base, &delta, job->ixfr_why,
+	    sizeof(job->ixfr_why))) != 0) {
+		if (r == -1 && (base.over == RR_OVER_STOP || set->over == RR_OVER_STOP)) {
+			job->status = XFR_ABORTED;
+			snprintf(job->err, sizeof(job->err), "shutting down");
+			rr_set_free(&delta);
+			rr_set_free(&base);
+			return -1;
+		}
+		goto axfr;
+	}
+	rr_set_free(&delta);
+	rr_set_free(&base);
+	return 0;
+axfr:
+	job->how = XFR_BY_FALLBACK;
+	job->err[0] = '\0';
+	rr_set_free(&delta);
+	rr_set_free(&base);
+	return 1;
+dbfail:
+	job->status = XFR_DBFAILED;
+	rr_set_free(&delta);
+	rr_set_free(&base);
+	return -1;
+}
+
 /* Fetch and convert; true when the zone waits in g to be written. */
 static bool
 run_job(struct db *db, struct xfr_job *job, struct group *g)
 {
 	struct pending	*p = &g->p[g->n];
 	struct rr_had	 had;
-	int		 r;
+	bool		 had_read = false;
+	int		 r = 1;
 
 	p->start = util_now_ms();
+	job->deadline = p->start + job->lim.total_ms;
 	rr_set_init(&p->set, job->zone);
-	r = xfr_fetch(job, &p->set, &stopping);
-	if (r != 0) {
-		job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
+	if (job->ixfr && (r = ixfr_job(db, job, &p->set, &had, &had_read)) == -1)
 		goto out;
+	if (r == 1) {			/* the whole zone */
+		rr_set_free(&p->set);
+		rr_set_init(&p->set, job->zone);
+		r = xfr_fetch(job, &p->set, NULL, &stopping);
+		if (r != 0) {
+			job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
+			goto out;
+		}
 	}
-	if (job->have_serial && zone_serial_cmp(job->old_serial, job->serial) != -1) {
+	if (r == 2 || (job->have_serial && zone_serial_cmp(job->old_serial, job->serial) != -1)) {
 		job->status = XFR_NOTNEWER;
 		snprintf(job->err, sizeof(job->err),
 		    "transfer has serial %u, not newer than our %u", job->serial,
 		    job->old_serial);
 		goto out;
 	}
-	if (job->dnssec && db_read_dnssec(db, job->domain_id, &had, job->err,
+	if (job->dnssec && !had_read && db_read_dnssec(db, job->domain_id, &had, job->err,
 	    sizeof(job->err)) == -1) {
 		job->status = XFR_DBFAILED;
 		goto out;

@@ -26,39 +26,15 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BIG=${1:-50000}
 . tests/lib/env.sh
+. tests/conformance/lib.sh
 db_start || exit 1
 Z=$T/z
-tests/conformance/corpus.sh "$Z" "$BIG" || { nok "corpus"; exit 1; }
-# Two extra copies of the delegation zone that pdns signs live from cryptokeys.
-for z in live.test live3.test; do
-	sed "s/deleg\.test/$z/g" "$Z/deleg.test.zone" > "$Z/$z.zone"
-done
+corpus_write "$Z" "$BIG" || { nok "corpus"; exit 1; }
 nsd_start m 127.0.3.1 5300 "$Z" || exit 1
 zones=$(ls "$Z" | sed -n 's/\.zone$//p' | sed 's/^_root$/./' | sort)
 nzones=$(echo $zones | wc -w)
 echo "# corpus: $nzones zones, $(cat "$Z"/*.zone | grep -c .) lines"
-
-rows() {	# rows DB: every records row, by zone
-	RAW=1 sql "$1" "SELECT d.name, r.name, IFNULL(r.type,'NULL'), IFNULL(r.content,'NULL'),
-	    IFNULL(r.ttl,'NULL'), IFNULL(r.prio,'NULL'), r.disabled, IFNULL(r.ordername,'NULL'), r.auth
-	    FROM records r JOIN domains d ON d.id = r.domain_id ORDER BY 1, 2, 3, 4, 5, 6, 8"
-}
-meta() {	# meta DB: the metadata pdns's secondary may change
-	RAW=1 sql "$1" "SELECT d.name, m.kind, IFNULL(m.content,'NULL') FROM domainmetadata m
-	    JOIN domains d ON d.id = m.domain_id ORDER BY 1, 2, 3"
-}
-# A real private key (pdns keeps the BIND private-key format that ldns-keygen writes).
-key=$(cd "$T" && ldns-keygen -a ECDSAP256SHA256 -k live.test 2>/dev/null)
-KEY=$(cat "$T/$key.private")
-seed() {	# seed DB: domains, and the state a hoster's database may hold
-	add_slaves "$1" 127.0.3.1:5300 $zones
-	sql "$1" "INSERT INTO cryptokeys (domain_id, flags, active, published, content)
-	    SELECT id, 257, 1, 1, '$KEY' FROM domains WHERE name IN ('live.test','live3.test')"
-	sql "$1" "INSERT INTO domainmetadata (domain_id, kind, content)
-	    SELECT id, 'NSEC3PARAM', '1 0 1 ab' FROM domains WHERE name = 'live3.test'
-	    UNION ALL SELECT id, 'PRESIGNED', '1' FROM domains WHERE name = 'deleg.test'
-	    UNION ALL SELECT id, 'NSEC3PARAM', '1 0 5 -' FROM domains WHERE name = 'odd.test'"
-}
+seed() { corpus_seed "$1" 127.0.3.1:5300 $zones; }
 compare() {	# compare MODE LABEL: rows and metadata of ours_MODE against ref_MODE
 	local mode=$1 label=$2 d
 	rows "ref_$mode" > "$T/ref.rows"; rows "ours_$mode" > "$T/ours.rows"

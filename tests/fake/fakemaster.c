@@ -14,6 +14,7 @@
  *	zone NAME FILE		serve FILE (an RFC 1035 zone file) as NAME
  *	soa NAME MODE [ARG]	how SOA queries for NAME are answered
  *	axfr NAME MODE [ARG]	how AXFR queries for NAME are answered
+ *	ixfr NAME MODE [ARG]	how IXFR queries for NAME are answered
  *
  * SOA modes: ok, silent, rcode NAME, nxdomain (with the parent's SOA), noaa,
  * otheraddr, otherport, wrongid, wrongq, tc (TC over UDP, fine over TCP),
@@ -29,6 +30,9 @@
  * binary), wrongid (from the second message on), nosoa (begins without the
  * SOA), garbage (a message of random bytes), file FILE (the records of
  * another zone file).
+ * IXFR modes: empty (NOERROR with no records: the default), rcode NAME,
+ * soaonly (the zone's SOA alone), stream FILE (the records of FILE, one a
+ * line with absolute names, in order: deltas as the test wrote them).
  *
  * Each TCP connection is served by a child process, so a dripping or hanging
  * transfer does not hold up anything else.  Test code only: it trusts its
@@ -60,6 +64,7 @@ struct rule {
 	ldns_zone	*zone;		/* loaded from file */
 	char		 soa[16], soaarg[256];
 	char		 axfr[16], axfrarg[256];
+	char		 ixfr[16], ixfrarg[256];
 };
 
 static struct rule	 rules[MAXRULES];
@@ -132,6 +137,7 @@ rule_for(const ldns_rdf *name, bool create)
 	rules[nrules].name = ldns_rdf_clone(name);
 	strcpy(rules[nrules].soa, "ok");
 	strcpy(rules[nrules].axfr, "ok");
+	strcpy(rules[nrules].ixfr, "empty");
 	return &rules[nrules++];
 }
 
@@ -174,6 +180,9 @@ load_script(void)
 		} else if (strcmp(verb, "axfr") == 0) {
 			snprintf(r->axfr, sizeof(r->axfr), "%s", a1);
 			snprintf(r->axfrarg, sizeof(r->axfrarg), "%s", a2);
+		} else if (strcmp(verb, "ixfr") == 0) {
+			snprintf(r->ixfr, sizeof(r->ixfr), "%s", a1);
+			snprintf(r->ixfrarg, sizeof(r->ixfrarg), "%s", a2);
 		} else
 			die("unknown verb %s", verb);
 	}
@@ -568,6 +577,36 @@ serve_axfr(int fd, const ldns_pkt *q, const struct rule *r)
 		sleep(600);
 }
 
+static ldns_rr *rr_from(const char *);
+
+static void
+serve_ixfr(int fd, const ldns_pkt *q, const struct rule *r)
+{
+	ldns_pkt	*p = reply_to(q, strcmp(r->ixfr, "rcode") == 0 ?
+			    rcode_by_name(r->ixfrarg) : LDNS_RCODE_NOERROR);
+	FILE		*fp;
+	char		 line[4096];
+
+	if (strcmp(r->ixfr, "soaonly") == 0 && r->zone != NULL)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(zone_soa(r)));
+	if (strcmp(r->ixfr, "stream") == 0 && (fp = fopen(r->ixfrarg, "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (line[0] == '\0' || line[0] == ';')
+				continue;
+			if (ldns_pkt_ancount(p) == 50) {
+				send_msg(fd, p);
+				ldns_pkt_free(p);
+				p = reply_to(q, LDNS_RCODE_NOERROR);
+			}
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_from(line));
+		}
+		fclose(fp);
+	}
+	send_msg(fd, p);
+	ldns_pkt_free(p);
+}
+
 static void
 serve_tcp(int fd, const struct sockaddr_storage *from)
 {
@@ -594,6 +633,8 @@ serve_tcp(int fd, const struct sockaddr_storage *from)
 			serve_axfr(fd, q, r);
 			ldns_pkt_free(q);
 			return;
+		} else if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR) {
+			serve_ixfr(fd, q, r);
 		} else if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_SOA) {
 			p = soa_answer(q, r, true);
 			send_msg(fd, p);

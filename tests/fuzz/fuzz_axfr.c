@@ -5,7 +5,8 @@
  * (rr_set_finish), in both dnssec modes.  Message IDs are set to ours, so
  * the fuzzer spends its time past the ID check.  Each message also goes
  * through TSIG verification (its own parse of the records), as for a zone
- * with a key.
+ * with a key.  With bit 3 of the first byte it is an IXFR from serial 1:
+ * deltas completed are applied to a small stored zone (rr_set_apply).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct axfr	 ax;
-	struct rr_set	 set;
+	struct rr_set	 set, delta, base, out;
 	struct rr_meta	 meta;
 	struct rr_had	 had;
 	static struct tsig_key key;
@@ -45,8 +46,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&had, 0, sizeof(had));
 	had.presigned = (data[0] & 2) != 0;
 	rr_set_init(&set, "example");
+	rr_set_init(&delta, "example");
 	if (axfr_init(&ax, "example", 0x1234, 1000, &set) == -1)
 		abort();
+	if (data[0] & 8)
+		axfr_want_ixfr(&ax, 1, &delta);
 	while (rc == 0 && off + 2 <= size) {
 		size_t len = (size_t)(data[off] << 8 | data[off + 1]);
 		off += 2;
@@ -62,10 +66,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = axfr_feed(&ax, msg, len, err, sizeof(err));
 	}
 	(void)tsig_verify_end(&tv, err, sizeof(err));
-	if (rc == 1)
+	if (rc == 1 && ax.style == AX_INCR) {
+		rr_set_init(&base, "example");
+		rr_set_init(&out, "example");
+		if (rr_set_add_row(&base, "example", "SOA", "ns.example h.example 1 3600 600 "
+		    "604800 300", 300, 0) == -1 || rr_set_add_row(&base, "a.example", "A",
+		    "192.0.2.1", 300, 0) == -1)
+			abort();
+		if (rr_set_apply(&out, &base, &delta, err, sizeof(err)) == 0)
+			(void)rr_set_finish(&out, (data[0] & 4) ? &had : NULL, dnssec, &meta,
+			    err, sizeof(err));
+		rr_set_free(&base);
+		rr_set_free(&out);
+	} else if (rc == 1)
 		(void)rr_set_finish(&set, (data[0] & 4) ? &had : NULL, dnssec, &meta,
 		    err, sizeof(err));
 	axfr_free(&ax);
 	rr_set_free(&set);
+	rr_set_free(&delta);
 	return 0;
 }

@@ -286,6 +286,57 @@ nsd_reload() {
 	wait_for 60 sh -c "[ \"\$(dig +short +time=1 +tries=1 -p $port @$addr $z SOA | awk '{print \$3}')\" = '$s' ]" ||
 	    { echo "NSD $1 did not serve $z serial $s after a reload"; return 1; }
 }
+# knot_start NAME ADDR PORT ZONEDIR: Knot serving every ZONEDIR/*.zone with
+# IXFR: it keeps the differences between the versions of a zone file it
+# loads (zonefile-load: difference) in its journal.
+knot_start() {
+	local name=$1 addr=$2 port=$3 dir=$4 d=$T/knot-$1
+	mkdir -p "$d/db"
+	{
+		cat <<EOK
+server:
+    rundir: "$d"
+    user: root:root
+    listen: $addr@$port
+    tcp-max-clients: 200
+log:
+  - target: "$d/knot.log"
+    any: info
+database:
+    storage: "$d/db"
+acl:
+  - id: all
+    address: [0.0.0.0/0, ::/0]
+    action: transfer
+template:
+  - id: default
+    storage: "$dir"
+    file: "%s.zone"
+    zonefile-load: difference
+    journal-content: changes
+    semantic-checks: soft
+    acl: all
+zone:
+EOK
+		ls "$dir" | sed -n 's/\.zone$//p' | awk '{ printf "  - domain: \"%s\"\n", $0 == "_root" ? "." : $0 }'
+	} > "$d/knot.conf"
+	knotd -c "$d/knot.conf" >"$d/out" 2>&1 &
+	local pid=$! first
+	PIDS="$PIDS $pid"
+	eval "KNOT_PID_$name=$pid KNOT_CONF_$name=$d/knot.conf"
+	first=$(ls "$dir" | sed -n 's/\.zone$//p' | head -n 1)
+	wait_for 20 sh -c "kill -0 $pid && dig +time=1 +tries=1 -p $port @$addr '$first' SOA +norec | grep -q 'flags: qr aa'" ||
+	    { echo "Knot $name did not start"; cat "$d/out" "$d/knot.log" 2>/dev/null; return 1; }
+}
+knot_stop() { eval "local p=\${KNOT_PID_$1:-}"; [ -n "$p" ] || return 0; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; true; }
+# knot_reload NAME ADDR PORT ZONE SERIAL: load the changed zone files and wait
+# until Knot serves ZONE at SERIAL.
+knot_reload() {
+	eval "local conf=\$KNOT_CONF_$1"
+	knotc -c "$conf" zone-reload >/dev/null 2>&1
+	wait_for 60 sh -c "[ \"\$(dig +short +time=1 +tries=1 -p $3 @$2 $4 SOA | awk '{print \$3}')\" = '$5' ]" ||
+	    { echo "Knot $1 did not serve $4 serial $5 after a reload"; return 1; }
+}
 # What the master serves now, for comparisons with dig.
 master_serial() { dig +short +time=1 +tries=2 -p "$2" "@$1" "$3" SOA | awk '{print $3}'; }
 
