@@ -583,8 +583,9 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 		    job->rows, job->rows_kept, job->ms);
 	else if (z->has_soa)
 		log_info("zone %s: serial %u -> %u from %s: %zu records, %zu rows stored "
-		    "(%zu already so, kept) in %" PRId64 " ms", z->name, z->serial,
-		    job->serial, m->name, job->records, job->rows, job->rows_kept, job->ms);
+		    "(%zu already so, kept) in %" PRId64 " ms%s", z->name, z->serial,
+		    job->serial, m->name, job->records, job->rows, job->rows_kept, job->ms,
+		    job->how == XFR_BY_IXFR_FULL ? " (IXFR answered with the whole zone)" : "");
 	else
 		log_info("zone %s: first transfer, serial %u from %s: %zu records, %zu rows "
 		    "stored in %" PRId64 " ms", z->name, job->serial, m->name, job->records,

@@ -268,7 +268,7 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 		job->how = XFR_BY_IXFR;
 		job->deltas = ax.deltas;
 		job->changes = delta->n;
-	} else if (delta != NULL && rc == 0)
+	} else if (delta != NULL && !current)
 		job->how = XFR_BY_IXFR_FULL;
 	job->records = ax.records;
 	job->dropped = ax.dropped;
@@ -279,7 +279,8 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 	job->expire = ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 5));
 	rc = current ? 1 : 0;
 out:
-	job->ixfr_refused = ax.refused;
+	if (delta != NULL)
+		job->ixfr_refused = ax.refused;
 	job->limit = c.limit;
 	axfr_free(&ax);
 	free(msg);

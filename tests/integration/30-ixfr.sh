@@ -125,4 +125,91 @@ check "gmysql-dnssec=yes: two versions in one IXFR" \
 check "gmysql-dnssec=yes: a zone pdns signs live from its keys by IXFR" \
     grep -q "zone live.test: serial 1 -> 3 from 127.0.6.1:5300 by IXFR" "$T/ix_yes.log"
 knot_stop k
+
+# Masters that break IXFR: the scriptable fake master.  Each zone is at
+# serial 1 here; the master's file says 2; its IXFR answer is scripted.
+F=$T/f
+mkdir -p "$F"
+fz="strict-del strict-add chain notimp soaonly empty offm offz"
+for z in $fz; do
+	make_zone "$F/$z.v1" "$z.test" 1
+	make_zone "$F/$z.v2" "$z.test" 2 "new IN A 192.0.2.99"
+done
+soa() { echo "$1. 3600 IN SOA ns1.$1. hostmaster.$1. $2 3600 600 604800 300"; }
+ds() {	# ds ZONE LINE...: its IXFR answer from 1 to 2: SOA 2, SOA 1, LINEs, SOA 2
+	local z=$1; shift
+	{ soa "$z.test" 2; soa "$z.test" 1; printf '%s\n' "$@"; soa "$z.test" 2; } > "$F/$z.ixfr"
+}
+ds strict-del "gone.strict-del.test. 3600 IN A 192.0.2.1" "$(soa strict-del.test 2)" \
+    "new.strict-del.test. 3600 IN A 192.0.2.99"
+ds strict-add "$(soa strict-add.test 2)" "mail.strict-add.test. 3600 IN A 192.0.2.25"
+ds chain "$(soa chain.test 3)" "$(soa chain.test 2)"
+{
+	for z in $fz; do echo "zone $z.test $F/$z.v1"; done
+	for z in strict-del strict-add chain; do echo "ixfr $z.test stream $F/$z.ixfr"; done
+	echo "ixfr notimp.test rcode NOTIMPL"
+	echo "ixfr soaonly.test soaonly"
+} > "$T/script"
+fake_start "$T/script" 127.0.3.1 || exit 1
+db_create fk
+add_slaves fk 127.0.3.1:5300 $(for z in $fz; do echo "$z.test"; done)
+write_conf fk "" "transfer {
+    ixfr-off-masters = { \"127.0.3.9\" }
+    ixfr-off-zones = { \"OFFZ.test.\" }
+}"
+run_once
+check "fake master: version 1 of every zone by AXFR" \
+    sql_is fk "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 1 3600 %'" 8
+{
+	for z in $fz; do echo "zone $z.test $F/$z.v2"; done
+	for z in strict-del strict-add chain; do echo "ixfr $z.test stream $F/$z.ixfr"; done
+	echo "ixfr notimp.test rcode NOTIMPL"
+	echo "ixfr soaonly.test soaonly"
+} > "$T/script"
+sql fk "UPDATE domains SET last_check = 0"
+: > "$DLOG"; : > "$FAKELOG"
+run_once
+why() { grep -q "zone $1.test: IXFR from 127.0.3.1:5300 not used ($2): transferred whole" "$DLOG"; }
+check "strict: a deletion of a record we do not have means AXFR" \
+    why strict-del "IXFR deletes gone.strict-del.test A 192.0.2.1, which we do not have"
+check "strict: an addition of a record we have means AXFR" \
+    why strict-add "IXFR adds mail.strict-add.test A 192.0.2.25, which we have"
+check "versions that do not chain mean AXFR" why chain "IXFR delta begins at serial 2, not at 3"
+check "NOTIMP to IXFR means AXFR" why notimp "master answered NOTIMPL to IXFR"
+check "a lone newer SOA means AXFR" why soaonly "master answered IXFR with its SOA only"
+check "an empty answer means AXFR" why empty "empty message 1 in transfer"
+check "a master that refuses IXFR is AXFR-only for an hour" \
+    grep -q "master 127.0.3.1:5300: .* AXFR only from it for 60 minutes" "$DLOG"
+check "every zone at version 2 all the same, rows as the master's" \
+    sql_is fk "SELECT COUNT(*) FROM records WHERE name LIKE 'new.%' AND content = '192.0.2.99'" 8
+check "ixfr-off-zones: no IXFR for that zone" eq "$(fake_queries IXFR offz.test)" 0
+check "...but for the others" [ "$(fake_queries IXFR chain.test)" -eq 1 ]
+write_conf fk "" "transfer {
+    ixfr-off-masters = { \"127.0.3.1:5300\" }
+}"
+for z in $fz; do make_zone "$F/$z.v2" "$z.test" 3; done
+touch "$T/script"
+sql fk "UPDATE domains SET last_check = 0"
+: > "$FAKELOG"
+run_once
+check "ixfr-off-masters: no IXFR to that master" eq "$(awk '$3 == "IXFR"' "$FAKELOG" | wc -l)" 0
+check "ixfr-off-masters: every zone by AXFR" \
+    sql_is fk "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 3 3600 %'" 8
+
+# NSD answers IXFR with the whole zone (AXFR-style): stored as an AXFR.
+mkdir -p "$T/n"
+make_zone "$T/n/nsd.test.zone" nsd.test 1
+nsd_start a 127.0.6.2 5300 "$T/n" || exit 1
+db_create nd
+add_slaves nd 127.0.6.2:5300 nsd.test
+write_conf nd
+run_once
+make_zone "$T/n/nsd.test.zone" nsd.test 2 "new IN A 192.0.2.99"
+nsd_reload a
+sql nd "UPDATE domains SET last_check = 0"
+: > "$DLOG"
+run_once
+check "AXFR-style answer: stored as an AXFR, and said so" \
+    grep -q "zone nsd.test: serial 1 -> 2 from 127.0.6.2:5300: .* (IXFR answered with the whole zone)" "$DLOG"
+check "AXFR-style answer: the new record" sql_is nd "SELECT COUNT(*) FROM records WHERE name='new.nsd.test'" 1
 finish
