@@ -173,6 +173,7 @@ struct db_write {
 	uint32_t		 domain_id;
 	const struct rr_set	*set;
 	const struct rr_meta	*meta;		/* may be NULL */
+	struct db_snap		*snap;		/* the stored rows as read, or NULL */
 	enum db_rc		 rc;		/* out */
 	char			*err;		/* out: why, when rc != DB_OK */
 	size_t			 errlen;
@@ -197,13 +198,37 @@ void		 db_write_zones(struct db *, struct db_write *, size_t n,
 int		 db_read_dnssec(struct db *, uint32_t domain_id, struct rr_had *,
 		    char *err, size_t errlen);
 /*
- * The domain's stored rows but its empty non-terminals into set
- * (rr_set_add_row), for an IXFR to change; *rrsig: there are RRSIG rows,
- * *ordered: rows with an ordername.  0, -1 with err, -2 over the set's
- * budget.
+ * The stored rows of one zone as an IXFR read them: what the write compares
+ * the new rows with instead of reading the zone again.  A row of the set
+ * with ref r is stored row r - 1: only its auth, ordername and disabled
+ * can differ from what would be written.
+ */
+struct db_snap_row {
+	uint32_t	 id;
+	uint32_t	 order;		/* ordername: offset in text, UINT32_MAX NULL */
+	uint32_t	 name;		/* an ENT's name: offset in text */
+	int8_t		 auth;
+	bool		 ent;		/* an empty non-terminal */
+	bool		 odd;		/* not as we would write it: never kept */
+	bool		 used;		/* kept by the write being worked out */
+};
+struct db_snap {
+	struct db_snap_row *rows;
+	size_t		 n, cap;
+	char		*text;
+	size_t		 len, tcap;
+	uint64_t	 ids;		/* XOR of the ids: the write checks the rows
+					 * did not change meanwhile */
+};
+void		 db_snap_free(struct db_snap *);
+/*
+ * The domain's stored rows: all into snap, all but its empty non-terminals
+ * into set (rr_set_add_row, with ref), for an IXFR to change; *rrsig: there
+ * are RRSIG rows, *ordered: rows with an ordername.  0, -1 with err, -2
+ * over the set's budget.
  */
 int		 db_read_rows(struct db *, uint32_t domain_id, struct rr_set *,
-		    bool *rrsig, bool *ordered, char *err, size_t errlen);
+		    struct db_snap *, bool *rrsig, bool *ordered, char *err, size_t errlen);
 /* Set last_check for many domains: ids[i] checked at times[i]. */
 int		 db_last_check(struct db *, const uint32_t *ids, const int64_t *times,
 		    size_t n, char *err, size_t errlen);

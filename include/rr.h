@@ -15,6 +15,7 @@ struct rr_row {
 	uint32_t	 ttl;
 	int32_t		 prio;
 	int8_t		 auth;
+	uint32_t	 ref;		/* IXFR: 1 + the stored row it is (db_snap), 0 */
 	const char	*ordername;	/* NULL unless DNSSEC */
 };
 
@@ -120,14 +121,14 @@ int	rr_set_finish(struct rr_set *, const struct rr_had *had, bool dnssec_mode,
 int	rr_set_add_row(struct rr_set *, const char *name, const char *type,
 	    const char *content, uint32_t ttl, int32_t prio);
 /*
- * The rows of base (rr_set_add_row) changed by delta's rows in order, an
- * addition where auth is 1, a deletion where it is 0, into out (empty, not
- * finished).  Strict: a deletion of a record base does not have, or an
- * addition of one it has, returns 1 with the reason in err (the zone is
- * then transferred whole).  0, or -1 over budget (base's and out's).
+ * The stored rows in s (rr_set_add_row) changed in place by delta's rows in
+ * order, an addition where auth is 1, a deletion where it is 0 (s is then
+ * as rr_set_add left it: not finished; rows kept keep their ref).  Strict:
+ * a deletion of a record s does not have, or an addition of one it has,
+ * returns 1 with the reason in err (the zone is then transferred whole; s
+ * is left half changed).  0, or -1 over s's budget.
  */
-int	rr_set_apply(struct rr_set *out, struct rr_set *base, const struct rr_set *delta,
-	    char *err, size_t errlen);
+int	rr_set_apply(struct rr_set *s, const struct rr_set *delta, char *err, size_t errlen);
 /* NSEC3PARAM as pdns stores it in domainmetadata ("1 0 12 aabbccdd"). */
 void	rr_nsec3_text(const struct rr_nsec3 *, char *buf, size_t len);
 

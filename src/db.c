@@ -1046,33 +1046,138 @@ keyed_cmp(const void *a, const void *b, void *base)
 	return (int)y->old - (int)x->old;	/* stored rows first */
 }
 
+static bool
+same_order(const struct db_snap *sn, const struct db_snap_row *s, const char *o)
+{
+	if (s->order == UINT32_MAX || o == NULL)
+		return s->order == UINT32_MAX && o == NULL;
+	return strcmp(sn->text + s->order, o) == 0;
+}
+
 /*
- * Read the stored rows of the group's zones and work out which to delete
- * (ids into dels) and which new rows to insert (into ins).
+ * The write of a zone whose IXFR read its rows: each new row against the
+ * stored row it came from (ref), or an empty non-terminal against a stored
+ * one of its name; kept when stored exactly so (skip), the stored rows
+ * left over deleted.  No second read, no sort.
+ */
+static void
+snap_diff(struct db_snap *sn, const struct rr_set *set, bool *skip, uint32_t *dels,
+    size_t *ndels)
+{
+	size_t		 cap = 16, nent = 0;
+	uint32_t	*ent;
+
+	for (size_t i = 0; i < sn->n; i++) {
+		sn->rows[i].used = false;	/* a retry alone starts again */
+		nent += sn->rows[i].ent;
+	}
+	while (cap < nent * 2)
+		cap *= 2;
+	ent = xcalloc(cap, sizeof(*ent));
+	for (size_t i = 0; i < sn->n; i++) {
+		const char	*nm = sn->text + sn->rows[i].name;
+		size_t		 k;
+
+		if (!sn->rows[i].ent || sn->rows[i].odd)
+			continue;
+		for (k = util_keyed_hash(nm, strlen(nm)) & (cap - 1); ent[k] != 0;
+		    k = (k + 1) & (cap - 1))
+			;
+		ent[k] = (uint32_t)i + 1;
+	}
+	for (size_t r = 0; r < set->n; r++) {
+		const struct rr_row	*x = &set->rows[r];
+		struct db_snap_row	*s = NULL;
+
+		if (x->type != NULL && x->ref != 0)
+			s = &sn->rows[x->ref - 1];
+		else if (x->type == NULL) {
+			for (size_t k = util_keyed_hash(x->name, strlen(x->name)) & (cap - 1);
+			    ent[k] != 0; k = (k + 1) & (cap - 1)) {
+				struct db_snap_row *c = &sn->rows[ent[k] - 1];
+				if (!c->used && strcmp(sn->text + c->name, x->name) == 0) {
+					s = c;
+					break;
+				}
+			}
+		}
+		skip[r] = s != NULL && !s->used && !s->odd && s->auth == x->auth &&
+		    same_order(sn, s, x->ordername);
+		if (skip[r])
+			s->used = true;
+	}
+	for (size_t i = 0; i < sn->n; i++)
+		if (!sn->rows[i].used)
+			dels[(*ndels)++] = sn->rows[i].id;
+	free(ent);
+}
+
+/*
+ * Whether the stored rows of w's zone are still those its IXFR read (their
+ * number and ids): 1 yes, 0 no (the write reads them), -1 error.
+ */
+static int
+snap_current(struct db *db, const struct db_write *w)
+{
+	char		 sql[128];
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	int		 rc;
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*), BIT_XOR(id) FROM records WHERE "
+	    "domain_id = %u", w->domain_id);
+	if (mysql_query(db->my, sql) != 0 || (res = mysql_store_result(db->my)) == NULL)
+		return -1;
+	row = mysql_fetch_row(res);
+	rc = row != NULL && row[0] != NULL && row[1] != NULL &&
+	    strtoull(row[0], NULL, 10) == w->snap->n &&
+	    strtoull(row[1], NULL, 10) == w->snap->ids;
+	mysql_free_result(res);
+	return rc;
+}
+
+/*
+ * Read the stored rows of the group's zones (those an IXFR read: from its
+ * snapshot) and work out which to delete (ids into dels) and which new
+ * rows to insert (into ins).
  */
 static int
 diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *ndels,
     struct insrow **ins, size_t *nins, const atomic_bool *stop)
 {
 	struct diff	 d = { 0 };
-	MYSQL_RES	*res;
+	MYSQL_RES	*res = NULL;
 	MYSQL_ROW	 row;
-	size_t		 total = 0, nold = 0, j = 0;
+	size_t		 total = 0, nold = 0, nsnap = 0, nread = 0, j = 0;
 	bool		*has_old = xcalloc(n, sizeof(*has_old)), *skip, stopped = false;
+	char		*sql = xmalloc(128 + n * 11), *p;
 
-	if (run(db, id_list("SELECT id, domain_id, name, type, content, ttl, prio, "
-	    "ordername, auth, disabled FROM records WHERE domain_id IN (", w, n, "")) != 0 ||
-	    (res = mysql_use_result(db->my)) == NULL) {
+	p = stpcpy(sql, "SELECT id, domain_id, name, type, content, ttl, prio, ordername, "
+	    "auth, disabled FROM records WHERE domain_id IN (");
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].rc != DB_OK)
+			continue;
+		if (w[i].snap != NULL) {
+			nsnap += w[i].snap->n;
+			continue;
+		}
+		p += sprintf(p, "%s%u", nread++ ? "," : "", w[i].domain_id);
+	}
+	strcpy(p, ")");
+	if (nread > 0 && (run(db, sql) != 0 || (res = mysql_use_result(db->my)) == NULL)) {
 		free(has_old);
 		return -1;
 	}
-	while ((row = mysql_fetch_row(res)) != NULL) {
+	if (nread == 0)
+		free(sql);
+	while (res != NULL && (row = mysql_fetch_row(res)) != NULL) {
 		unsigned long	*l = mysql_fetch_lengths(res);
 		uint32_t	 did = (uint32_t)strtoul(row[1] ? row[1] : "0", NULL, 10);
 		size_t		 zi;
 		struct keyed	*k;
 
-		for (zi = 0; zi < n && !(w[zi].rc == DB_OK && w[zi].domain_id == did); zi++)
+		for (zi = 0; zi < n && !(w[zi].rc == DB_OK && w[zi].snap == NULL &&
+		    w[zi].domain_id == did); zi++)
 			;
 		if (zi == n || row[0] == NULL)
 			continue;
@@ -1086,24 +1191,33 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 		k->len = (uint32_t)(d.len - k->off);
 		nold++;
 	}
-	if (mysql_errno(db->my) != 0 || stopped) {
+	if (res != NULL && (mysql_errno(db->my) != 0 || stopped)) {
 		mysql_free_result(res);
 		free(has_old);
 		free(d.k);
 		free(d.buf);
 		return stopped ? -2 : -1;
 	}
-	mysql_free_result(res);
+	if (res != NULL)
+		mysql_free_result(res);
 
 	for (size_t i = 0; i < n; i++)
 		if (w[i].rc == DB_OK)
 			total += w[i].set->n;
 	*ins = xreallocarray(NULL, total ? total : 1, sizeof(**ins));
-	*dels = xreallocarray(NULL, nold ? nold : 1, sizeof(**dels));
+	*dels = xreallocarray(NULL, nold + nsnap ? nold + nsnap : 1, sizeof(**dels));
+	*ndels = 0;
 	skip = xcalloc(total ? total : 1, sizeof(*skip));
 	for (size_t i = 0; i < n; i++) {
 		if (w[i].rc != DB_OK)
 			continue;
+		if (w[i].snap != NULL) {
+			for (size_t r = 0; r < w[i].set->n; r++)
+				(*ins)[j + r] = (struct insrow){ w[i].domain_id, &w[i].set->rows[r] };
+			snap_diff(w[i].snap, w[i].set, skip + j, *dels, ndels);
+			j += w[i].set->n;
+			continue;
+		}
 		for (size_t r = 0; r < w[i].set->n; r++, j++) {
 			const struct rr_row	*x = &w[i].set->rows[r];
 			bool			 ent = x->type == NULL;
@@ -1126,7 +1240,6 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 	}
 	if (d.nk > 1)		/* d.k is NULL on a first load: qsort wants an array */
 		qsort_r(d.k, d.nk, sizeof(*d.k), keyed_cmp, d.buf);
-	*ndels = 0;
 	for (size_t a = 0, b; a < d.nk; a = b) {
 		size_t olds = 0, news = 0, keep;
 		for (b = a; b < d.nk && d.k[b].zi == d.k[a].zi && d.k[b].len == d.k[a].len &&
@@ -1193,6 +1306,19 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	if (live == 0) {
 		mysql_rollback(db->my);
 		return DB_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int	 cur;
+
+		if (w[i].rc != DB_OK || w[i].snap == NULL)
+			continue;
+		if ((cur = snap_current(db, &w[i])) == -1)
+			goto fail;
+		if (cur == 0) {		/* changed since: compare with what is there */
+			log_info("zone %u: rows changed since its IXFR read them: read again",
+			    w[i].domain_id);
+			w[i].snap = NULL;
+		}
 	}
 	switch (diff_rows(db, w, n, &dels, &ndels, &ins, &nins, stop)) {
 	case -2:
@@ -1427,30 +1553,75 @@ db_read_dnssec(struct db *db, uint32_t domain_id, struct rr_had *had, char *err,
 	return 0;
 }
 
-int
-db_read_rows(struct db *db, uint32_t domain_id, struct rr_set *set, bool *rrsig,
-    bool *ordered, char *err, size_t errlen)
+void
+db_snap_free(struct db_snap *sn)
 {
-	char		 sql[160];
+	free(sn->rows);
+	free(sn->text);
+	memset(sn, 0, sizeof(*sn));
+}
+
+static uint32_t
+snap_text(struct db_snap *sn, const char *s)
+{
+	size_t	 n = strlen(s) + 1;
+	uint32_t off = (uint32_t)sn->len;
+
+	if (sn->len + n > sn->tcap) {
+		while (sn->len + n > sn->tcap)
+			sn->tcap = sn->tcap ? sn->tcap * 2 : 4096;
+		sn->text = xreallocarray(sn->text, sn->tcap, 1);
+	}
+	memcpy(sn->text + sn->len, s, n);
+	sn->len += n;
+	return off;
+}
+
+int
+db_read_rows(struct db *db, uint32_t domain_id, struct rr_set *set, struct db_snap *sn,
+    bool *rrsig, bool *ordered, char *err, size_t errlen)
+{
+	char		 sql[192];
 	MYSQL_RES	*res;
 	MYSQL_ROW	 row;
 	int		 rc = 0;
 
 	*rrsig = *ordered = false;
 	/* domain_id is ours, an integer: no master data in this statement */
-	snprintf(sql, sizeof(sql), "SELECT name, type, content, ttl, prio, ordername FROM "
-	    "records WHERE domain_id = %u AND type IS NOT NULL", domain_id);
+	snprintf(sql, sizeof(sql), "SELECT id, name, type, content, ttl, prio, ordername, "
+	    "auth, disabled FROM records WHERE domain_id = %u", domain_id);
 	if (query_retry(db, sql, QRES_USE, &res, "reading the stored rows", err, errlen) == -1)
 		return -1;
 	while ((row = mysql_fetch_row(res)) != NULL) {
-		if (row[0] == NULL || row[1] == NULL)
+		struct db_snap_row *r;
+
+		if (rc != 0 || row[0] == NULL || row[1] == NULL)
+			continue;	/* read on: the result must be drained */
+		if (sn->n == sn->cap) {
+			sn->cap = sn->cap ? sn->cap * 2 : 256;
+			sn->rows = xreallocarray(sn->rows, sn->cap, sizeof(*sn->rows));
+		}
+		r = &sn->rows[sn->n++];
+		memset(r, 0, sizeof(*r));
+		r->id = (uint32_t)strtoul(row[0], NULL, 10);
+		sn->ids ^= r->id;
+		r->order = row[6] ? snap_text(sn, row[6]) : UINT32_MAX;
+		r->auth = (int8_t)(row[7] ? atoi(row[7]) : -1);
+		r->odd = row[7] == NULL || row[8] == NULL || strcmp(row[8], "0") != 0;
+		if ((r->ent = row[2] == NULL)) {
+			r->name = snap_text(sn, row[1]);
+			r->odd = r->odd || row[3] != NULL || row[4] != NULL || row[5] != NULL;
 			continue;
-		*rrsig = *rrsig || strcmp(row[1], "RRSIG") == 0;
-		*ordered = *ordered || row[5] != NULL;
-		if (rc == 0 && rr_set_add_row(set, row[0], row[1], row[2] ? row[2] : "",
-		    row[3] ? (uint32_t)strtoul(row[3], NULL, 10) : 0,
-		    row[4] ? (int32_t)strtol(row[4], NULL, 10) : 0) == -1)
-			rc = -2;	/* read on: the result must be drained */
+		}
+		r->odd = r->odd || row[3] == NULL || row[4] == NULL || row[5] == NULL;
+		*rrsig = *rrsig || strcmp(row[2], "RRSIG") == 0;
+		*ordered = *ordered || row[6] != NULL;
+		if (rr_set_add_row(set, row[1], row[2], row[3] ? row[3] : "",
+		    row[4] ? (uint32_t)strtoul(row[4], NULL, 10) : 0,
+		    row[5] ? (int32_t)strtol(row[5], NULL, 10) : 0) == -1)
+			rc = -2;
+		else
+			set->rows[set->n - 1].ref = (uint32_t)sn->n;
 	}
 	if (mysql_errno(db->my) != 0) {
 		snprintf(err, errlen, "reading the stored rows: %s", mysql_error(db->my));

@@ -1564,7 +1564,7 @@ rr_set_add_row(struct rr_set *s, const char *name, const char *type, const char 
 	    (c = arena_strdup(s, content, strlen(content))) == NULL ||
 	    (row = row_append(s)) == NULL)
 		return -1;
-	*row = (struct rr_row){ e->key, t, (char *)c, ttl, prio, 1, NULL };
+	*row = (struct rr_row){ e->key, t, (char *)c, ttl, prio, 1, 0, NULL };
 	e->flags |= RR_N_OWNER;
 	if (strcmp(type, "NS") == 0 && strcmp(e->key, s->apex) != 0)
 		e->flags |= RR_N_CUT;
@@ -1589,26 +1589,23 @@ row_same(const struct rr_row *a, const struct rr_row *b)
 }
 
 int
-rr_set_apply(struct rr_set *out, struct rr_set *base, const struct rr_set *delta,
-    char *err, size_t errlen)
+rr_set_apply(struct rr_set *s, const struct rr_set *delta, char *err, size_t errlen)
 {
-	struct rr_row	*rows;
+	struct names_slot *sl;
 	bool		*live;
 	uint32_t	*slot;			/* row index + 1; 0 empty */
-	size_t		 n = base->n, cap = 64, want = base->n + delta->n, mask;
+	size_t		 n0 = s->n, cap = 64, want = s->n + delta->n, mask, out = 0;
 	int		 rc = -1;
 
 	while (cap < want * 2)
 		cap *= 2;
 	mask = cap - 1;
-	if (!charge(base, cap * sizeof(*slot) + want * (sizeof(*rows) + sizeof(*live))))
-		return over_err(base, err, errlen);
+	if (!charge(s, cap * sizeof(*slot) + want * sizeof(*live)))
+		return over_err(s, err, errlen);
 	slot = xcalloc(cap, sizeof(*slot));
-	rows = xreallocarray(NULL, want ? want : 1, sizeof(*rows));
 	live = xcalloc(want ? want : 1, sizeof(*live));
-	memcpy(rows, base->rows, n * sizeof(*rows));
-	for (size_t i = 0; i < n; i++) {
-		size_t j = row_key(&rows[i]) & mask;
+	for (size_t i = 0; i < n0; i++) {
+		size_t j = row_key(&s->rows[i]) & mask;
 		while (slot[j] != 0)
 			j = (j + 1) & mask;
 		slot[j] = (uint32_t)i + 1;
@@ -1619,12 +1616,12 @@ rr_set_apply(struct rr_set *out, struct rr_set *base, const struct rr_set *delta
 		const struct rr_row	*op = &delta->rows[d];
 		size_t			 j = row_key(op) & mask, hit = SIZE_MAX;
 
-		if (!tick(base, 1)) {
-			over_err(base, err, errlen);
+		if (!tick(s, 1)) {
+			over_err(s, err, errlen);
 			goto out;
 		}
 		for (; slot[j] != 0; j = (j + 1) & mask)
-			if (live[slot[j] - 1] && row_same(&rows[slot[j] - 1], op)) {
+			if (live[slot[j] - 1] && row_same(&s->rows[slot[j] - 1], op)) {
 				hit = slot[j] - 1;
 				break;
 			}
@@ -1646,20 +1643,36 @@ rr_set_apply(struct rr_set *out, struct rr_set *base, const struct rr_set *delta
 		}
 		for (j = row_key(op) & mask; slot[j] != 0; j = (j + 1) & mask)
 			;
-		rows[n] = *op;
-		live[n] = true;
-		slot[j] = (uint32_t)++n;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (live[i] && rr_set_add_row(out, rows[i].name, rows[i].type, rows[i].content,
-		    rows[i].ttl, rows[i].prio) == -1) {
-			over_err(out, err, errlen);
+		if (rr_set_add_row(s, op->name, op->type, op->content, op->ttl, op->prio) == -1) {
+			over_err(s, err, errlen);
 			goto out;
 		}
+		live[s->n - 1] = true;
+		slot[j] = (uint32_t)s->n;
+	}
+	/* the rows left, and what their names own now (the conversion's flags) */
+	sl = (struct names_slot *)(void *)s->names.slot;
+	for (size_t i = 0; i < s->names.cap; i++)
+		if (sl[i].e.key != NULL) {
+			sl[i].e.flags = 0;
+			sl[i].e.order = NULL;
+		}
+	for (size_t i = 0; i < s->n; i++) {
+		struct rr_name *e;
+
+		if (!live[i])
+			continue;
+		s->rows[out] = s->rows[i];
+		e = names_get(s, &s->names, s->rows[out].name);
+		e->flags |= RR_N_OWNER;
+		if (strcmp(s->rows[out].type, "NS") == 0 && strcmp(e->key, s->apex) != 0)
+			e->flags |= RR_N_CUT;
+		out++;
+	}
+	s->n = out;
 	rc = 0;
 out:
 	free(slot);
-	free(rows);
 	free(live);
 	return rc;
 }

@@ -308,6 +308,7 @@ out:
 struct pending {
 	struct xfr_job	*job;
 	struct rr_set	 set;
+	struct db_snap	 snap;		/* IXFR: the stored rows it read */
 	struct rr_meta	 meta;
 	int64_t		 start;
 };
@@ -330,18 +331,14 @@ struct group {
  * by AXFR.
  */
 static int
-ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct rr_had *had,
-    bool *had_read)
+ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct db_snap *snap,
+    struct rr_had *had, bool *had_read)
 {
-	struct rr_set	 delta, base;
-	struct rr_budget budget = { job->lim.max_mem, job->deadline, &stopping,
-			    job->lim.max_iterations };
+	struct rr_set	 delta;
 	bool		 rrsig, ordered;
 	int		 r;
 
 	rr_set_init(&delta, job->zone);
-	rr_set_init(&base, job->zone);
-	rr_set_budget(&base, &budget);
 	r = xfr_fetch(job, set, &delta, &stopping);
 	if (r == -4) {
 		util_strlcpy(job->ixfr_why, job->err, sizeof(job->ixfr_why));
@@ -359,10 +356,13 @@ ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct rr_had *
 			goto dbfail;
 		*had_read = true;
 	}
-	if ((r = db_read_rows(db, job->domain_id, &base, &rrsig, &ordered, job->err,
+	/* the deltas' set is empty so far: the stored rows go there */
+	if ((r = db_read_rows(db, job->domain_id, set, snap, &rrsig, &ordered, job->err,
 	    sizeof(job->err))) == -1)
 		goto dbfail;
 	if (r == -2) {
+		if (set->over == RR_OVER_STOP)
+			goto stop;
 		snprintf(job->ixfr_why, sizeof(job->ixfr_why), "the stored rows are over "
 		    "transfer.max-memory");
 		goto axfr;
@@ -372,30 +372,29 @@ ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct rr_had *
 		snprintf(job->ixfr_why, sizeof(job->ixfr_why), "the zone is presigned");
 		goto axfr;
 	}
-	if ((r = rr_set_apply(set, &base, &delta, job->ixfr_why,
-	    sizeof(job->ixfr_why))) != 0) {
-		if (r == -1 && (base.over == RR_OVER_STOP || set->over == RR_OVER_STOP)) {
-			job->status = XFR_ABORTED;
-			snprintf(job->err, sizeof(job->err), "shutting down");
-			rr_set_free(&delta);
-			rr_set_free(&base);
-			return -1;
-		}
+	if ((r = rr_set_apply(set, &delta, job->ixfr_why, sizeof(job->ixfr_why))) != 0) {
+		if (r == -1 && set->over == RR_OVER_STOP)
+			goto stop;
 		goto axfr;
 	}
 	rr_set_free(&delta);
-	rr_set_free(&base);
 	return 0;
+stop:
+	job->status = XFR_ABORTED;
+	snprintf(job->err, sizeof(job->err), "shutting down");
+	rr_set_free(&delta);
+	db_snap_free(snap);
+	return -1;
 axfr:
 	job->how = XFR_BY_FALLBACK;
 	job->err[0] = '\0';
 	rr_set_free(&delta);
-	rr_set_free(&base);
+	db_snap_free(snap);
 	return 1;
 dbfail:
 	job->status = XFR_DBFAILED;
 	rr_set_free(&delta);
-	rr_set_free(&base);
+	db_snap_free(snap);
 	return -1;
 }
 
@@ -411,7 +410,8 @@ run_job(struct db *db, struct xfr_job *job, struct group *g)
 	p->start = util_now_ms();
 	job->deadline = p->start + job->lim.total_ms;
 	rr_set_init(&p->set, job->zone);
-	if (job->ixfr && (r = ixfr_job(db, job, &p->set, &had, &had_read)) == -1)
+	memset(&p->snap, 0, sizeof(p->snap));
+	if (job->ixfr && (r = ixfr_job(db, job, &p->set, &p->snap, &had, &had_read)) == -1)
 		goto out;
 	if (r == 1) {			/* the whole zone */
 		rr_set_free(&p->set);
@@ -451,6 +451,7 @@ run_job(struct db *db, struct xfr_job *job, struct group *g)
 out:
 	job->ms = util_now_ms() - p->start;
 	rr_set_free(&p->set);
+	db_snap_free(&p->snap);
 	return false;
 }
 
@@ -717,7 +718,8 @@ group_write(struct db *db, struct group *g)
 		}
 		at[k] = i;
 		w[k++] = (struct db_write){ job->domain_id, &g->p[i].set, &g->p[i].meta,
-		    DB_OK, job->err, sizeof(job->err), 0 };
+		    job->how == XFR_BY_IXFR ? &g->p[i].snap : NULL, DB_OK, job->err,
+		    sizeof(job->err), 0 };
 	}
 	db_set_epoch(db, epoch);
 	if (k > 0)
@@ -733,6 +735,7 @@ group_write(struct db *db, struct group *g)
 	for (size_t i = 0; i < g->n; i++) {
 		g->p[i].job->ms = util_now_ms() - g->p[i].start;
 		rr_set_free(&g->p[i].set);
+		db_snap_free(&g->p[i].snap);
 	}
 	purge_group(g);		/* before the jobs go back: the loop frees them */
 	for (size_t i = 0; i < g->n; i++)

@@ -23,7 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct axfr	 ax;
-	struct rr_set	 set, delta, base, out;
+	struct rr_set	 set, delta, base;
 	struct rr_meta	 meta;
 	struct rr_had	 had;
 	static struct tsig_key key;
@@ -68,16 +68,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)tsig_verify_end(&tv, err, sizeof(err));
 	if (rc == 1 && ax.style == AX_INCR) {
 		rr_set_init(&base, "example");
-		rr_set_init(&out, "example");
 		if (rr_set_add_row(&base, "example", "SOA", "ns.example h.example 1 3600 600 "
 		    "604800 300", 300, 0) == -1 || rr_set_add_row(&base, "a.example", "A",
 		    "192.0.2.1", 300, 0) == -1)
 			abort();
-		if (rr_set_apply(&out, &base, &delta, err, sizeof(err)) == 0)
-			(void)rr_set_finish(&out, (data[0] & 4) ? &had : NULL, dnssec, &meta,
+		if (rr_set_apply(&base, &delta, err, sizeof(err)) == 0)
+			(void)rr_set_finish(&base, (data[0] & 4) ? &had : NULL, dnssec, &meta,
 			    err, sizeof(err));
 		rr_set_free(&base);
-		rr_set_free(&out);
 	} else if (rc == 1)
 		(void)rr_set_finish(&set, (data[0] & 4) ? &had : NULL, dnssec, &meta,
 		    err, sizeof(err));

@@ -91,6 +91,10 @@ check "version 2: every unsigned zone by IXFR ($n2 of $nz)" eq "$n2" "$nu"
 check "version 2: deleg.test by IXFR, one version" grep -q "zone deleg.test: serial 1 -> 2 from 127.0.6.1:5300 by IXFR: [0-9]* records changed in 1 version" "$DLOG"
 check "version 2: the presigned nsec.test whole, and why" \
     grep -q "zone nsec.test: IXFR from 127.0.6.1:5300 not used (the zone is presigned): transferred whole" "$DLOG"
+written=$(grep -o "zone big.test: serial 1 -> 2 .* by IXFR: .* \([0-9]*\) rows stored (\([0-9]*\) already so" "$DLOG" |
+    sed 's/.* \([0-9]*\) rows stored (\([0-9]*\) already so/\1 - \2/' | bc)
+check "version 2: the 5,000-record zone's IXFR wrote only what changed ($written rows)" \
+    [ "${written:-99}" -le 12 ]
 check "version 2: all stored" sql_is ix_no "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 %'" "$nz"
 bump 3 || exit 1
 for mode in no yes; do

@@ -50,6 +50,16 @@ main(void)
 	CHECK(load("timers { min-retry = 100\n max-retry = 10 }\n") == NULL, "min above max refused");
 	CHECK(load("log { level = \"loud\" }\n") == NULL && strstr(err, "level"), "unknown log level refused");
 	CHECK(load("log { facility = \"kern2\" }\n") == NULL, "unknown facility refused");
+	c = load("transfer {\n ixfr = false\n ixfr-off-masters = {\"192.0.2.1\", \"[::1]:5300\"}\n"
+	    " ixfr-off-zones = {\"a.example\"}\n}\n");
+	CHECK(c != NULL && !c->ixfr && c->n_ixfr_off_masters == 2 && c->n_ixfr_off_zones == 1,
+	    "transfer.ixfr and its lists");
+	conf_free(c);
+	c = load("");
+	CHECK(c != NULL && c->ixfr && c->n_ixfr_off_masters == 0, "IXFR on by default");
+	conf_free(c);
+	CHECK(load("transfer {\n ixfr-off-masters = {\"ns1.example\"}\n}\n") == NULL &&
+	    strstr(err, ":2:") && strstr(err, "ixfr-off-masters"), "a name as an IXFR-off master refused");
 	c = load("notify {\n listen = {\"127.0.0.1:5300\", \"[::1]:5300\"}\n trusted = {\"127.0.0.1\", \"::1\"}\n}\n");
 	CHECK(c != NULL && c->n_notify_listen == 2 && strcmp(c->notify_listen[1], "[::1]:5300") == 0 &&
 	    c->n_notify_trusted == 2 && c->notify_rate == 50 && c->notify_trusted_rate == 2000,
