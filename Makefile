@@ -144,7 +144,9 @@ clean:
 # 10,000 masters), then memory with 170,000 idle zones, the cost of the
 # refresher_zone_status table with 170,000 failing zones, NOTIFY latency,
 # the cache purge, what two nodes with one writer cost (the lease, failover),
-# and the steady state with 100,000 zones over 100 masters.
+# a small change to a 50,000-record zone (IXFR, AXFR, pdns with and without
+# its IXFR metadata), and the steady state with 100,000 zones over 100
+# masters.
 BENCH    ?=
 bench:
 	@tests/lib/deps.sh build test bench
@@ -155,4 +157,5 @@ bench:
 	@tests/bench/notify.sh
 	@tests/bench/ha.sh
 	@tests/bench/purge.sh
+	@tests/bench/ixfr.sh
 	@tests/bench/steady.sh
