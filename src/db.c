@@ -26,7 +26,6 @@
 #define INS_LEVELS	9		/* multi-row inserts of 1, 2, 4 ... 256 rows */
 #define INS_MAX		(1 << (INS_LEVELS - 1))
 #define INS_COLS	8
-#define BULK_ROWS	2048		/* rows of one bulk execution */
 #define ST_LEVELS	7		/* status upserts of 1, 2, 4 ... 64 rows */
 #define ST_COLS		9
 #define TX_TRIES	5
@@ -58,19 +57,6 @@ struct db {
 	my_bool			 isnull[INS_MAX * INS_COLS];
 	uint32_t		 u32[INS_MAX * 3];	/* domain_id, ttl, prio */
 	int8_t			 i8[INS_MAX];		/* auth */
-	MYSQL_STMT		*bulk;			/* one row, arrays of parameters */
-	struct bulk		*bk;			/* its columns, made at first use */
-};
-
-/* The parameters of a bulk insert, column by column (MariaDB's arrays). */
-enum { BK_NAME, BK_TYPE, BK_CONTENT, BK_ORD, BK_STRS };
-struct bulk {
-	uint32_t		 dom[BULK_ROWS], ttl[BULK_ROWS];
-	int32_t			 prio[BULK_ROWS];
-	int8_t			 auth[BULK_ROWS];
-	const char		*s[BK_STRS][BULK_ROWS];
-	unsigned long		 len[BK_STRS][BULK_ROWS];
-	char			 ind[BK_STRS + 2][BULK_ROWS];	/* the strings, ttl, prio */
 };
 
 void
@@ -139,7 +125,7 @@ db_disconnect(struct db *db)
 			db->st[i] = NULL;
 		}
 	MYSQL_STMT **stmts[] = { &db->mdel, &db->mins, &db->ap_acct, &db->ap_ips,
-	    &db->ap_ins, &db->fence, &db->bulk };
+	    &db->ap_ins, &db->fence };
 	for (size_t i = 0; i < NITEMS(stmts); i++)
 		if (*stmts[i] != NULL) {
 			mysql_stmt_close(*stmts[i]);
@@ -158,7 +144,6 @@ db_free(struct db *db)
 		return;
 	db_disconnect(db);
 	db_params_free(&db->p);
-	free(db->bk);
 	free(db);
 	mysql_thread_end();
 }
@@ -664,79 +649,6 @@ insert_chunk(struct db *db, const struct insrow *ins, size_t from, int level)
 		db->b[k + 7].buffer = &db->i8[i];
 	}
 	if (mysql_stmt_bind_param(st, db->b) != 0 || mysql_stmt_execute(st) != 0)
-		return -1;
-	return 0;
-}
-
-/*
- * Insert rows [from, from + n) of ins, n <= BULK_ROWS, with one single-row
- * statement executed once over arrays of parameters (MariaDB's bulk
- * execution): one message and one parse for the lot, where the multi-row
- * statements of insert_chunk cost a parse per 256 rows.  0, -1 (error),
- * or 1 when the server has no bulk execution (a caller then uses
- * insert_chunk).
- */
-static int
-insert_bulk(struct db *db, const struct insrow *ins, size_t from, size_t n)
-{
-	static const char sql[] = "INSERT INTO records (domain_id, name, type, content, "
-	    "ttl, prio, disabled, ordername, auth) VALUES (?,?,?,?,?,?,0,?,?)";
-	MYSQL_BIND	 b[INS_COLS];
-	unsigned int	 rows = (unsigned int)n;
-	unsigned long	 caps = 0, ext = 0;
-	struct bulk	*k;
-	MYSQL_STMT	*st;
-
-	/* what MARIADB_STMT_BULK_SUPPORTED asks, through the public interface */
-	if (mariadb_get_infov(db->my, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps) != 0 ||
-	    mariadb_get_infov(db->my, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES,
-	    &ext) != 0 || (caps & CLIENT_MYSQL) != 0 ||
-	    (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) == 0)
-		return 1;
-	if ((st = stmt(db, &db->bulk, sql)) == NULL)
-		return -1;
-	if (db->bk == NULL)
-		db->bk = xcalloc(1, sizeof(*db->bk));
-	k = db->bk;
-	for (size_t i = 0; i < n; i++) {
-		const struct rr_row	*r = ins[from + i].r;
-		const char		*s[BK_STRS] = { r->name, r->type, r->content,
-					    r->ordername };
-		bool			 ent = r->type == NULL;
-
-		k->dom[i] = ins[from + i].domain_id;
-		k->ttl[i] = r->ttl;
-		k->prio[i] = r->prio;
-		k->auth[i] = r->auth;
-		for (int c = 0; c < BK_STRS; c++) {
-			k->s[c][i] = s[c];
-			k->len[c][i] = s[c] != NULL ? (unsigned long)strlen(s[c]) : 0;
-			k->ind[c][i] = s[c] != NULL ? STMT_INDICATOR_NONE : STMT_INDICATOR_NULL;
-		}
-		k->ind[BK_STRS][i] = k->ind[BK_STRS + 1][i] = ent ? STMT_INDICATOR_NULL :
-		    STMT_INDICATOR_NONE;
-	}
-	memset(b, 0, sizeof(b));
-	b[0].buffer_type = MYSQL_TYPE_LONG;
-	b[0].buffer = k->dom;
-	b[0].is_unsigned = true;
-	for (int c = 0, at[BK_STRS] = { 1, 2, 3, 6 }; c < BK_STRS; c++) {
-		b[at[c]].buffer_type = MYSQL_TYPE_STRING;
-		b[at[c]].buffer = k->s[c];
-		b[at[c]].length = k->len[c];
-		b[at[c]].u.indicator = k->ind[c];
-	}
-	b[4].buffer_type = MYSQL_TYPE_LONG;
-	b[4].buffer = k->ttl;
-	b[4].is_unsigned = true;
-	b[4].u.indicator = k->ind[BK_STRS];
-	b[5].buffer_type = MYSQL_TYPE_LONG;
-	b[5].buffer = k->prio;
-	b[5].u.indicator = k->ind[BK_STRS + 1];
-	b[7].buffer_type = MYSQL_TYPE_TINY;
-	b[7].buffer = k->auth;
-	if (mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &rows) != 0 ||
-	    mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
 		return -1;
 	return 0;
 }
@@ -1331,18 +1243,8 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	if (delete_ids(db, dels, ndels) == -1)
 		goto fail;
 	while (done < nins) {
-		size_t	 rows = nins - done < BULK_ROWS ? nins - done : BULK_ROWS;
-		int	 r = insert_bulk(db, ins, done, rows), level = INS_LEVELS - 1;
-
-		if (r == 0) {
-			done += rows;
-			continue;
-		}
-		if (r == -1) {
-			st = db->bulk;
-			goto fail;
-		}
-		while (((size_t)1 << level) > nins - done)	/* no bulk execution */
+		int level = INS_LEVELS - 1;
+		while (((size_t)1 << level) > nins - done)
 			level--;
 		if (insert_chunk(db, ins, done, level) == -1) {
 			st = db->ins[level];

@@ -86,7 +86,7 @@ before=$(all_rows t11)
 big_zone "$T/z/f1.test.zone" f1.test 102 25
 nsd_reload a
 # (inside the trigger the connection shows its definer, root: found by its state)
-victim() { sql t11 "SELECT id FROM information_schema.processlist WHERE command IN ('Execute', 'Bulk_execute') AND state='User sleep' LIMIT 1"; }
+victim() { sql t11 "SELECT id FROM information_schema.processlist WHERE command='Execute' AND state='User sleep' LIMIT 1"; }
 asleep() { [ -n "$(victim)" ]; }
 wait_for 20 asleep
 id=$(victim)
