@@ -120,6 +120,8 @@ int	rr_set_finish(struct rr_set *, const struct rr_had *had, bool dnssec_mode,
  */
 int	rr_set_add_row(struct rr_set *, const char *name, const char *type,
 	    const char *content, uint32_t ttl, int32_t prio);
+/* Charge n bytes kept beside the set (a snapshot of stored rows); false over. */
+bool	rr_set_charge(struct rr_set *, size_t n);
 /*
  * The stored rows in s (rr_set_add_row) changed in place by delta's rows in
  * order, an addition where auth is 1, a deletion where it is 0 (s is then

@@ -1530,6 +1530,9 @@ db_read_rows(struct db *db, uint32_t domain_id, struct rr_set *set, struct db_sn
 		rc = -1;
 	}
 	mysql_free_result(res);
+	/* the snapshot is the job's memory too */
+	if (rc == 0 && !rr_set_charge(set, sn->cap * sizeof(*sn->rows) + sn->tcap))
+		rc = -2;
 	return rc;
 }
 

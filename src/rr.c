@@ -1551,6 +1551,12 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 /* ------------------------------------------------------------------ */
 /* IXFR: the stored rows of a zone, changed by the deltas of an IXFR. */
 
+bool
+rr_set_charge(struct rr_set *s, size_t n)
+{
+	return charge(s, n);
+}
+
 int
 rr_set_add_row(struct rr_set *s, const char *name, const char *type, const char *content,
     uint32_t ttl, int32_t prio)

@@ -48,6 +48,7 @@ check "no label names a zone or a master" bash -c "! grep -E 'test|127\\.0\\.' $
 sum=$(awk '/^pdns_refresher_zones\{state=/ { s += $2 } END { print s }' "$T/m.txt")
 check "pdns_refresher_zones{state=...} sums to the zone count (5)" eq "$sum" 5
 check "transfers_total{result=written}: the 3 first loads" eq "$(metric 'pdns_refresher_transfers_total{result="written"}')" 3
+check "transfers_written_total{how=axfr}: first loads go by AXFR" eq "$(metric 'pdns_refresher_transfers_written_total{how="axfr"}')" 3
 check "never loaded: 2 (nx.test, dead.test)" wait_for 30 bash -c "[ \"\$(awk '\$1 == \"pdns_refresher_zones_never_loaded\" { print \$2 }' <(perl -MHTTP::Tiny -e 'print HTTP::Tiny->new->get(\"http://$ADDR/metrics\")->{content}'))\" = 2 ]"
 check "failing: 2" wait_for 30 bash -c "perl -MHTTP::Tiny -e 'print HTTP::Tiny->new->get(\"http://$ADDR/metrics\")->{content}' | grep -qx 'pdns_refresher_zones_failing 2'"
 check "masters: one paused" wait_for 30 bash -c "perl -MHTTP::Tiny -e 'print HTTP::Tiny->new->get(\"http://$ADDR/metrics\")->{content}' | grep -qx 'pdns_refresher_masters{state=\"paused\"} 1'"
