@@ -976,6 +976,78 @@ test_first_load(void)
 	    queries_for("q"), jobs_for("q"));
 }
 
+/* The job for zone, still out, or NULL. */
+static struct xfr_job *
+job_of(const char *zone)
+{
+	for (int i = 0; i < njobs; i++)
+		if (jobs[i] != NULL && strcmp(jobs[i]->zone, zone) == 0)
+			return jobs[i];
+	return NULL;
+}
+
+/*
+ * IXFR is asked for zones we have, not first loads; a master that refused
+ * it gets AXFR only for an hour, then IXFR again; transfer.ixfr and the
+ * lists turn it off.
+ */
+static void
+test_ixfr_choice(void)
+{
+	struct xfr_job	*j;
+	char		*offz[] = { "I3.test." };
+
+	reset();
+	C.master_xfrs = 10;
+	C.ixfr = true;
+	load(1, 3, "i", "127.0.7.4:5300", 5, 3600, true);
+	load(10, 1, "f", "127.0.7.4:5300", 0, -1, true);
+	C.ixfr_off_zones = offz;
+	C.n_ixfr_off_zones = 1;
+	run_until(fake_now + 10);
+	answer_all("i", SOA_OK, 2);
+	answer_all("f", SOA_OK, 2);
+	run_until(fake_now + 1);
+	CHECK((j = job_of("i1.test")) != NULL && j->ixfr && j->old_serial == 1,
+	    "ixfr: a zone we have is asked by IXFR from our serial");
+	CHECK(job_of("i3.test") != NULL && !job_of("i3.test")->ixfr,
+	    "ixfr: not for a zone in transfer.ixfr-off-zones (any case, trailing dot)");
+	CHECK(job_of("f10.test") != NULL && !job_of("f10.test")->ixfr,
+	    "ixfr: not for a first load");
+	j = job_of("i1.test");
+	j->how = XFR_BY_FALLBACK;
+	j->ixfr_refused = true;
+	snprintf(j->ixfr_why, sizeof(j->ixfr_why), "master answered NOTIMPL to IXFR");
+	finish_xfr("i1.test", XFR_OK, 2);
+	finish_xfr("i2.test", XFR_OK, 2);
+	finish_xfr("i3.test", XFR_OK, 2);
+	finish_xfr("f10.test", XFR_OK, 2);
+	run_until(fake_now + 6000);			/* REFRESH 5 s: due again */
+	answer_all("i", SOA_OK, 3);
+	run_until(fake_now + 1);
+	CHECK(job_of("i2.test") != NULL && !job_of("i2.test")->ixfr,
+	    "ixfr: a master that refused it is asked by AXFR");
+	finish_xfr("i1.test", XFR_OK, 3);
+	finish_xfr("i2.test", XFR_OK, 3);
+	finish_xfr("i3.test", XFR_OK, 3);
+	run_until(fake_now + 3600 * 1000);		/* the hour is over */
+	answer_all("i", SOA_OK, 4);
+	run_until(fake_now + 1);
+	CHECK(job_of("i2.test") != NULL && job_of("i2.test")->ixfr,
+	    "ixfr: an hour later, IXFR again");
+	finish_xfr("i1.test", XFR_OK, 4);
+	finish_xfr("i2.test", XFR_OK, 4);
+	finish_xfr("i3.test", XFR_OK, 4);
+	C.ixfr = false;
+	run_until(fake_now + 6000);
+	answer_all("i", SOA_OK, 5);
+	run_until(fake_now + 1);
+	CHECK(job_of("i1.test") != NULL && !job_of("i1.test")->ixfr,
+	    "ixfr: transfer.ixfr = false asks AXFR");
+	C.ixfr_off_zones = NULL;
+	C.n_ixfr_off_zones = 0;
+}
+
 int
 main(void)
 {
@@ -1005,6 +1077,7 @@ main(void)
 	test_notify_rate();
 	test_xfr_failing_last();
 	test_first_load();
+	test_ixfr_choice();
 	reset();
 	domains_stop();
 	event_base_free(base);
