@@ -1227,7 +1227,8 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 		if ((cur = snap_current(db, &w[i])) == -1)
 			goto fail;
 		if (cur == 0) {		/* changed since: compare with what is there */
-			log_info("zone %u: rows changed since its IXFR read them: read again",
+			log_info("domain %u: its rows changed since its IXFR read them: "
+			    "comparing with what is stored now",
 			    w[i].domain_id);
 			w[i].snap = NULL;
 		}

@@ -633,7 +633,7 @@ sched_xfr_done(struct xfr_job *job)
 		    "master.transfers at once", m->name, z->name);
 	}
 	if (job->how == XFR_BY_FALLBACK)
-		log_info("zone %s: IXFR from %s not used (%s): transferred whole", z->name,
+		log_info("zone %s: IXFR from %s not used (%s): asking AXFR", z->name,
 		    m->name, job->ixfr_why);
 	if (job->ixfr_refused && now >= m->ixfr_off_until) {
 		m->ixfr_off_until = now + IXFR_OFF_MS;

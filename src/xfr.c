@@ -369,7 +369,7 @@ ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct db_snap 
 	}
 	if (rrsig || (job->dnssec && had->presigned) ||
 	    (ordered && !(job->dnssec && had->keys > 0))) {
-		snprintf(job->ixfr_why, sizeof(job->ixfr_why), "the zone is presigned");
+		snprintf(job->ixfr_why, sizeof(job->ixfr_why), "the zone is signed");
 		goto axfr;
 	}
 	if ((r = rr_set_apply(set, &delta, job->ixfr_why, sizeof(job->ixfr_why))) != 0) {
