@@ -104,6 +104,8 @@ void		 xfr_submit(struct xfr_job *);
  * group commit: the pool still owns it and hands it back again when written.
  */
 struct xfr_job	*xfr_done(bool *fetched);
+/* Transfer connections opened, and kept ones used again, since start. */
+void		 xfr_conn_counts(unsigned long *opened, unsigned long *reused);
 /* Make transfers still on the network give up (a transaction under way finishes). */
 void		 xfr_abort(void);
 /* Abort transfers in progress (not transactions), stop and join the workers. */

@@ -428,6 +428,7 @@ v_status(struct client *c, struct out *o, struct req *r)
 {
 	size_t		 stale = 0, ap_active, ap_sm;
 	uint64_t	 answered = 0, dropped = 0, ap_dropped;
+	unsigned long	 opened, reused;
 
 	(void)c;
 	(void)r;
@@ -456,6 +457,9 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "transfers", (int64_t)stats.transfers);
 	o_int(o, "transfers_ixfr", (int64_t)stats.xfr_how[XFR_BY_IXFR]);
 	o_int(o, "transfers_ixfr_fallback", (int64_t)stats.xfr_how[XFR_BY_FALLBACK]);
+	xfr_conn_counts(&opened, &reused);
+	o_int(o, "transfer_connections", (int64_t)opened);
+	o_int(o, "transfer_connections_reused", (int64_t)reused);
 	o_int(o, "rows_written", (int64_t)stats.rows_written);
 	o_int(o, "failed_attempts", (int64_t)stats.failures);
 	o_int(o, "notifies", (int64_t)stats.notifies);

@@ -612,6 +612,14 @@ main(int argc, char *argv[])
 	ha_stop();		/* after the last write: the lease goes at once */
 	autoprimary_stop();
 	stats_log("stopped");
+	if (stats.transfers > 0) {
+		unsigned long	 opened, reused;
+
+		xfr_conn_counts(&opened, &reused);
+		log_info("transfers: %" PRIu64 " by IXFR, %" PRIu64 " whole after an IXFR "
+		    "did not do; %lu TCP connections opened, %lu kept ones used again",
+		    stats.xfr_how[XFR_BY_IXFR], stats.xfr_how[XFR_BY_FALLBACK], opened, reused);
+	}
 	rc = stats.once_failed > 0 ? 1 : 0;
 	loop_free();
 	zone_table_clear();

@@ -138,6 +138,153 @@ read_full(struct conn *c, uint8_t *buf, size_t n, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Transfer connections kept for the next transfer from the same master
+ * (NSD's xfrd does the same): a run of one master's zones costs one TCP
+ * handshake per transfer at once, not one per zone.  A connection goes
+ * back to the pool only after a transfer that ended cleanly; it is taken
+ * again only by a job for the same master (and AXFR-SOURCE) within KEEP_MS
+ * of its last use, with nothing to read on it (not closed by the master,
+ * no stray bytes).  If the master closed it meanwhile, before any byte of
+ * the answer, the job opens a new one once.  Idle ones are closed by a
+ * worker that waited KEEP_MS for work.  Each is in use by one job at a
+ * time, so a master never has more than its master.transfers.
+ */
+#define KEEP_MS		2000
+#define KEEP_MAX	64
+
+static struct {
+	pthread_mutex_t	 mtx;
+	size_t		 n;
+	struct keep {
+		int			 fd;
+		bool			 has_src;
+		struct master_addr	 ma, src;
+		int64_t			 at;
+	}		 k[KEEP_MAX];
+	atomic_ulong	 opened, reused;	/* for tests and the bench */
+} kp = { .mtx = PTHREAD_MUTEX_INITIALIZER };
+
+static bool
+keep_match(const struct keep *k, const struct xfr_job *job)
+{
+	return master_addr_eq(&k->ma, (const struct sockaddr *)&job->ma.ss, job->ma.len) &&
+	    k->has_src == job->has_src && (!job->has_src ||
+	    master_addr_eq(&k->src, (const struct sockaddr *)&job->src.ss, job->src.len));
+}
+
+/* A kept connection to job's master, clean and recent; -1: none. */
+static int
+keep_take(const struct xfr_job *job)
+{
+	int64_t	 now = util_now_ms();
+	int	 fd = -1;
+	uint8_t	 b;
+
+	pthread_mutex_lock(&kp.mtx);
+	for (size_t i = 0; i < kp.n; i++)
+		if (keep_match(&kp.k[i], job) && now - kp.k[i].at <= KEEP_MS) {
+			fd = kp.k[i].fd;
+			kp.k[i] = kp.k[--kp.n];
+			break;
+		}
+	pthread_mutex_unlock(&kp.mtx);
+	if (fd != -1 && (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != -1 ||
+	    (errno != EAGAIN && errno != EWOULDBLOCK))) {
+		close(fd);		/* closed by the master, or bytes we did not ask for */
+		fd = -1;
+	}
+	return fd;
+}
+
+static void
+keep_put(int fd, const struct xfr_job *job)
+{
+	size_t	 old = 0;
+	int	 evict = -1;
+
+	pthread_mutex_lock(&kp.mtx);
+	if (kp.n == KEEP_MAX) {
+		for (size_t i = 1; i < kp.n; i++)
+			if (kp.k[i].at < kp.k[old].at)
+				old = i;
+		evict = kp.k[old].fd;
+		kp.k[old] = kp.k[--kp.n];
+	}
+	kp.k[kp.n++] = (struct keep){ fd, job->has_src, job->ma, job->src, util_now_ms() };
+	pthread_mutex_unlock(&kp.mtx);
+	if (evict != -1)
+		close(evict);
+}
+
+/* Close the kept connections idle for KEEP_MS (all: every one); how many are left. */
+static size_t
+keep_sweep(bool all)
+{
+	int64_t	 now = util_now_ms();
+	size_t	 left;
+
+	pthread_mutex_lock(&kp.mtx);
+	for (size_t i = 0; i < kp.n;)
+		if (all || now - kp.k[i].at > KEEP_MS) {
+			close(kp.k[i].fd);
+			kp.k[i] = kp.k[--kp.n];
+		} else
+			i++;
+	left = kp.n;
+	pthread_mutex_unlock(&kp.mtx);
+	return left;
+}
+
+void
+xfr_conn_counts(unsigned long *opened, unsigned long *reused)
+{
+	*opened = atomic_load(&kp.opened);
+	*reused = atomic_load(&kp.reused);
+}
+
+/* A new connection to job's master, the query q sent: 0, -1, -2 (stop), -3 (local). */
+static int
+conn_open(const struct xfr_job *job, struct conn *c, const uint8_t *q, size_t qlen,
+    char *err, size_t errlen)
+{
+	c->fd = socket(job->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM ? -3 : -1;
+	}
+	atomic_fetch_add(&kp.opened, 1);
+	if (job->has_src && bind(c->fd, (const struct sockaddr *)&job->src.ss,
+	    job->src.len) == -1) {
+		char a[80];
+		master_fmt(&job->src, a, sizeof(a));
+		snprintf(err, errlen, "cannot use AXFR-SOURCE %s: %s", a, strerror(errno));
+		return -1;
+	}
+	if (connect(c->fd, (const struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
+		int	 e = 0, r;
+		socklen_t el = sizeof(e);
+
+		if (errno != EINPROGRESS) {
+			snprintf(err, errlen, "connect: %s", strerror(errno));
+			return -1;
+		}
+		if ((r = wait_fd(c, POLLOUT, err, errlen)) != 0)
+			return r;
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		if (e != 0) {
+			snprintf(err, errlen, "connect: %s", strerror(e));
+			return -1;
+		}
+	}
+	if (send(c->fd, q, qlen, MSG_NOSIGNAL) != (ssize_t)qlen) {
+		snprintf(err, errlen, "send: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
     const atomic_bool *stop)
@@ -154,8 +301,8 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 	struct rr_budget budget = { job->lim.max_mem, c.deadline, stop,
 			    job->lim.max_iterations };
 	uint16_t	 id = (uint16_t)arc4random_uniform(65536);
-	int		 n, rc = -1;
-	bool		 current = false;
+	int		 n, rc = -1, r0;
+	bool		 current = false, reused = false;
 	char		*err = job->err;
 	size_t		 errlen = sizeof(job->err);
 
@@ -180,39 +327,16 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 	}
 	q[0] = (uint8_t)(n >> 8);
 	q[1] = (uint8_t)n;
-	c.fd = socket(job->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c.fd == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-			rc = -3;
-		goto out;
+	if ((c.fd = keep_take(job)) != -1) {
+		reused = send(c.fd, q, (size_t)n + 2, MSG_NOSIGNAL) == n + 2;
+		if (!reused) {
+			close(c.fd);
+			c.fd = -1;
+		} else
+			atomic_fetch_add(&kp.reused, 1);
 	}
-	if (job->has_src && bind(c.fd, (struct sockaddr *)&job->src.ss, job->src.len) == -1) {
-		char a[80];
-		master_fmt(&job->src, a, sizeof(a));
-		snprintf(err, errlen, "cannot use AXFR-SOURCE %s: %s", a, strerror(errno));
-		goto out;
-	}
-	if (connect(c.fd, (struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
-		if (errno != EINPROGRESS) {
-			snprintf(err, errlen, "connect: %s", strerror(errno));
-			goto out;
-		}
-		int r = wait_fd(&c, POLLOUT, err, errlen);
-		if (r != 0) {
-			rc = r;
-			goto out;
-		}
-		int e = 0;
-		socklen_t el = sizeof(e);
-		getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &e, &el);
-		if (e != 0) {
-			snprintf(err, errlen, "connect: %s", strerror(e));
-			goto out;
-		}
-	}
-	if (send(c.fd, q, (size_t)n + 2, MSG_NOSIGNAL) != n + 2) {
-		snprintf(err, errlen, "send: %s", strerror(errno));
+	if (!reused && (r0 = conn_open(job, &c, q, (size_t)n + 2, err, errlen)) != 0) {
+		rc = r0;
 		goto out;
 	}
 	msg = xmalloc(65536);
@@ -222,6 +346,15 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 		int	 r;
 
 		if ((r = read_full(&c, lb, 2, err, errlen)) != 0) {
+			/* a kept connection the master closed meanwhile: a new one, once */
+			if (reused && r == -1 && c.rx == 0 && !c.limit) {
+				reused = false;
+				close(c.fd);
+				c.fd = -1;
+				c.idle = util_now_ms() + job->lim.idle_ms;
+				if ((r = conn_open(job, &c, q, (size_t)n + 2, err, errlen)) == 0)
+					continue;
+			}
 			rc = r;
 			goto out;
 		}
@@ -284,7 +417,9 @@ out:
 	job->limit = c.limit;
 	axfr_free(&ax);
 	free(msg);
-	if (c.fd != -1)
+	if (c.fd != -1 && (rc == 0 || rc == 1))
+		keep_put(c.fd, job);	/* the answer ended where it should */
+	else if (c.fd != -1)
 		close(c.fd);
 	return rc;
 }
@@ -758,8 +893,13 @@ worker_main(void *arg)
 		if (g->n > 0) {		/* the group waits GROUP_MS at most, in all */
 			int64_t left = g->since + GROUP_MS - util_now_ms();
 			wait = left <= 0 ? 0 : left < GROUP_LINGER_MS ? (int)left : GROUP_LINGER_MS;
-		}
+		} else if (keep_sweep(false) > 0)
+			wait = KEEP_MS;	/* then close the kept connections */
 		if ((n = chan_get_timed(jobs, wait)) == NULL) {
+			if (g->n == 0 && wait == KEEP_MS) {
+				keep_sweep(true);	/* idle: or the chan is closed */
+				continue;
+			}
 			if (g->n == 0)
 				break;		/* closed and drained */
 			group_write(db, g);	/* nothing more came, or time is up */
@@ -840,6 +980,7 @@ xfr_stop(void)
 		pthread_join(workers[i], NULL);
 	free(workers);
 	workers = NULL;
+	keep_sweep(true);
 }
 
 /*

@@ -95,6 +95,9 @@ written=$(grep -o "zone big.test: serial 1 -> 2 .* by IXFR: .* \([0-9]*\) rows s
     sed 's/.* \([0-9]*\) rows stored (\([0-9]*\) already so/\1 - \2/' | bc)
 check "version 2: the 5,000-record zone's IXFR wrote only what changed ($written rows)" \
     [ "${written:-99}" -le 12 ]
+reused=$(grep -o "TCP connections opened, [0-9]* kept ones used again" "$DLOG" | awk '{ print $4 }')
+check "version 2: transfers from one master reuse kept TCP connections (${reused:-none})" \
+    [ "${reused:-0}" -ge 1 ]
 check "version 2: all stored" sql_is ix_no "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 2 3600 %'" "$nz"
 bump 3 || exit 1
 for mode in no yes; do
