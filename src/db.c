@@ -807,18 +807,19 @@ write_meta(struct db *db, uint32_t domain_id, const struct rr_meta *m)
 }
 
 /*
- * "head id,id,...)" over the zones of the group still to be written.  The
- * ids are our own integers, never a master's bytes.
+ * "head id,id,...)" over the zones of the group still to be written (with
+ * unread, only those whose rows no IXFR read).  The ids are our own
+ * integers, never a master's bytes.
  */
 static char *
-id_list(const char *head, const struct db_write *w, size_t n, const char *tail)
+id_list(const char *head, const struct db_write *w, size_t n, const char *tail, bool unread)
 {
 	char	*sql = xmalloc(strlen(head) + n * 11 + strlen(tail) + 2), *p;
 	bool	 first = true;
 
 	p = stpcpy(sql, head);
 	for (size_t i = 0; i < n; i++) {
-		if (w[i].rc != DB_OK)
+		if (w[i].rc != DB_OK || (unread && w[i].snap != NULL))
 			continue;
 		p += sprintf(p, "%s%u", first ? "" : ",", w[i].domain_id);
 		first = false;
@@ -851,7 +852,7 @@ lock_domains(struct db *db, struct db_write *w, size_t n)
 	int		 live = 0;
 
 	if (run(db, id_list("SELECT id FROM domains WHERE type = 'SLAVE' AND id IN (", w, n,
-	    " FOR UPDATE")) != 0 ||
+	    " FOR UPDATE", false)) != 0 ||
 	    (res = mysql_store_result(db->my)) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -1062,26 +1063,19 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 	MYSQL_ROW	 row;
 	size_t		 total = 0, nold = 0, nsnap = 0, nread = 0, j = 0;
 	bool		*has_old = xcalloc(n, sizeof(*has_old)), *skip, stopped = false;
-	char		*sql = xmalloc(128 + n * 11), *p;
 
-	p = stpcpy(sql, "SELECT id, domain_id, name, type, content, ttl, prio, ordername, "
-	    "auth, disabled FROM records WHERE domain_id IN (");
 	for (size_t i = 0; i < n; i++) {
-		if (w[i].rc != DB_OK)
-			continue;
-		if (w[i].snap != NULL) {
+		if (w[i].rc == DB_OK && w[i].snap != NULL)
 			nsnap += w[i].snap->n;
-			continue;
-		}
-		p += sprintf(p, "%s%u", nread++ ? "," : "", w[i].domain_id);
+		else if (w[i].rc == DB_OK)
+			nread++;
 	}
-	strcpy(p, ")");
-	if (nread > 0 && (run(db, sql) != 0 || (res = mysql_use_result(db->my)) == NULL)) {
+	if (nread > 0 && (run(db, id_list("SELECT id, domain_id, name, type, content, ttl, "
+	    "prio, ordername, auth, disabled FROM records WHERE domain_id IN (", w, n, "",
+	    true)) != 0 || (res = mysql_use_result(db->my)) == NULL)) {
 		free(has_old);
 		return -1;
 	}
-	if (nread == 0)
-		free(sql);
 	while (res != NULL && (row = mysql_fetch_row(res)) != NULL) {
 		unsigned long	*l = mysql_fetch_lengths(res);
 		uint32_t	 did = (uint32_t)strtoul(row[1] ? row[1] : "0", NULL, 10);
@@ -1262,7 +1256,7 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	}
 	snprintf(head, sizeof(head), "UPDATE domains SET last_check = %lld WHERE id IN (",
 	    (long long)last_check);
-	if (run(db, id_list(head, w, n, "")) != 0)
+	if (run(db, id_list(head, w, n, "", false)) != 0)
 		goto fail;
 	if (fence(db, eno, err, errlen) == -1) {
 		mysql_rollback(db->my);

@@ -44,16 +44,57 @@ static struct {
 	int64_t			 soa_pause;	/* out of sockets: no query until then */
 	int64_t			 xfr_pause;
 	struct log_rl		 local_log;
+	/* transfer.ixfr-off-masters and -zones, parsed once a configuration */
+	struct master_addr	*ixoff_ma;
+	int			 n_ixoff_ma;
+	char			**ixoff_zones;
+	int			 n_ixoff_zones;
 } S;
+
+static void
+ixfr_lists_free(void)
+{
+	for (int i = 0; i < S.n_ixoff_zones; i++)
+		free(S.ixoff_zones[i]);
+	free(S.ixoff_zones);
+	free(S.ixoff_ma);
+	S.ixoff_zones = NULL;
+	S.ixoff_ma = NULL;
+	S.n_ixoff_zones = S.n_ixoff_ma = 0;
+}
+
+/* The IXFR-off lists of c, parsed (the file was checked when it was read). */
+static void
+ixfr_lists(const struct conf *c)
+{
+	struct master_addr	 ma[2];
+	char			 err[8];
+
+	ixfr_lists_free();
+	S.ixoff_ma = xreallocarray(NULL, (size_t)c->n_ixfr_off_masters + 1, sizeof(*S.ixoff_ma));
+	S.n_ixoff_ma = 0;
+	for (int i = 0; i < c->n_ixfr_off_masters; i++)
+		if (master_parse(c->ixfr_off_masters[i], ma, 2, err, sizeof(err)) == 1)
+			S.ixoff_ma[S.n_ixoff_ma++] = ma[0];
+	S.ixoff_zones = xreallocarray(NULL, (size_t)c->n_ixfr_off_zones + 1,
+	    sizeof(*S.ixoff_zones));
+	S.n_ixoff_zones = c->n_ixfr_off_zones;
+	for (int i = 0; i < c->n_ixfr_off_zones; i++) {
+		S.ixoff_zones[i] = xstrdup(c->ixfr_off_zones[i]);
+		zone_name_canon(S.ixoff_zones[i]);
+	}
+}
 
 
 void
 sched_init(const struct sched_ops *ops, const struct conf *c, bool once, int sock_cap)
 {
+	ixfr_lists_free();
 	memset(&S, 0, sizeof(S));
 	S.ops = ops;
 	S.conf = c;
 	S.once = once;
+	ixfr_lists(c);
 	zone_rules(c, once, false);
 	S.sock_cap = sock_cap < 1 ? 1 : sock_cap;
 	bucket_init(&S.tokens, 1, ops->now());
@@ -63,6 +104,7 @@ void
 sched_set_conf(const struct conf *c)
 {
 	S.conf = c;
+	ixfr_lists(c);
 	zone_rules(c, S.once, S.stopping);
 	S.ops->arm(S.ops->now());
 }
@@ -297,23 +339,15 @@ admit_queries(int64_t now)
 static bool
 ixfr_wanted(const struct zone *z, const struct master *m, int64_t now)
 {
-	const struct conf	*c = S.conf;
-	struct master_addr	 ma[2];
-	char			 err[8];
-
-	if (!c->ixfr || !z->has_soa || z->force || now < m->ixfr_off_until)
+	if (!S.conf->ixfr || !z->has_soa || z->force || now < m->ixfr_off_until)
 		return false;
-	for (int i = 0; i < c->n_ixfr_off_masters; i++)
-		if (master_parse(c->ixfr_off_masters[i], ma, 2, err, sizeof(err)) == 1 &&
-		    master_addr_eq(&ma[0], (const struct sockaddr *)&m->addr.ss, m->addr.len))
+	for (int i = 0; i < S.n_ixoff_ma; i++)
+		if (master_addr_eq(&S.ixoff_ma[i], (const struct sockaddr *)&m->addr.ss,
+		    m->addr.len))
 			return false;
-	for (int i = 0; i < c->n_ixfr_off_zones; i++) {
-		char	 name[256];
-		util_strlcpy(name, c->ixfr_off_zones[i], sizeof(name));
-		zone_name_canon(name);
-		if (strcmp(name, z->name) == 0)
+	for (int i = 0; i < S.n_ixoff_zones; i++)
+		if (strcmp(S.ixoff_zones[i], z->name) == 0)
 			return false;
-	}
 	return true;
 }
 

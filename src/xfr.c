@@ -454,6 +454,13 @@ struct group {
 	int64_t		 since;
 };
 
+/* What a failed xfr_fetch (r < 0, not -4) means for the job. */
+static enum xfr_status
+fetch_status(int r)
+{
+	return r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
+}
+
 /*
  * IXFR first (job->ixfr): 0 when set holds the new zone (deltas applied to
  * the stored rows, or an AXFR-style answer), 1 to transfer it by AXFR
@@ -483,7 +490,7 @@ ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct db_snap 
 		rr_set_free(&delta);
 		if (r >= 0)
 			return r == 1 ? 2 : 0;
-		job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
+		job->status = fetch_status(r);
 		return -1;
 	}
 	if (job->dnssec) {
@@ -553,7 +560,7 @@ run_job(struct db *db, struct xfr_job *job, struct group *g)
 		rr_set_init(&p->set, job->zone);
 		r = xfr_fetch(job, &p->set, NULL, &stopping);
 		if (r != 0) {
-			job->status = r == -2 ? XFR_ABORTED : r == -3 ? XFR_LOCAL : XFR_FAILED;
+			job->status = fetch_status(r);
 			goto out;
 		}
 	}

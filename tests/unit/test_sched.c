@@ -1000,10 +1000,11 @@ test_ixfr_choice(void)
 	reset();
 	C.master_xfrs = 10;
 	C.ixfr = true;
-	load(1, 3, "i", "127.0.7.4:5300", 5, 3600, true);
-	load(10, 1, "f", "127.0.7.4:5300", 0, -1, true);
 	C.ixfr_off_zones = offz;
 	C.n_ixfr_off_zones = 1;
+	sched_set_conf(&C);		/* the lists are read with a configuration */
+	load(1, 3, "i", "127.0.7.4:5300", 5, 3600, true);
+	load(10, 1, "f", "127.0.7.4:5300", 0, -1, true);
 	run_until(fake_now + 10);
 	answer_all("i", SOA_OK, 2);
 	answer_all("f", SOA_OK, 2);
