@@ -142,16 +142,23 @@ read_full(struct conn *c, uint8_t *buf, size_t n, char *err, size_t errlen)
  * Transfer connections kept for the next transfer from the same master
  * (NSD's xfrd does the same): a run of one master's zones costs one TCP
  * handshake per transfer at once, not one per zone.  A connection goes
- * back to the pool only after a transfer that ended cleanly; it is taken
+ * back to the pool only after a transfer that ended cleanly and while the
+ * master has not closed it (NSD closes after each transfer); it is taken
  * again only by a job for the same master (and AXFR-SOURCE) within KEEP_MS
  * of its last use, with nothing to read on it (not closed by the master,
- * no stray bytes).  If the master closed it meanwhile, before any byte of
- * the answer, the job opens a new one once.  Idle ones are closed by a
- * worker that waited KEEP_MS for work.  Each is in use by one job at a
- * time, so a master never has more than its master.transfers.
+ * no stray bytes).  If the master closed it meanwhile, or nothing of the
+ * answer came on it within KEEP_FIRST_MS, the job opens a new one once.
+ * Older ones are closed whenever the pool is used, and by a worker that
+ * waited KEEP_MS for work.  A master found to close them is remembered
+ * for KEEP_CLOSER_MS (a lossy table under a keyed hash) and its
+ * connections are not kept.  Each is in use by one job at a time, so a
+ * master never has more than its master.transfers.
  */
-#define KEEP_MS		2000
+#define KEEP_MS		1000
 #define KEEP_MAX	64
+#define KEEP_FIRST_MS	2000	/* a kept connection's answer must begin by then */
+#define KEEP_CLOSER_MS	3600000
+#define KEEP_CLOSERS	1024
 
 static struct {
 	pthread_mutex_t	 mtx;
@@ -162,8 +169,54 @@ static struct {
 		struct master_addr	 ma, src;
 		int64_t			 at;
 	}		 k[KEEP_MAX];
+	struct {
+		uint64_t		 h;
+		int64_t			 until;
+	}		 closer[KEEP_CLOSERS];	/* masters that close them */
 	atomic_ulong	 opened, reused;	/* for tests and the bench */
 } kp = { .mtx = PTHREAD_MUTEX_INITIALIZER };
+
+static uint64_t
+keep_hash(const struct xfr_job *job)
+{
+	return util_keyed_hash(&job->ma.ss, job->ma.len);
+}
+
+/* Whether job's master closes kept connections (set: it just did); kp.mtx held. */
+static bool
+keep_closer(const struct xfr_job *job, bool set)
+{
+	uint64_t h = keep_hash(job);
+	size_t	 i = h & (KEEP_CLOSERS - 1);
+
+	if (set) {
+		kp.closer[i].h = h;
+		kp.closer[i].until = util_now_ms() + KEEP_CLOSER_MS;
+	}
+	return kp.closer[i].h == h && kp.closer[i].until > util_now_ms();
+}
+
+/* Close the entries unused for KEEP_MS (all: every one); kp.mtx held. */
+static void
+keep_expire(int64_t now, bool all)
+{
+	for (size_t i = 0; i < kp.n;)
+		if (all || now - kp.k[i].at > KEEP_MS) {
+			close(kp.k[i].fd);
+			kp.k[i] = kp.k[--kp.n];
+		} else
+			i++;
+}
+
+/* Whether fd has nothing to read and is still open at the other end. */
+static bool
+keep_clean(int fd)
+{
+	uint8_t	 b;
+
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK);
+}
 
 static bool
 keep_match(const struct keep *k, const struct xfr_job *job)
@@ -177,22 +230,23 @@ keep_match(const struct keep *k, const struct xfr_job *job)
 static int
 keep_take(const struct xfr_job *job)
 {
-	int64_t	 now = util_now_ms();
 	int	 fd = -1;
-	uint8_t	 b;
 
 	pthread_mutex_lock(&kp.mtx);
+	keep_expire(util_now_ms(), false);
 	for (size_t i = 0; i < kp.n; i++)
-		if (keep_match(&kp.k[i], job) && now - kp.k[i].at <= KEEP_MS) {
+		if (keep_match(&kp.k[i], job)) {
 			fd = kp.k[i].fd;
 			kp.k[i] = kp.k[--kp.n];
 			break;
 		}
 	pthread_mutex_unlock(&kp.mtx);
-	if (fd != -1 && (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != -1 ||
-	    (errno != EAGAIN && errno != EWOULDBLOCK))) {
+	if (fd != -1 && !keep_clean(fd)) {
 		close(fd);		/* closed by the master, or bytes we did not ask for */
 		fd = -1;
+		pthread_mutex_lock(&kp.mtx);
+		keep_closer(job, true);
+		pthread_mutex_unlock(&kp.mtx);
 	}
 	return fd;
 }
@@ -203,7 +257,15 @@ keep_put(int fd, const struct xfr_job *job)
 	size_t	 old = 0;
 	int	 evict = -1;
 
+	bool	 clean = keep_clean(fd);
+
 	pthread_mutex_lock(&kp.mtx);
+	if (keep_closer(job, !clean)) {	/* a master that closes after each transfer */
+		pthread_mutex_unlock(&kp.mtx);
+		close(fd);
+		return;
+	}
+	keep_expire(util_now_ms(), false);
 	if (kp.n == KEEP_MAX) {
 		for (size_t i = 1; i < kp.n; i++)
 			if (kp.k[i].at < kp.k[old].at)
@@ -221,16 +283,10 @@ keep_put(int fd, const struct xfr_job *job)
 static size_t
 keep_sweep(bool all)
 {
-	int64_t	 now = util_now_ms();
 	size_t	 left;
 
 	pthread_mutex_lock(&kp.mtx);
-	for (size_t i = 0; i < kp.n;)
-		if (all || now - kp.k[i].at > KEEP_MS) {
-			close(kp.k[i].fd);
-			kp.k[i] = kp.k[--kp.n];
-		} else
-			i++;
+	keep_expire(util_now_ms(), all);
 	left = kp.n;
 	pthread_mutex_unlock(&kp.mtx);
 	return left;
@@ -332,8 +388,12 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 		if (!reused) {
 			close(c.fd);
 			c.fd = -1;
-		} else
+		} else {
 			atomic_fetch_add(&kp.reused, 1);
+			/* silence on it (a middlebox forgot it) is not the master's */
+			if (c.idle > util_now_ms() + KEEP_FIRST_MS)
+				c.idle = util_now_ms() + KEEP_FIRST_MS;
+		}
 	}
 	if (!reused && (r0 = conn_open(job, &c, q, (size_t)n + 2, err, errlen)) != 0) {
 		rc = r0;
@@ -346,11 +406,15 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 		int	 r;
 
 		if ((r = read_full(&c, lb, 2, err, errlen)) != 0) {
-			/* a kept connection the master closed meanwhile: a new one, once */
-			if (reused && r == -1 && c.rx == 0 && !c.limit) {
+			/*
+			 * A kept connection closed meanwhile, or silent: a new one,
+			 * once (within the job's deadline).
+			 */
+			if (reused && r == -1 && c.rx == 0 && util_now_ms() < c.deadline) {
 				reused = false;
 				close(c.fd);
 				c.fd = -1;
+				c.limit = false;
 				c.idle = util_now_ms() + job->lim.idle_ms;
 				if ((r = conn_open(job, &c, q, (size_t)n + 2, err, errlen)) == 0)
 					continue;

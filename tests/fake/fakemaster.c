@@ -29,7 +29,8 @@
  * names compressed), bintxt N (N extra TXT records of 1,020 bytes of
  * binary), wrongid (from the second message on), nosoa (begins without the
  * SOA), garbage (a message of random bytes), file FILE (the records of
- * another zone file).
+ * another zone file), keepsilent (the zone, then the connection stays open
+ * for 10 s and further queries on it get nothing).
  * IXFR modes: empty (NOERROR with no records: the default), rcode NAME,
  * soaonly (the zone's SOA alone), stream FILE (the records of FILE, one a
  * line with absolute names, in order: deltas as the test wrote them).
@@ -632,6 +633,8 @@ serve_tcp(int fd, const struct sockaddr_storage *from)
 		} else if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_AXFR) {
 			serve_axfr(fd, q, r);
 			ldns_pkt_free(q);
+			if (strcmp(r->axfr, "keepsilent") == 0)
+				sleep(10);
 			return;
 		} else if (ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR) {
 			serve_ixfr(fd, q, r);

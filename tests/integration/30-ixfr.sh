@@ -203,6 +203,23 @@ check "ixfr-off-masters: no IXFR to that master" eq "$(awk '$3 == "IXFR"' "$FAKE
 check "ixfr-off-masters: every zone by AXFR" \
     sql_is fk "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 3 3600 %'" 8
 
+# A kept connection the master leaves silent (a middlebox forgot it): the
+# transfer opens a new one after 2 s instead of failing on the idle timeout.
+for z in ks1 ks2; do make_zone "$F/$z.v1" "$z.test" 1; done
+for z in ks1 ks2; do printf 'zone %s.test %s\naxfr %s.test keepsilent\n' "$z" "$F/$z.v1" "$z"; done >> "$T/script"
+db_create ks
+add_slaves ks 127.0.3.1:5300 ks1.test ks2.test
+write_conf ks
+sed -i 's/^workers = 4$/workers = 1/' "$T/refresher.conf"	# one worker: one after the other
+: > "$DLOG"
+run_once
+check "a silent kept connection: both zones stored" \
+    sql_is ks "SELECT COUNT(*) FROM records WHERE type = 'SOA'" 2
+check "a silent kept connection: used, then a new one (no failure)" \
+    grep -q "0 failed attempts.*" "$DLOG"
+check "a silent kept connection: 2 opened, 1 used again" \
+    grep -q "2 TCP connections opened, 1 kept ones used again" "$DLOG"
+
 # NSD answers IXFR with the whole zone (AXFR-style): stored as an AXFR.
 mkdir -p "$T/n"
 make_zone "$T/n/nsd.test.zone" nsd.test 1
