@@ -256,7 +256,6 @@ keep_put(int fd, const struct xfr_job *job)
 {
 	size_t	 old = 0;
 	int	 evict = -1;
-
 	bool	 clean = keep_clean(fd);
 
 	pthread_mutex_lock(&kp.mtx);
@@ -448,8 +447,8 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 			goto out;
 		}
 		if (r == 2) {		/* IXFR answered with the master's SOA alone */
-			if ((int32_t)(ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 2)) -
-			    job->old_serial) <= 0) {
+			if (zone_serial_cmp(job->old_serial,
+			    ldns_rdf2native_int32(ldns_rr_rdf(ax.soa, 2))) != -1) {
 				current = true;
 				break;
 			}
@@ -528,13 +527,13 @@ fetch_status(int r)
 /*
  * IXFR first (job->ixfr): 0 when set holds the new zone (deltas applied to
  * the stored rows, or an AXFR-style answer), 1 to transfer it by AXFR
- * (why in job->ixfr_why), 2 when the master has our serial, -1 failed
- * (job->status says how).  Deltas are used only where the stored rows and
- * the domain's metadata are all pdns needs to derive auth, ordername and
- * empty non-terminals: the rows then come out of rr_set_finish exactly as
- * an AXFR of the same version would have left them.  A presigned zone's
- * NSEC3 chain, which pdns does not store, decides those too: such zones go
- * by AXFR.
+ * (why in job->ixfr_why), -1 failed (job->status says how).  When the
+ * master has our serial, 0 too: the caller's serial check ends the job.
+ * Deltas are used only where the stored rows and the domain's metadata
+ * are all pdns needs to derive auth, ordername and empty non-terminals:
+ * the rows then come out of rr_set_finish exactly as an AXFR of the same
+ * version would have left them.  A presigned zone's NSEC3 chain, which pdns
+ * does not store, decides those too: such zones go by AXFR.
  */
 static int
 ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct db_snap *snap,
@@ -553,7 +552,7 @@ ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct db_snap 
 	if (r != 0 || job->how != XFR_BY_IXFR) {
 		rr_set_free(&delta);
 		if (r >= 0)
-			return r == 1 ? 2 : 0;
+			return 0;	/* the whole zone, or our serial (r 1) */
 		job->status = fetch_status(r);
 		return -1;
 	}
@@ -628,7 +627,7 @@ run_job(struct db *db, struct xfr_job *job, struct group *g)
 			goto out;
 		}
 	}
-	if (r == 2 || (job->have_serial && zone_serial_cmp(job->old_serial, job->serial) != -1)) {
+	if (job->have_serial && zone_serial_cmp(job->old_serial, job->serial) != -1) {
 		job->status = XFR_NOTNEWER;
 		snprintf(job->err, sizeof(job->err),
 		    "transfer has serial %u, not newer than our %u", job->serial,
