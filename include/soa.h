@@ -35,7 +35,7 @@ struct soa_query;
 
 /*
  * Start a SOA query for zone at a master: tries UDP attempts of timeout_ms,
- * each from a new random port with a new random ID.  cb runs exactly once,
+ * each with a new random ID, every retry from a new random port.  cb runs exactly once,
  * from the event loop, unless the query is cancelled first.  NULL (errno
  * set) if not even the first datagram could be sent; cb does not run then.
  * With a key (copied), every query is signed and an answer must verify;
@@ -64,6 +64,15 @@ enum soa_status	 soa_check_ns_reply(const uint8_t *pkt, size_t len, uint16_t id,
 		    char *buf, size_t buflen);
 /* Stop a query; its callback will not run. */
 void		 soa_query_cancel(struct soa_query *);
+/*
+ * UDP sockets are shared by the queries to one master that start close
+ * together (see soa.c).  At most n idle ones are kept open (256 until set);
+ * soa_close_idle closes them, and once no query is left the module lets go
+ * of its event base.  Counts: sockets opened, tries that found one open.
+ */
+void		 soa_set_idle_max(size_t n);
+void		 soa_close_idle(void);
+void		 soa_sock_counts(unsigned long *opened, unsigned long *used);
 
 /*
  * Validate a reply to our SOA query for zone (wire name) with ID id: a

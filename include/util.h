@@ -25,6 +25,13 @@ uint64_t util_keyed_hash(const void *, size_t len);
 /* The same of a NUL-terminated string (NULL hashes like ""). */
 uint64_t util_strhash(const char *);
 
+/*
+ * Uniform in [0, n) (n > 0) from arc4random output drawn 256 bytes at a
+ * time per thread: glibc's arc4random is a getrandom(2) call each, and the
+ * event loop wants one for every query ID and every timer's jitter.
+ */
+uint32_t util_random_uniform(uint32_t n);
+
 /* Copy src to dst (size dst_size), always NUL-terminated; returns strlen(src). */
 size_t	 util_strlcpy(char *dst, const char *src, size_t dst_size);
 

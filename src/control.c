@@ -44,6 +44,7 @@
 #include "master.h"
 #include "notify.h"
 #include "sched.h"
+#include "soa.h"
 #include "stats.h"
 #include "util.h"
 #include "zone.h"
@@ -460,6 +461,9 @@ v_status(struct client *c, struct out *o, struct req *r)
 	xfr_conn_counts(&opened, &reused);
 	o_int(o, "transfer_connections", (int64_t)opened);
 	o_int(o, "transfer_connections_reused", (int64_t)reused);
+	soa_sock_counts(&opened, &reused);
+	o_int(o, "soa_sockets", (int64_t)opened);
+	o_int(o, "soa_sockets_reused", (int64_t)reused);
 	o_int(o, "rows_written", (int64_t)stats.rows_written);
 	o_int(o, "failed_attempts", (int64_t)stats.failures);
 	o_int(o, "notifies", (int64_t)stats.notifies);

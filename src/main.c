@@ -429,15 +429,18 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 }
 
 /*
- * Every in-flight SOA query holds a socket: raise the descriptor limit for
- * the configured cap and return how many SOA sockets fit, keeping the rest
- * for workers (MySQL and transfer sockets) and the loop.
+ * Every in-flight SOA query may hold a socket, and up to SOA_IDLE more may
+ * be idle ones kept for their masters' next queries (the scheduler takes
+ * masters in turn, so a socket waits for a whole round of them): raise the
+ * descriptor limit for that and return how many SOA queries fit, keeping
+ * the rest for workers (MySQL and transfer sockets) and the loop.
  */
+#define SOA_IDLE	16384
 static int
 raise_nofile(int inflight, int reserve)
 {
 	struct rlimit	 rl;
-	rlim_t		 want = (rlim_t)inflight + (rlim_t)reserve;
+	rlim_t		 want = (rlim_t)inflight + SOA_IDLE + (rlim_t)reserve;
 	long		 cap;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -447,14 +450,22 @@ raise_nofile(int inflight, int reserve)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur >= want)
+	if (rl.rlim_cur >= want) {
+		soa_set_idle_max(SOA_IDLE);
 		return inflight;
-	cap = (long)rl.rlim_cur - reserve;
+	}
+	cap = (long)rl.rlim_cur - reserve;	/* queries first, idle sockets after */
+	if (cap >= inflight) {
+		soa_set_idle_max((size_t)(cap - inflight));
+		return inflight;
+	}
+	soa_set_idle_max(cap > 1 ? (size_t)cap / 5 : 0);
+	cap -= cap / 5;
 	if (cap < 1)
 		cap = 1;
 	log_warnx("open files limited to %lu; soa.in-flight %d needs about %lu; "
 	    "at most %ld SOA queries will be in flight", (unsigned long)rl.rlim_cur,
-	    inflight, (unsigned long)want, cap);
+	    inflight, (unsigned long)want - SOA_IDLE, cap);
 	return (int)cap;
 }
 
@@ -612,6 +623,13 @@ main(int argc, char *argv[])
 	ha_stop();		/* after the last write: the lease goes at once */
 	autoprimary_stop();
 	stats_log("stopped");
+	if (stats.checks > 0) {
+		unsigned long	 opened, reused;
+
+		soa_sock_counts(&opened, &reused);
+		log_info("SOA queries: %lu UDP sockets opened, %lu tries went out on one "
+		    "already open", opened, reused);
+	}
 	if (stats.transfers > 0) {
 		unsigned long	 opened, reused;
 
@@ -622,6 +640,7 @@ main(int argc, char *argv[])
 	}
 	rc = stats.once_failed > 0 ? 1 : 0;
 	loop_free();
+	soa_close_idle();
 	zone_table_clear();
 	keys_clear();
 	for (size_t i = 0; i < NITEMS(sigs); i++)

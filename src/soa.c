@@ -1,10 +1,28 @@
 /*
- * soa: SOA queries from the event loop.  Every attempt uses a fresh socket
- * (random source port from the kernel) connected to the master, so the
- * kernel drops datagrams from other addresses; we check the source again
- * anyway, then the reply itself as RFC 1035/secondary.md require.
+ * soa: SOA queries from the event loop.  UDP goes over sockets connected to
+ * the master (random source port from the kernel), so the kernel drops
+ * datagrams from other addresses; we check the source again anyway, then
+ * the reply itself as RFC 1035 and RFC 1996 require of a secondary.
+ *
+ * A socket serves one master (address and source) and is shared by the
+ * queries to it that start close together: a try takes the socket the
+ * master's last query used while that one has fewer than SOCK_SHARE
+ * queries waiting, has sent fewer than SOCK_USES and is younger than
+ * SOCK_LIFE_MS; an idle socket stays open SOCK_IDLE_MS, and every retry
+ * starts on a new one.  A master's zones checked together (17 a master at
+ * hoster scale) then cost one socket, one connect and one entry in the
+ * host's connection tracking instead of one each.  Replies are matched by
+ * ID among the socket's waiting queries (IDs unique on the socket), then by
+ * question.  A port is only ever used towards one master, so what a master
+ * sees tells it nothing about the ports other masters are asked from; a
+ * forger off the path still has to hit a random port and one of at most
+ * SOCK_SHARE random IDs within the socket's few seconds, and a forged SOA
+ * answer can only cause or delay a transfer, never write data: the data
+ * comes by TCP (TSIG'd where a key is set).
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <ldns/ldns.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +37,39 @@
 #include "util.h"
 
 #define TCP_MAX		65535
+#define SOCK_SHARE	16		/* queries waiting on one socket */
+#define SOCK_USES	256		/* queries one socket sends in all */
+#define SOCK_LIFE_MS	10000		/* then a new port */
+#define SOCK_IDLE_MS	2000		/* an idle socket is kept this long */
+#define SOCK_KEY	(2 * (1 + 2 + 16 + 4) + 1)
+
+struct soa_sock {
+	struct event_base	*base;
+	uint8_t			 key[SOCK_KEY];	/* master, source */
+	size_t			 klen;
+	uint64_t		 hash;
+	struct soa_sock		*hnext;
+	bool			 hashed;	/* its master's current one */
+	TAILQ_ENTRY(soa_sock)	 idle;		/* on SK.idle while nq == 0 */
+	struct master_addr	 ma;
+	int			 fd;
+	struct event		*ev;
+	struct soa_query	*q[SOCK_SHARE];
+	int			 nq, uses;
+	int64_t			 born, idle_since;
+	bool			 reading;	/* in sock_read: closing waits */
+	bool			 doomed;	/* close when the read ends */
+};
+
+static struct {
+	struct soa_sock		**tab;		/* keyed hash: masters name it */
+	size_t			  nb, n;	/* buckets (a power of two), sockets */
+	TAILQ_HEAD(, soa_sock)	  idle;		/* oldest first */
+	size_t			  nidle, idle_max;
+	struct event		 *sweep;
+	struct event_base	 *base;		/* the sweep's */
+	unsigned long		  opened, used;
+} SK = { .idle = TAILQ_HEAD_INITIALIZER(SK.idle), .idle_max = 256 };
 
 struct soa_query {
 	struct event_base	*base;
@@ -26,11 +77,12 @@ struct soa_query {
 	uint8_t			 zone[256];
 	size_t			 zlen;
 	char			*zname;
-	int			 fd;
-	struct event		*ev;		/* the socket, with what is left of the try */
+	struct soa_sock		*sock;		/* UDP: the socket of this try */
+	struct event		*tev;		/* UDP: the try's deadline */
+	int			 fd;		/* TCP */
+	struct event		*ev;		/* TCP: the socket, with what is left of the try */
 	int64_t			 deadline;	/* the try's end: absolute, never moved */
 	bool			*alive;		/* cleared when freed inside soa_event */
-	bool			 rearmed;	/* a handler armed a new socket */
 	int			 icmp;		/* an ICMP error seen (errno), 0: none */
 	uint16_t		 id;
 	int			 attempt, tries, timeout_ms;
@@ -225,10 +277,264 @@ out:
 }
 
 static void	soa_event(evutil_socket_t, short, void *);
+static void	sock_read(evutil_socket_t, short, void *);
+static void	handle_reply(struct soa_query *, const uint8_t *, size_t);
+
+/* What names a socket: the master's address and port, and the source. */
+static size_t
+addr_key(uint8_t *k, const struct master_addr *a)
+{
+	const struct sockaddr_in	*s4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6	*s6 = (const struct sockaddr_in6 *)&a->ss;
+
+	k[0] = (uint8_t)a->ss.ss_family;
+	if (a->ss.ss_family == AF_INET) {
+		memcpy(k + 1, &s4->sin_port, 2);
+		memcpy(k + 3, &s4->sin_addr, 4);
+		return 7;
+	}
+	memcpy(k + 1, &s6->sin6_port, 2);
+	memcpy(k + 3, &s6->sin6_addr, 16);
+	memcpy(k + 19, &s6->sin6_scope_id, 4);
+	return 23;
+}
+
+static void
+sock_unhash(struct soa_sock *s)
+{
+	struct soa_sock	**pp;
+
+	if (!s->hashed)
+		return;
+	for (pp = &SK.tab[s->hash & (SK.nb - 1)]; *pp != s; pp = &(*pp)->hnext)
+		;
+	*pp = s->hnext;
+	s->hashed = false;
+	SK.n--;
+}
+
+static void
+sock_hash(struct soa_sock *s)
+{
+	size_t	 i;
+
+	if (SK.n >= SK.nb) {		/* grow: at most one socket a bucket on average */
+		size_t		  nb = SK.nb == 0 ? 256 : SK.nb * 2;
+		struct soa_sock	**t = xcalloc(nb, sizeof(*t));
+
+		for (i = 0; i < SK.nb; i++)
+			while (SK.tab[i] != NULL) {
+				struct soa_sock *o = SK.tab[i];
+				SK.tab[i] = o->hnext;
+				o->hnext = t[o->hash & (nb - 1)];
+				t[o->hash & (nb - 1)] = o;
+			}
+		free(SK.tab);
+		SK.tab = t;
+		SK.nb = nb;
+	}
+	i = s->hash & (SK.nb - 1);
+	s->hnext = SK.tab[i];
+	SK.tab[i] = s;
+	s->hashed = true;
+	SK.n++;
+}
+
+/* Close s now, or when the read it is in ends.  It is in no list. */
+static void
+sock_close(struct soa_sock *s)
+{
+	if (s->reading) {
+		s->doomed = true;
+		return;
+	}
+	event_free(s->ev);
+	close(s->fd);
+	free(s);
+}
+
+static void
+idle_remove(struct soa_sock *s)
+{
+	TAILQ_REMOVE(&SK.idle, s, idle);
+	SK.nidle--;
+}
+
+/* Retire s: no new query takes it; closed once nothing waits on it. */
+static void
+sock_retire(struct soa_sock *s)
+{
+	sock_unhash(s);
+	if (s->nq == 0) {
+		idle_remove(s);
+		sock_close(s);
+	}
+}
+
+static bool
+sock_fresh(const struct soa_sock *s, int64_t now)
+{
+	return s->uses < SOCK_USES && now - s->born < SOCK_LIFE_MS && !s->doomed;
+}
+
+static void
+sweep_idle(evutil_socket_t fd, short what, void *arg)
+{
+	struct soa_sock	*s;
+	int64_t		 now = util_now_ms();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while ((s = TAILQ_FIRST(&SK.idle)) != NULL && now - s->idle_since >= SOCK_IDLE_MS)
+		sock_retire(s);
+	if (s != NULL) {
+		int64_t		 left = s->idle_since + SOCK_IDLE_MS - now;
+		struct timeval	 tv = { left / 1000, (left % 1000) * 1000 };
+
+		event_add(SK.sweep, &tv);
+	}
+}
+
+/* The last query left s: keep it a while for the master's next ones. */
+static void
+sock_idle(struct soa_sock *s)
+{
+	int64_t		 now = util_now_ms();
+	struct timeval	 tv = { SOCK_IDLE_MS / 1000, (SOCK_IDLE_MS % 1000) * 1000 };
+
+	if (!s->hashed || !sock_fresh(s, now) || SK.idle_max == 0 || s->base != SK.base) {
+		sock_unhash(s);
+		sock_close(s);
+		return;
+	}
+	while (SK.nidle >= SK.idle_max)
+		sock_retire(TAILQ_FIRST(&SK.idle));
+	s->idle_since = now;
+	TAILQ_INSERT_TAIL(&SK.idle, s, idle);
+	SK.nidle++;
+	if (!event_pending(SK.sweep, EV_TIMEOUT, NULL))
+		event_add(SK.sweep, &tv);
+}
+
+static void
+sock_detach(struct soa_query *sq)
+{
+	struct soa_sock	*s = sq->sock;
+
+	for (int i = 0; i < s->nq; i++)
+		if (s->q[i] == sq) {
+			s->q[i] = s->q[--s->nq];
+			break;
+		}
+	sq->sock = NULL;
+	if (s->nq == 0)
+		sock_idle(s);
+}
+
+/*
+ * The socket for a try of sq: its master's current one if it has room and
+ * fresh is false, else a new one; NULL with errno.
+ */
+static struct soa_sock *
+sock_take(struct soa_query *sq, bool fresh)
+{
+	uint8_t		 key[SOCK_KEY];
+	size_t		 klen;
+	uint64_t	 h;
+	int64_t		 now = util_now_ms();
+	struct soa_sock	*s = NULL;
+
+	klen = addr_key(key, &sq->ma);
+	key[klen++] = sq->has_src;
+	if (sq->has_src)
+		klen += addr_key(key + klen, &sq->src);
+	h = util_keyed_hash(key, klen);
+	if (SK.nb > 0)
+		for (s = SK.tab[h & (SK.nb - 1)]; s != NULL; s = s->hnext)
+			if (s->hash == h && s->klen == klen && s->base == sq->base &&
+			    memcmp(s->key, key, klen) == 0)
+				break;
+	if (s != NULL) {
+		if (!fresh && s->nq < SOCK_SHARE && sock_fresh(s, now)) {
+			if (s->nq == 0)
+				idle_remove(s);
+			SK.used++;
+			return s;
+		}
+		sock_retire(s);
+	}
+	if (SK.base == NULL) {
+		if ((SK.sweep = evtimer_new(sq->base, sweep_idle, NULL)) == NULL)
+			return NULL;
+		SK.base = sq->base;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->base = sq->base;
+	s->ma = sq->ma;
+	s->born = now;
+	s->fd = socket(sq->ma.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd == -1 || (sq->has_src &&
+	    bind(s->fd, (struct sockaddr *)&sq->src.ss, sq->src.len) == -1) ||
+	    connect(s->fd, (struct sockaddr *)&sq->ma.ss, sq->ma.len) == -1 ||
+	    (s->ev = event_new(s->base, s->fd, EV_READ | EV_PERSIST, sock_read, s)) == NULL ||
+	    event_add(s->ev, NULL) == -1) {
+		int e = errno;
+
+		if (s->ev != NULL)
+			event_free(s->ev);
+		if (s->fd != -1)
+			close(s->fd);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	memcpy(s->key, key, klen);
+	s->klen = klen;
+	s->hash = h;
+	sock_hash(s);
+	SK.opened++;
+	return s;
+}
+
+void
+soa_set_idle_max(size_t n)
+{
+	SK.idle_max = n;
+	while (SK.nidle > n)
+		sock_retire(TAILQ_FIRST(&SK.idle));
+}
+
+void
+soa_close_idle(void)
+{
+	while (SK.nidle > 0)
+		sock_retire(TAILQ_FIRST(&SK.idle));
+	if (SK.n == 0) {	/* nothing waits on a socket: a new base may come */
+		if (SK.sweep != NULL)
+			event_free(SK.sweep);
+		SK.sweep = NULL;
+		SK.base = NULL;
+		free(SK.tab);
+		SK.tab = NULL;
+		SK.nb = 0;
+	}
+}
+
+void
+soa_sock_counts(unsigned long *opened, unsigned long *used)
+{
+	*opened = SK.opened;
+	*used = SK.used;
+}
 
 static void
 query_close(struct soa_query *sq)
 {
+	if (sq->sock != NULL)
+		sock_detach(sq);
+	if (sq->tev != NULL)
+		event_del(sq->tev);
 	if (sq->ev != NULL) {
 		event_free(sq->ev);
 		sq->ev = NULL;
@@ -243,6 +549,8 @@ static void
 query_free(struct soa_query *sq)
 {
 	query_close(sq);
+	if (sq->tev != NULL)
+		event_free(sq->tev);
 	if (sq->alive != NULL)
 		*sq->alive = false;
 	free(sq->tbuf);
@@ -286,21 +594,19 @@ soa_result_fail(struct soa_result *res, enum soa_status st, const char *fmt, ...
 } while (0)
 
 /*
- * Open a socket of type to the master and watch it until timeout_ms from
+ * Open a TCP connection to the master and watch it until timeout_ms from
  * now; -1 with errno.  The deadline is absolute: what the socket receives
- * (a stream of wrong-ID datagrams, a byte at a time over TCP) never moves
- * it, so a master cannot hold a query open.  The event is not persistent:
- * soa_event re-adds it with what is left.
+ * (a byte at a time) never moves it, so a master cannot hold a query open.
+ * The event is not persistent: soa_event re-adds it with what is left.
  */
 static int
-query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
+tcp_socket(struct soa_query *sq, int timeout_ms)
 {
 	struct timeval	 tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 
 	query_close(sq);
 	sq->deadline = util_now_ms() + timeout_ms;
-	sq->rearmed = true;
-	sq->fd = socket(sq->ma.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	sq->fd = socket(sq->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (sq->fd == -1)
 		return -1;
 	if (sq->has_src && bind(sq->fd, (struct sockaddr *)&sq->src.ss, sq->src.len) == -1)
@@ -308,7 +614,7 @@ query_socket(struct soa_query *sq, int type, short what, int timeout_ms)
 	if (connect(sq->fd, (struct sockaddr *)&sq->ma.ss, sq->ma.len) == -1 &&
 	    errno != EINPROGRESS)
 		return -1;
-	sq->ev = event_new(sq->base, sq->fd, what, soa_event, sq);
+	sq->ev = event_new(sq->base, sq->fd, EV_WRITE, soa_event, sq);
 	if (sq->ev == NULL || event_add(sq->ev, &tv) == -1)
 		return -1;
 	return 0;
@@ -320,7 +626,7 @@ new_id(struct soa_query *sq)
 {
 	int	 n;
 
-	sq->id = (uint16_t)arc4random_uniform(65536);
+	sq->id = (uint16_t)util_random_uniform(65536);
 	sq->q[0] = (uint8_t)(sq->id >> 8);
 	sq->q[1] = (uint8_t)sq->id;
 	sq->qlen = sq->qbase;
@@ -334,14 +640,33 @@ new_id(struct soa_query *sq)
 	return 0;
 }
 
+/* A try over UDP: on its master's socket, or a new one for a retry. */
 static int
 udp_attempt(struct soa_query *sq)
 {
-	if (new_id(sq) == -1) {
-		errno = EMSGSIZE;
+	struct soa_sock	*s;
+	struct timeval	 tv = { sq->timeout_ms / 1000, (sq->timeout_ms % 1000) * 1000 };
+	bool		 taken;
+
+	query_close(sq);
+	if ((s = sock_take(sq, sq->attempt > 0)) == NULL)
 		return -1;
-	}
-	if (query_socket(sq, SOCK_DGRAM, EV_READ, sq->timeout_ms) == -1)
+	do {			/* an ID no other query waiting on s has */
+		if (new_id(sq) == -1) {
+			if (s->nq == 0)
+				sock_idle(s);
+			errno = EMSGSIZE;
+			return -1;
+		}
+		taken = false;
+		for (int i = 0; i < s->nq; i++)
+			taken |= s->q[i]->id == sq->id;
+	} while (taken);
+	s->q[s->nq++] = sq;
+	s->uses++;
+	sq->sock = s;
+	sq->deadline = util_now_ms() + sq->timeout_ms;
+	if (event_add(sq->tev, &tv) == -1)
 		return -1;
 	/*
 	 * EPERM: the local packet filter dropped it (a rule, a full conntrack
@@ -351,7 +676,7 @@ udp_attempt(struct soa_query *sq)
 	 * answers is paused.  A first try out of buffers still fails, so the
 	 * caller can pause the host's own work.
 	 */
-	if (send(sq->fd, sq->q, sq->qlen, 0) == -1 && !(errno == EPERM ||
+	if (send(s->fd, sq->q, sq->qlen, 0) == -1 && !(errno == EPERM ||
 	    (sq->attempt > 0 && (errno == ENOBUFS || errno == EAGAIN))))
 		return -1;
 	return 0;
@@ -385,7 +710,7 @@ tcp_start(struct soa_query *sq)
 		query_fail(sq, SOA_BAD, "TSIG: cannot sign the query");
 		return;
 	}
-	if (query_socket(sq, SOCK_STREAM, EV_WRITE, sq->timeout_ms * 2) == -1)
+	if (tcp_socket(sq, sq->timeout_ms * 2) == -1)
 		query_fail(sq, SOA_NETERR, "tcp connect: %s", strerror(errno));
 }
 
@@ -435,36 +760,65 @@ handle_reply(struct soa_query *sq, const uint8_t *buf, size_t n)
 	}
 }
 
+/*
+ * Datagrams for the queries waiting on s.  The kernel passes only the
+ * master's (connected socket); the source is checked again.  A datagram
+ * whose ID no waiting query has is dropped and the queries keep waiting.
+ */
 static void
-udp_read(struct soa_query *sq)
+sock_read(evutil_socket_t fd, short what, void *arg)
 {
+	struct soa_sock		*s = arg;
 	uint8_t			 buf[4096];
 	struct sockaddr_storage	 from;
 	socklen_t		 flen;
 	ssize_t			 n;
+	uint16_t		 id;
+	struct soa_query	*sq;
 
-	for (int i = 0; i < 64; i++) {		/* then let the loop run */
+	(void)what;
+	s->reading = true;
+	for (int i = 0; i < 64 && !s->doomed; i++) {	/* then let the loop run */
 		flen = sizeof(from);
-		n = recvfrom(sq->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-			    errno == ENETUNREACH || errno == EHOSTDOWN) {
+			int e = errno;
+
+			if (e == EAGAIN || e == EINTR)
+				break;
+			if (e == ECONNREFUSED || e == EHOSTUNREACH ||
+			    e == ENETUNREACH || e == EHOSTDOWN) {
 				/* ICMP is unauthenticated: anyone can send it.
-				 * The try waits for its deadline like a lost
-				 * datagram; a real answer may still come. */
-				sq->icmp = errno;
+				 * The tries wait for their deadlines like lost
+				 * datagrams; a real answer may still come. */
+				for (int j = 0; j < s->nq; j++)
+					s->q[j]->icmp = e;
 				continue;
 			}
-			query_fail(sq, SOA_NETERR, "%s", strerror(errno));
-			return;
+			sock_unhash(s);
+			while (s->nq > 0)
+				query_fail(s->q[0], SOA_NETERR, "%s", strerror(e));
+			break;
 		}
-		if (!master_addr_eq(&sq->ma, (struct sockaddr *)&from, flen))
+		if (!master_addr_eq(&s->ma, (struct sockaddr *)&from, flen))
 			continue;	/* not from the address and port we asked */
+		if (n < 2)
+			continue;
+		id = (uint16_t)(buf[0] << 8 | buf[1]);
+		sq = NULL;
+		for (int j = 0; j < s->nq && sq == NULL; j++)
+			if (s->q[j]->id == id)
+				sq = s->q[j];
+		if (sq == NULL) {
+			log_debug("SOA query to the master of %s: ignored datagram: reply "
+			    "with wrong ID", s->nq > 0 ? s->q[0]->zname : "nothing");
+			continue;
+		}
 		handle_reply(sq, buf, (size_t)n);	/* may free sq */
-		return;
 	}
+	s->reading = false;
+	if (s->doomed)
+		sock_close(s);
 }
 
 static void
@@ -517,16 +871,16 @@ tcp_io(struct soa_query *sq, short what)
 	handle_reply(sq, sq->tbuf + 2, sq->tneed - 2);
 }
 
-/* The try's deadline passed: the next try, or the end. */
+/* A UDP try's deadline passed: the next try, or the end. */
 static void
-try_expired(struct soa_query *sq)
+udp_expired(evutil_socket_t fd, short what, void *arg)
 {
-	if (sq->tcp)
-		query_fail(sq, SOA_TIMEOUT, "tcp: no reply in %d ms", sq->timeout_ms * 2);
-	else
-		udp_next(sq);
+	(void)fd;
+	(void)what;
+	udp_next(arg);
 }
 
+/* The TCP connection: its deadline, or what came on it. */
 static void
 soa_event(evutil_socket_t fd, short what, void *arg)
 {
@@ -537,22 +891,16 @@ soa_event(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (what & EV_TIMEOUT) {
-		try_expired(sq);
+		query_fail(sq, SOA_TIMEOUT, "tcp: no reply in %d ms", sq->timeout_ms * 2);
 		return;
 	}
 	sq->alive = &alive;
-	sq->rearmed = false;
-	if (sq->tcp)
-		tcp_io(sq, what);
-	else
-		udp_read(sq);
+	tcp_io(sq, what);
 	if (!alive)
 		return;		/* finished and freed */
 	sq->alive = NULL;
-	if (sq->rearmed)
-		return;		/* a new socket: TCP after TC */
 	if ((left = sq->deadline - util_now_ms()) <= 0) {
-		try_expired(sq);
+		query_fail(sq, SOA_TIMEOUT, "tcp: no reply in %d ms", sq->timeout_ms * 2);
 		return;
 	}
 	tv.tv_sec = left / 1000;
@@ -594,7 +942,8 @@ query_start(struct event_base *base, const char *zone, uint16_t qtype,
 		return NULL;
 	}
 	sq->qlen = sq->qbase = (size_t)n;
-	if (udp_attempt(sq) == -1) {
+	if ((sq->tev = evtimer_new(base, udp_expired, sq)) == NULL ||
+	    udp_attempt(sq) == -1) {
 		int e = errno;
 		query_free(sq);
 		errno = e;

@@ -102,6 +102,23 @@ hash_key_init(void)
 	arc4random_buf(hash_key, sizeof(hash_key));
 }
 
+uint32_t
+util_random_uniform(uint32_t n)
+{
+	static __thread uint32_t buf[64];
+	static __thread size_t	 left;
+	uint32_t		 r, min = -n % n;	/* 2^32 mod n: the biased tail */
+
+	do {
+		if (left == 0) {
+			arc4random_buf(buf, sizeof(buf));
+			left = NITEMS(buf);
+		}
+		r = buf[--left];
+	} while (r < min);
+	return r % n;
+}
+
 uint64_t
 util_keyed_hash(const void *data, size_t len)
 {

@@ -355,7 +355,7 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 			    false };
 	struct rr_budget budget = { job->lim.max_mem, c.deadline, stop,
 			    job->lim.max_iterations };
-	uint16_t	 id = (uint16_t)arc4random_uniform(65536);
+	uint16_t	 id = (uint16_t)util_random_uniform(65536);
 	int		 n, rc = -1, r0;
 	bool		 current = false, reused = false;
 	char		*err = job->err;

@@ -83,7 +83,7 @@ zone_jitter_ms(uint32_t seconds, int lo, int hi)
 	if (s > hi)
 		s = hi;
 	s *= 1000;
-	return s - (int64_t)arc4random_uniform((uint32_t)(s / 10 + 1));
+	return s - (int64_t)util_random_uniform((uint32_t)(s / 10 + 1));
 }
 
 int64_t

@@ -194,8 +194,12 @@ load_script(void)
 }
 
 static void
-qlog(const char *proto, const ldns_pkt *pkt, const struct sockaddr_storage *from)
+qlog(const char *proto, const ldns_pkt *pkt, const struct sockaddr_storage *from, int fd)
 {
+	struct sockaddr_storage	 to;
+	socklen_t		 tlen = sizeof(to);
+	char			 toa[INET6_ADDRSTRLEN] = "?";
+
 	const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
 	char	*name = ldns_rdf2str(ldns_rr_owner(q));
 	char	*type = ldns_rr_type2str(ldns_rr_get_type(q));
@@ -207,9 +211,12 @@ qlog(const char *proto, const ldns_pkt *pkt, const struct sockaddr_storage *from
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)from)->sin_addr, addr, sizeof(addr));
 		sport = ntohs(((const struct sockaddr_in *)from)->sin_port);
 	}
+	/* the address asked (the master), for "which master was this port used for" */
+	if (getsockname(fd, (struct sockaddr *)&to, &tlen) == 0 && to.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&to)->sin_addr, toa, sizeof(toa));
 	if ((fp = fopen(qlogpath, "a")) != NULL) {
-		fprintf(fp, "%lld %s %s %s %s %u %u\n", (long long)now_ms(), proto, type, name,
-		    addr, sport, ldns_pkt_id(pkt));
+		fprintf(fp, "%lld %s %s %s %s %u %u %s\n", (long long)now_ms(), proto, type, name,
+		    addr, sport, ldns_pkt_id(pkt), toa);
 		fclose(fp);
 	}
 	free(name);
@@ -323,7 +330,7 @@ serve_udp(int fd, int altport_fd, int spoof_fd)
 	}
 	load_script();
 	qr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-	qlog("udp", q, &from);
+	qlog("udp", q, &from, fd);
 	r = rule_for(ldns_rr_owner(qr), false);
 	if (r == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
 		p = reply_to(q, LDNS_RCODE_REFUSED);
@@ -624,7 +631,7 @@ serve_tcp(int fd, const struct sockaddr_storage *from)
 			return;
 		load_script();
 		qr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-		qlog("tcp", q, from);
+		qlog("tcp", q, from, fd);
 		r = rule_for(ldns_rr_owner(qr), false);
 		if (r == NULL) {
 			p = reply_to(q, LDNS_RCODE_REFUSED);

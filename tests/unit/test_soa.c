@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -366,7 +367,257 @@ run_holder(bool tc)
 	close(h.lis);
 	if (h.tcp != -1)
 		close(h.tcp);
+	soa_close_idle();
 	event_base_free(h.base);
+}
+
+/*
+ * Queries to one master share sockets: a responder collects NQ queries for
+ * zones z0..z39 (serial = the number) and answers them in reverse order,
+ * after a datagram with an ID nobody asked with to each port, and with a
+ * reply to the wrong question for z7.  Every query must get its own answer,
+ * the queries must come from ceil(NQ / 16) ports, a second master must get
+ * a port of its own, the retry of a query a new port, and nothing may stay
+ * open after soa_close_idle.
+ */
+#define NQ	40
+struct shared {
+	struct event_base	*base;
+	int			 fd, fd2;
+	struct sockaddr_storage	 from[NQ + 8];
+	socklen_t		 flen[NQ + 8];
+	uint8_t			 q[NQ + 8][512];
+	ssize_t			 qn[NQ + 8];
+	int			 nq, done, ok, wrong;
+	unsigned		 ports[NQ + 8];
+	unsigned		 retry_ports[2], other_port;
+	int			 nretry;
+	struct soa_result	 res[NQ + 2];
+};
+
+static void
+shared_answer(struct shared *sh, int i)
+{
+	ldns_pkt	*q = NULL, *p;
+	ldns_rr		*qr, *a = NULL;
+	uint8_t		*w = NULL;
+	size_t		 n;
+	char		*name, rr[256];
+
+	if (ldns_wire2pkt(&q, sh->q[i], (size_t)sh->qn[i]) != LDNS_STATUS_OK)
+		return;
+	qr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+	name = ldns_rdf2str(ldns_rr_owner(qr));
+	p = ldns_pkt_new();
+	ldns_pkt_set_id(p, ldns_pkt_id(q));
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, true);
+	if (strcmp(name, "z7.") == 0)	/* the answer to another question */
+		snprintf(rr, sizeof(rr), "z8. 60 IN SOA ns. host. 8 1 2 3 4");
+	else
+		snprintf(rr, sizeof(rr), "%s 60 IN SOA ns. host. %ld 1 2 3 4", name,
+		    strtol(name + 1, NULL, 10));
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, ldns_rr_clone(qr));
+	if (strcmp(name, "z7.") == 0) {
+		ldns_rr_free(ldns_rr_list_rr(ldns_pkt_question(p), 0));
+		ldns_rr_list_set_rr_count(ldns_pkt_question(p), 0);
+		ldns_pkt_set_qdcount(p, 0);
+		ldns_rr_new_question_frm_str(&a, "z8. IN SOA", NULL, NULL);
+		ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, a);
+		a = NULL;
+	}
+	ldns_rr_new_frm_str(&a, rr, 0, NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, a);
+	ldns_pkt2wire(&w, p, &n);
+	sendto(sh->fd, w, n, 0, (struct sockaddr *)&sh->from[i], sh->flen[i]);
+	free(w);
+	free(name);
+	ldns_pkt_free(p);
+	ldns_pkt_free(q);
+}
+
+static unsigned
+port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static void
+shared_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct shared	*sh = arg;
+	int		 i = sh->nq;
+	uint8_t		 junk[12] = { 0x12, 0x34, 0x84 };
+
+	(void)ev;
+	if (i >= (int)NITEMS(sh->q))
+		return;
+	sh->flen[i] = sizeof(sh->from[i]);
+	sh->qn[i] = recvfrom(fd, sh->q[i], sizeof(sh->q[i]), 0,
+	    (struct sockaddr *)&sh->from[i], &sh->flen[i]);
+	if (sh->qn[i] < 12)
+		return;
+	if (sh->qn[i] > 16 && memcmp(sh->q[i] + 13, "retry", 5) == 0) {
+		if (sh->nretry < 2)	/* the first try goes unanswered */
+			sh->retry_ports[sh->nretry++] = port_of(&sh->from[i]);
+		return;
+	}
+	if (i >= NQ) {			/* later queries: answered at once */
+		shared_answer(sh, i);
+		return;
+	}
+	sh->ports[i] = port_of(&sh->from[i]);
+	if (++sh->nq < NQ)
+		return;
+	for (int k = 0; k < NQ; k++) {	/* an ID nobody asked with, to each port */
+		junk[0] = (uint8_t)(sh->q[k][0] ^ 0xa5);
+		sendto(fd, junk, sizeof(junk), 0, (struct sockaddr *)&sh->from[k], sh->flen[k]);
+	}
+	for (int k = NQ - 1; k >= 0; k--)
+		shared_answer(sh, k);
+}
+
+static void
+shared_other(evutil_socket_t fd, short ev, void *arg)
+{
+	struct shared		*sh = arg;
+	struct sockaddr_storage	 from;
+	socklen_t		 flen = sizeof(from);
+	uint8_t			 b[512];
+
+	(void)ev;
+	if (recvfrom(fd, b, sizeof(b), 0, (struct sockaddr *)&from, &flen) >= 12)
+		sh->other_port = port_of(&from);
+}
+
+static void
+shared_cb(void *arg, const struct soa_result *res)
+{
+	struct soa_result	*r = arg;
+
+	*r = *res;
+	r->err[sizeof(r->err) - 1] = '\0';
+	r->rtt_ms = -1;			/* done */
+}
+
+static int
+open_fds(void)
+{
+	int	 n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+static void
+run_shared(void)
+{
+	struct shared		 sh = { 0 };
+	struct sockaddr_in	 a = { .sin_family = AF_INET };
+	socklen_t		 alen = sizeof(a);
+	struct master_addr	 ma, ma2;
+	struct event		*e1, *e2;
+	struct soa_query	*sq[NQ + 2];
+	char			 zone[16];
+	int			 fds0 = open_fds(), ok = 0, mine = 0, distinct = 0;
+	int64_t			 end;
+
+	sh.base = event_base_new();
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sh.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(sh.fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(sh.fd, (struct sockaddr *)&a, &alen);
+	memset(&ma, 0, sizeof(ma));
+	memcpy(&ma.ss, &a, sizeof(a));
+	ma.len = sizeof(a);
+	a.sin_port = 0;
+	sh.fd2 = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(sh.fd2, (struct sockaddr *)&a, sizeof(a));
+	alen = sizeof(a);
+	getsockname(sh.fd2, (struct sockaddr *)&a, &alen);
+	ma2 = ma;
+	memcpy(&ma2.ss, &a, sizeof(a));
+	e1 = event_new(sh.base, sh.fd, EV_READ | EV_PERSIST, shared_read, &sh);
+	e2 = event_new(sh.base, sh.fd2, EV_READ | EV_PERSIST, shared_other, &sh);
+	event_add(e1, NULL);
+	event_add(e2, NULL);
+	for (int i = 0; i < NQ; i++) {
+		snprintf(zone, sizeof(zone), "z%d", i);
+		sq[i] = soa_query_start(sh.base, zone, &ma, 3000, 1, NULL, NULL, shared_cb,
+		    &sh.res[i]);
+	}
+	sq[NQ] = soa_query_start(sh.base, "retry", &ma, 300, 2, NULL, NULL, shared_cb,
+	    &sh.res[NQ]);
+	sq[NQ + 1] = soa_query_start(sh.base, "other", &ma2, 300, 1, NULL, NULL, shared_cb,
+	    &sh.res[NQ + 1]);
+	end = util_now_ms() + 10000;
+	for (;;) {
+		int left = 0;
+
+		for (int i = 0; i < NQ + 2; i++)
+			left += sq[i] != NULL && sh.res[i].rtt_ms != -1;
+		if (left == 0 || util_now_ms() > end)
+			break;
+		event_base_loop(sh.base, EVLOOP_ONCE);
+	}
+	for (int i = 0; i < NQ; i++) {
+		if (sq[i] == NULL || sh.res[i].rtt_ms != -1)
+			continue;
+		if (i == 7)
+			mine += sh.res[i].status == SOA_BAD &&
+			    strstr(sh.res[i].err, "question") != NULL;
+		else
+			ok += sh.res[i].status == SOA_OK && sh.res[i].serial == (uint32_t)i;
+	}
+	for (int i = 0; i < sh.nq; i++) {
+		int seen = 0;
+
+		for (int k = 0; k < i; k++)
+			seen |= sh.ports[k] == sh.ports[i];
+		distinct += !seen;
+	}
+	CHECK(ok == NQ - 1, "shared sockets: %d of %d queries got their own answer "
+	    "(answered in reverse order after a wrong-ID datagram to each port)", ok, NQ - 1);
+	CHECK(mine == 1, "shared sockets: the answer to another question fails only its own query");
+	CHECK(sh.nq == NQ && distinct == (NQ + 15) / 16, "shared sockets: %d queries "
+	    "started together came from %d ports (16 a socket)", sh.nq, distinct);
+	CHECK(sh.nretry == 2 && sh.retry_ports[0] != sh.retry_ports[1] &&
+	    sh.res[NQ].status == SOA_TIMEOUT, "shared sockets: a retry goes from a new port "
+	    "(%u, then %u)", sh.retry_ports[0], sh.retry_ports[1]);
+	for (int i = 0; i < sh.nq; i++)
+		mine += sh.ports[i] == sh.other_port;
+	CHECK(sh.other_port != 0 && mine == 1, "shared sockets: another master is asked "
+	    "from a port of its own (%u)", sh.other_port);
+	/* one after another: each finds the socket the one before left idle */
+	{
+		unsigned long	 o0, u0, o1, u1;
+
+		soa_sock_counts(&o0, &u0);
+		sh.nq = NQ;		/* answered at once from now on */
+		for (int i = 0; i < 3; i++) {
+			struct soa_result r = { .rtt_ms = 0 };
+
+			snprintf(zone, sizeof(zone), "z%d", i);
+			if (soa_query_start(sh.base, zone, &ma, 3000, 1, NULL, NULL, shared_cb,
+			    &r) == NULL)
+				break;
+			while (r.rtt_ms != -1 && util_now_ms() < end)
+				event_base_loop(sh.base, EVLOOP_ONCE);
+		}
+		soa_sock_counts(&o1, &u1);
+		CHECK(o1 == o0 && u1 == u0 + 3, "shared sockets: three queries one after "
+		    "another went out on the idle socket of the master (%lu opened, %lu reused)",
+		    o1 - o0, u1 - u0);
+	}
+	soa_close_idle();
+	event_free(e1);
+	event_free(e2);
+	close(sh.fd);
+	close(sh.fd2);
+	event_base_free(sh.base);
+	CHECK(open_fds() == fds0, "shared sockets: none left open after soa_close_idle "
+	    "(%d descriptors, %d before)", open_fds(), fds0);
 }
 
 /* An NS reply to "example. NS" with id 0x1234 from its sections, "" for none. */
@@ -443,5 +694,6 @@ main(void)
 	test_axfr();
 	run_holder(false);
 	run_holder(true);
+	run_shared();
 	UNIT_DONE();
 }
