@@ -31,7 +31,7 @@ static const struct intkey intkeys[] = {
 	I(NULL, "domains-reload", 60, 5, 86400, domains_reload_s),
 	I(NULL, "domains-rescan", 900, 60, 86400, domains_rescan_s),
 	I(NULL, "last-check-flush", 1000, 10, 60000, last_check_flush_ms),
-	I("soa", "queries-per-second", 20000, 1, 1000000, soa_qps),
+	I("soa", "queries-per-second", 100000, 1, 1000000, soa_qps),
 	I("soa", "in-flight", 5000, 1, 60000, soa_inflight),
 	I("soa", "timeout", 2000, 50, 60000, soa_timeout_ms),
 	I("soa", "tries", 2, 1, 10, soa_tries),
