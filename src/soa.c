@@ -51,7 +51,6 @@ struct soa_sock {
 	struct soa_sock		*hnext;
 	bool			 hashed;	/* its master's current one */
 	TAILQ_ENTRY(soa_sock)	 idle;		/* on SK.idle while nq == 0 */
-	struct master_addr	 ma;
 	int			 fd;
 	struct event		*ev;
 	struct soa_query	*q[SOCK_SHARE];
@@ -471,7 +470,6 @@ sock_take(struct soa_query *sq, bool fresh)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->base = sq->base;
-	s->ma = sq->ma;
 	s->born = now;
 	s->fd = socket(sq->ma.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd == -1 || (sq->has_src &&
@@ -800,10 +798,10 @@ sock_read(evutil_socket_t fd, short what, void *arg)
 				query_fail(s->q[0], SOA_NETERR, "%s", strerror(e));
 			break;
 		}
-		if (!master_addr_eq(&s->ma, (struct sockaddr *)&from, flen))
-			continue;	/* not from the address and port we asked */
-		if (n < 2)
-			continue;
+		/* every query on s asks the same master (address and port) */
+		if (s->nq == 0 || n < 2 ||
+		    !master_addr_eq(&s->q[0]->ma, (struct sockaddr *)&from, flen))
+			continue;	/* nobody waits, or not from whom we asked */
 		id = (uint16_t)(buf[0] << 8 | buf[1]);
 		sq = NULL;
 		for (int j = 0; j < s->nq && sq == NULL; j++)
@@ -811,7 +809,7 @@ sock_read(evutil_socket_t fd, short what, void *arg)
 				sq = s->q[j];
 		if (sq == NULL) {
 			log_debug("SOA query to the master of %s: ignored datagram: reply "
-			    "with wrong ID", s->nq > 0 ? s->q[0]->zname : "nothing");
+			    "with wrong ID", s->q[0]->zname);
 			continue;
 		}
 		handle_reply(sq, buf, (size_t)n);	/* may free sq */
