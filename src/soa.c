@@ -155,132 +155,62 @@ reply_head(const uint8_t *p, size_t n, uint16_t id, struct soa_result *r)
 	return SOA_OK;
 }
 
-/*
- * The name at *pos in lowercase wire form into out (256 bytes), *pos moved
- * past it.  Compression pointers are followed backwards only (RFC 1035
- * 4.1.4: to a prior occurrence), so they cannot loop; extended label types
- * and names over 255 bytes are refused.
- */
-static bool
-name_read(const uint8_t *p, size_t n, size_t *pos, uint8_t *out, size_t *olen)
-{
-	size_t	 at = *pos, len = 0;
-	bool	 jumped = false;
-
-	for (;;) {
-		uint8_t	 c;
-
-		if (at >= n)
-			return false;
-		c = p[at];
-		if ((c & 0xc0) == 0xc0) {
-			size_t to;
-
-			if (at + 1 >= n || (to = (size_t)(c & 0x3f) << 8 | p[at + 1]) >= at)
-				return false;
-			if (!jumped)
-				*pos = at + 2;
-			jumped = true;
-			at = to;
-			continue;
-		}
-		if ((c & 0xc0) != 0 || at + 1 + c > n || len + 1 + c > 255)
-			return false;
-		out[len++] = c;
-		for (size_t i = 0; i < c; i++) {
-			uint8_t ch = p[at + 1 + i];
-			out[len++] = ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch + 32) : ch;
-		}
-		at += 1 + (size_t)c;
-		if (c == 0)
-			break;
-	}
-	if (!jumped)
-		*pos = at;
-	*olen = len;
-	return true;
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/*
- * Read from the wire, without building an ldns_pkt: this runs for every
- * check (170,000 in a pass), and the message is walked whole by
- * tsig_wire_ok first, so every record's bounds are known good.
- */
 enum soa_status
 soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
     size_t zlen, struct soa_result *r)
 {
-	uint8_t		 name[256];
-	size_t		 pos = DNS_HDR, nlen;
-	unsigned	 an, nsoa = 0;
+	ldns_pkt	*pkt = NULL;
+	ldns_rr_list	*an;
+	ldns_rr		*q, *soa = NULL;
 	enum soa_status	 st;
 
 	if ((st = reply_head(p, n, id, r)) != SOA_OK)
 		return st;
+	st = SOA_BAD;
 	if (!(p[2] & 0x04)) {
 		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
 		return SOA_BAD;
 	}
-	if (!tsig_wire_ok(p, n)) {
+	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
 		snprintf(r->err, sizeof(r->err), "malformed reply");
 		return SOA_BAD;
 	}
-	if ((p[4] << 8 | p[5]) != 1 || !name_read(p, n, &pos, name, &nlen) ||
-	    pos + 4 > n || nlen != zlen || memcmp(name, zw, zlen) != 0 ||
-	    (p[pos] << 8 | p[pos + 1]) != LDNS_RR_TYPE_SOA ||
-	    (p[pos + 2] << 8 | p[pos + 3]) != LDNS_RR_CLASS_IN) {
+	if (ldns_pkt_qdcount(pkt) != 1 ||
+	    (q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0)) == NULL ||
+	    ldns_rr_get_type(q) != LDNS_RR_TYPE_SOA ||
+	    ldns_rr_get_class(q) != LDNS_RR_CLASS_IN ||
+	    !dname_eq(ldns_rr_owner(q), zw, zlen)) {
 		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
-		return SOA_BAD;
+		goto out;
 	}
-	pos += 4;
-	an = (unsigned)(p[6] << 8 | p[7]);
-	for (unsigned i = 0; i < an; i++) {
-		size_t		 rdlen, end, q;
-		unsigned	 type, class;
-
-		if (!name_read(p, n, &pos, name, &nlen) || pos + 10 > n)
-			goto malformed;
-		type = (unsigned)(p[pos] << 8 | p[pos + 1]);
-		class = (unsigned)(p[pos + 2] << 8 | p[pos + 3]);
-		rdlen = (size_t)(p[pos + 8] << 8 | p[pos + 9]);
-		pos += 10;
-		if ((end = pos + rdlen) > n || type == LDNS_RR_TYPE_TSIG)
-			goto malformed;		/* TSIG belongs last in additional */
-		if (type == LDNS_RR_TYPE_SOA) {
-			if (class != LDNS_RR_CLASS_IN || nlen != zlen ||
-			    memcmp(name, zw, zlen) != 0) {
-				snprintf(r->err, sizeof(r->err), "answer SOA is not the zone's");
-				return SOA_BAD;
-			}
-			if (nsoa++ > 0) {
-				snprintf(r->err, sizeof(r->err), "several SOA records in answer");
-				return SOA_BAD;
-			}
-			q = pos;	/* MNAME, RNAME, then five 32-bit numbers, exactly */
-			if (!name_read(p, end, &q, name, &nlen) ||
-			    !name_read(p, end, &q, name, &nlen) || q + 20 != end)
-				goto malformed;
-			r->serial = be32(p + q);
-			r->refresh = be32(p + q + 4);
-			r->retry = be32(p + q + 8);
-			r->expire = be32(p + q + 12);
+	an = ldns_pkt_answer(pkt);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+			continue;
+		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    !dname_eq(ldns_rr_owner(rr), zw, zlen)) {
+			snprintf(r->err, sizeof(r->err), "answer SOA is not the zone's");
+			goto out;
 		}
-		pos = end;
+		if (soa != NULL) {
+			snprintf(r->err, sizeof(r->err), "several SOA records in answer");
+			goto out;
+		}
+		soa = rr;
 	}
-	if (nsoa == 0) {
+	if (soa == NULL || ldns_rr_rd_count(soa) != 7) {
 		snprintf(r->err, sizeof(r->err), "no SOA for the zone in the answer");
-		return SOA_BAD;
+		goto out;
 	}
-	return SOA_OK;
-malformed:
-	snprintf(r->err, sizeof(r->err), "malformed reply");
-	return SOA_BAD;
+	r->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+	r->refresh = ldns_rdf2native_int32(ldns_rr_rdf(soa, 3));
+	r->retry = ldns_rdf2native_int32(ldns_rr_rdf(soa, 4));
+	r->expire = ldns_rdf2native_int32(ldns_rr_rdf(soa, 5));
+	st = SOA_OK;
+out:
+	ldns_pkt_free(pkt);
+	return st;
 }
 
 enum soa_status
