@@ -80,7 +80,7 @@ struct soa_query {
 	struct event		*tev;		/* UDP: the try's deadline */
 	int			 fd;		/* TCP */
 	struct event		*ev;		/* TCP: the socket, with what is left of the try */
-	int64_t			 deadline;	/* the try's end: absolute, never moved */
+	int64_t			 deadline;	/* TCP: the try's end, never moved */
 	bool			*alive;		/* cleared when freed inside soa_event */
 	int			 icmp;		/* an ICMP error seen (errno), 0: none */
 	uint16_t		 id;
@@ -663,7 +663,6 @@ udp_attempt(struct soa_query *sq)
 	s->q[s->nq++] = sq;
 	s->uses++;
 	sq->sock = s;
-	sq->deadline = util_now_ms() + sq->timeout_ms;
 	if (event_add(sq->tev, &tv) == -1)
 		return -1;
 	/*
