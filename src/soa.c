@@ -42,6 +42,7 @@
 #define SOCK_LIFE_MS	10000		/* then a new port */
 #define SOCK_IDLE_MS	2000		/* an idle socket is kept this long */
 #define SOCK_KEY	(2 * (1 + 2 + 16 + 4) + 1)
+#define NSBUF_LEN	2048		/* an NS answer's names */
 
 struct soa_sock {
 	struct event_base	*base;
@@ -73,8 +74,7 @@ static struct {
 struct soa_query {
 	struct event_base	*base;
 	struct master_addr	 ma;
-	uint8_t			 zone[256];
-	size_t			 zlen;
+	size_t			 zlen;		/* the zone's wire name: q + DNS_HDR */
 	char			*zname;
 	struct soa_sock		*sock;		/* UDP: the socket of this try */
 	struct event		*tev;		/* UDP: the try's deadline */
@@ -100,7 +100,7 @@ struct soa_query {
 	soa_cb			*cb;
 	void			*arg;
 	uint16_t		 qtype;		/* SOA, or NS (autoprimary) */
-	char			 nsbuf[2048];	/* an NS answer's names */
+	char			*nsbuf;		/* NS: the answer's names (NSBUF_LEN) */
 };
 
 static bool
@@ -552,6 +552,7 @@ query_free(struct soa_query *sq)
 	if (sq->alive != NULL)
 		*sq->alive = false;
 	free(sq->tbuf);
+	free(sq->nsbuf);
 	free(sq->zname);
 	free(sq->key);
 	free(sq);
@@ -562,11 +563,11 @@ query_finish(struct soa_query *sq, struct soa_result *res)
 {
 	soa_cb	*cb = sq->cb;
 	void	*arg = sq->arg;
-	char	 ns[sizeof(sq->nsbuf)];
+	char	 ns[NSBUF_LEN];
 
 	res->rtt_ms = util_now_ms() - sq->started;
 	if (res->ns != NULL) {		/* the names outlive the query */
-		memcpy(ns, sq->nsbuf, sizeof(ns));
+		memcpy(ns, sq->nsbuf, NSBUF_LEN);
 		res->ns = ns;
 	}
 	query_free(sq);
@@ -718,10 +719,10 @@ handle_reply(struct soa_query *sq, const uint8_t *buf, size_t n)
 	enum soa_status		 st;
 
 	if (sq->qtype == LDNS_RR_TYPE_NS)
-		st = soa_check_ns_reply(buf, n, sq->id, sq->zone, sq->zlen, &res,
-		    sq->nsbuf, sizeof(sq->nsbuf));
+		st = soa_check_ns_reply(buf, n, sq->id, sq->q + DNS_HDR, sq->zlen, &res,
+		    sq->nsbuf, NSBUF_LEN);
 	else
-		st = soa_check_reply(buf, n, sq->id, sq->zone, sq->zlen, &res);
+		st = soa_check_reply(buf, n, sq->id, sq->q + DNS_HDR, sq->zlen, &res);
 	if (sq->key != NULL && st != SOA_IGNORE) {
 		/* Our ID from the master we asked: it must be signed with our key. */
 		struct tsig_verify	 tv;
@@ -932,13 +933,14 @@ query_start(struct event_base *base, const char *zone, uint16_t qtype,
 		sq->has_src = true;
 		sq->src = *src;
 	}
-	if ((n = dnswire_name(zone, sq->zone, sizeof(sq->zone))) == -1 ||
-	    (sq->zlen = (size_t)n,
-	    n = dnswire_query(zone, qtype, 0, sq->q, sizeof(sq->q))) == -1) {
+	if ((n = dnswire_query(zone, qtype, 0, sq->q, sizeof(sq->q))) == -1) {
 		query_free(sq);
 		return NULL;
 	}
 	sq->qlen = sq->qbase = (size_t)n;
+	sq->zlen = (size_t)n - DNS_HDR - 4;	/* the question's name, as asked */
+	if (qtype == LDNS_RR_TYPE_NS)
+		sq->nsbuf = xmalloc(NSBUF_LEN);
 	if ((sq->tev = evtimer_new(base, udp_expired, sq)) == NULL ||
 	    udp_attempt(sq) == -1) {
 		int e = errno;
