@@ -72,17 +72,22 @@ struct db	*db_new(const struct db_params *);
 void		 db_free(struct db *);
 /* Connect now (if not connected); -1 with a message in err. */
 int		 db_connect(struct db *, char *err, size_t errlen);
+/* A statement with no result, no retry; -1 on an error (a lost connection closed). */
+int		 db_exec(struct db *, const char *);
 /* Check the tables and columns we use are there, as in the PowerDNS schema. */
 int		 db_check_schema(struct db *, char *err, size_t errlen);
 
 /*
  * Load SLAVE domains (only the one named, if only_name is not NULL; only
  * ids above above_id otherwise).  The caller owns the array and frees it
- * with db_domains_free.
+ * with db_domains_free.  With part not NULL, every DB_LOAD_PART rows go to
+ * part as they come (it owns them), and *out holds the rest.
  */
+#define DB_LOAD_PART	8192
+typedef void	 db_part_cb(struct db_domain *, size_t, void *);
 int		 db_load_domains(struct db *, const char *only_name, uint32_t above_id,
-		    bool with_status, struct db_domain **out, size_t *n, char *err,
-		    size_t errlen);
+		    bool with_status, db_part_cb *part, void *arg, struct db_domain **out,
+		    size_t *n, char *err, size_t errlen);
 /* Whether refresher_zone_status is there: 1 yes, 0 no, -1 error. */
 int		 db_status_probe(struct db *, char *err, size_t errlen);
 /*

@@ -27,6 +27,9 @@ struct dbreq {
 	char			 sig[96];	/* in: last signature; out: this one */
 	bool			 unchanged;	/* out: same signature, nothing loaded */
 	bool			 partial;	/* out: only domains above max_id loaded */
+	bool			 part;		/* out: rows of a load under way; more follow */
+	bool			 keys;		/* out: tsig, ntsig are the keys (full unless
+						 * partial); the first part has them */
 	int			 status_table;	/* out: refresher_zone_status there: 1, 0 */
 	struct db_domain	*domains;	/* result, owned by the request */
 	size_t			 ndomains;

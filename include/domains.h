@@ -31,10 +31,11 @@ bool	domains_busy(void);
 bool	domains_ready(void);
 /*
  * Merge rows into the zone table: add new zones, give changed master lists
- * to their zones, and (unless partial) drop zones that are gone.  The
+ * to their zones, and (unless partial) drop zones that are gone once the
+ * rows' end has come (a list comes in parts, the last with end set).  The
  * scheduler is told of each.  Public for the unit tests.
  */
-void	domains_merge(const struct db_domain *, size_t n, bool partial);
+void	domains_merge(const struct db_domain *, size_t n, bool partial, bool end);
 void	domains_stop(void);
 
 #endif

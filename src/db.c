@@ -196,6 +196,19 @@ err_is_conn(unsigned e)
 	    e == CR_COMMANDS_OUT_OF_SYNC || e == 4031 /* ER_CLIENT_INTERACTION_TIMEOUT */;
 }
 
+int
+db_exec(struct db *db, const char *sql)
+{
+	if (db->my == NULL)
+		return -1;
+	if (mysql_query(db->my, sql) != 0) {
+		if (err_is_conn(mysql_errno(db->my)))
+			db_disconnect(db);
+		return -1;
+	}
+	return 0;
+}
+
 static bool
 err_is_retry(unsigned e)
 {
@@ -340,9 +353,29 @@ has_name_index(struct db *db)
 	return db->name_index;
 }
 
+/* Rows d[0..n) with their strings in sb: pointers set, the sentinel owns sb. */
+static struct db_domain *
+domains_close(struct db_domain *d, size_t n, char *sb)
+{
+	if (d == NULL)
+		d = xcalloc(1, sizeof(*d));
+	for (size_t i = 0; i < n; i++) {
+		d[i].name = strbuf_ptr(sb, d[i].name);
+		d[i].master = strbuf_ptr(sb, d[i].master);
+		d[i].soa = strbuf_ptr(sb, d[i].soa);
+		d[i].st_state = strbuf_ptr(sb, d[i].st_state);
+		d[i].st_err = strbuf_ptr(sb, d[i].st_err);
+		d[i].st_err_master = strbuf_ptr(sb, d[i].st_err_master);
+	}
+	memset(&d[n], 0, sizeof(d[n]));
+	d[n].name = sb;
+	return d;
+}
+
 int
 db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
-    bool with_status, struct db_domain **out, size_t *nout, char *err, size_t errlen)
+    bool with_status, db_part_cb *part, void *arg, struct db_domain **out, size_t *nout,
+    char *err, size_t errlen)
 {
 	static const char *const q[2][2] = {
 	    { "SELECT d.id, d.name, d.master, d.last_check, " SOA_BY_ID
@@ -413,7 +446,12 @@ again:
 			d[n].st_err_time = row[10] ? strtoll(row[10], NULL, 10) : -1;
 			d[n].st_next_check = row[11] ? strtoll(row[11], NULL, 10) : -1;
 		}
-		n++;
+		if (++n == DB_LOAD_PART && part != NULL) {
+			part(domains_close(d, n, sb), n, arg);
+			d = NULL;
+			sb = NULL;
+			n = cap = sblen = sbcap = 0;
+		}
 	}
 	if (mysql_errno(db->my) != 0) {
 		snprintf(err, errlen, "loading domains: %s", mysql_error(db->my));
@@ -425,19 +463,7 @@ again:
 		return -1;
 	}
 	mysql_free_result(res);
-	if (d == NULL)
-		d = xcalloc(1, sizeof(*d));
-	for (size_t i = 0; i < n; i++) {
-		d[i].name = strbuf_ptr(sb, d[i].name);
-		d[i].master = strbuf_ptr(sb, d[i].master);
-		d[i].soa = strbuf_ptr(sb, d[i].soa);
-		d[i].st_state = strbuf_ptr(sb, d[i].st_state);
-		d[i].st_err = strbuf_ptr(sb, d[i].st_err);
-		d[i].st_err_master = strbuf_ptr(sb, d[i].st_err_master);
-	}
-	memset(&d[n], 0, sizeof(d[n]));
-	d[n].name = sb;			/* the sentinel owns the strings */
-	*out = d;
+	*out = domains_close(d, n, sb);
 	*nout = n;
 	return 0;
 }

@@ -24,22 +24,72 @@ static struct db_params	 dbp;
  * whole list (one scan of domains) and loads it only if it changed; the
  * frequent check looks up the highest id and loads only domains above the
  * one we know (added since), so an idle daemon never scans the table.
+ *
+ * The TSIG keys come first, and the domains go to the loop in parts as
+ * MariaDB sends them (DB_LOAD_PART rows, each a request of its own with
+ * r->part set; the first carries the keys): the first zones are checked
+ * while the rest is read, and no part is held longer than its merge.
+ * One consistent snapshot covers the signature, the keys and the domains,
+ * so no zone comes without the key stored with it.
  */
 static void	load_domains(struct db *, struct dbreq *);
 
 /* Whether refresher_zone_status is there, looked at each full load. */
 static int	have_status = -1;
 
-/* Domains, then (when some were loaded) the TSIG keys that go with them. */
-static void
-load(struct db *db, struct dbreq *r)
+/*
+ * A consistent snapshot for what follows (false: none, each read is its
+ * own, as after a connection lost and made again).  The isolation level
+ * is the next transaction's only; the session stays at READ COMMITTED.
+ */
+static bool
+snap_begin(struct db *db, struct dbreq *r)
 {
-	uint32_t	 above = r->max_id;	/* a partial load: only new domains */
+	if ((r->rc = db_connect(db, r->err, sizeof(r->err))) == -1)
+		return false;
+	return db_exec(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ") == 0 &&
+	    db_exec(db, "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT") == 0;
+}
 
-	load_domains(db, r);
-	if (r->rc == 0 && !r->unchanged)
-		r->rc = db_load_tsig(db, r->partial ? above : 0, &r->tsig, &r->ntsig,
-		    r->err, sizeof(r->err));
+static void
+snap_end(struct db *db, bool snap)
+{
+	if (snap)
+		(void)db_exec(db, "COMMIT");
+}
+
+/* Parts of a load as they come: each to the loop, the keys with the first. */
+static void
+load_part(struct db_domain *d, size_t n, void *arg)
+{
+	struct dbreq	*r = arg, *p = xcalloc(1, sizeof(*p));
+
+	p->type = DBREQ_LOAD;
+	p->part = true;
+	p->partial = r->partial;
+	p->status_table = r->status_table;
+	p->domains = d;
+	p->ndomains = n;
+	p->keys = r->keys;
+	p->tsig = r->tsig;
+	p->ntsig = r->ntsig;
+	r->keys = false;
+	r->tsig = NULL;
+	r->ntsig = 0;
+	p->epoch = r->epoch;
+	chan_put(done, &p->node);
+}
+
+/* The keys (above: only those of new domains), then the domains. */
+static int
+load_rows(struct db *db, struct dbreq *r, const char *only, uint32_t above)
+{
+	if (db_load_tsig(db, above, &r->tsig, &r->ntsig, r->err, sizeof(r->err)) == -1)
+		return -1;
+	r->keys = true;
+	return db_load_domains(db, only, above, have_status == 1,
+	    only == NULL ? load_part : NULL, r, &r->domains, &r->ndomains, r->err,
+	    sizeof(r->err));
 }
 
 static void
@@ -47,6 +97,7 @@ load_domains(struct db *db, struct dbreq *r)
 {
 	char	 sig[sizeof(r->sig)];
 	uint32_t max;
+	bool	 snap;
 
 	if (r->only_name != NULL || r->rescan || r->sig[0] == '\0' || have_status == -1) {
 		int st = db_status_probe(db, r->err, sizeof(r->err));
@@ -58,11 +109,14 @@ load_domains(struct db *db, struct dbreq *r)
 	}
 	r->status_table = have_status;
 	if (r->only_name != NULL) {
-		r->rc = db_load_domains(db, r->only_name, 0, have_status == 1, &r->domains,
-		    &r->ndomains, r->err, sizeof(r->err));
+		snap = snap_begin(db, r);
+		if (r->rc == 0)
+			r->rc = load_rows(db, r, r->only_name, 0);
+		snap_end(db, snap);
 		return;
 	}
 	if (!r->rescan && r->sig[0] != '\0') {
+		/* the frequent look: one query, no snapshot unless there is news */
 		if ((r->rc = db_max_domain_id(db, &max, r->err, sizeof(r->err))) != 0)
 			return;
 		if (max <= r->max_id) {
@@ -70,22 +124,23 @@ load_domains(struct db *db, struct dbreq *r)
 			return;
 		}
 		r->partial = true;
-		r->rc = db_load_domains(db, NULL, r->max_id, have_status == 1, &r->domains,
-		    &r->ndomains, r->err, sizeof(r->err));
+		snap = snap_begin(db, r);
+		if (r->rc == 0)
+			r->rc = load_rows(db, r, NULL, r->max_id);
+		snap_end(db, snap);
 		r->max_id = max;
 		return;
 	}
-	if ((r->rc = db_domains_signature(db, sig, sizeof(sig), &max, r->err,
-	    sizeof(r->err))) != 0)
-		return;
-	r->max_id = max;
-	if (r->sig[0] != '\0' && strcmp(sig, r->sig) == 0) {
-		r->unchanged = true;
-		return;
+	snap = snap_begin(db, r);
+	if (r->rc == 0 && (r->rc = db_domains_signature(db, sig, sizeof(sig), &max, r->err,
+	    sizeof(r->err))) == 0) {
+		r->max_id = max;
+		if (r->sig[0] != '\0' && strcmp(sig, r->sig) == 0)
+			r->unchanged = true;
+		else if ((r->rc = load_rows(db, r, NULL, 0)) == 0)
+			memcpy(r->sig, sig, sizeof(r->sig));
 	}
-	if ((r->rc = db_load_domains(db, NULL, 0, have_status == 1, &r->domains,
-	    &r->ndomains, r->err, sizeof(r->err))) == 0)
-		memcpy(r->sig, sig, sizeof(r->sig));
+	snap_end(db, snap);
 }
 
 static void *
@@ -103,7 +158,7 @@ dbthread_main(void *arg)
 		db_set_epoch(db, r->epoch);
 		switch (r->type) {
 		case DBREQ_LOAD:
-			load(db, r);
+			load_domains(db, r);
 			break;
 		case DBREQ_LAST_CHECK:
 			r->rc = db_last_check(db, r->ids, r->times, r->n, r->err,

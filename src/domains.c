@@ -39,6 +39,8 @@ static struct {
 	char			 sig[96];	/* of the last whole list loaded */
 	uint32_t		 max_id;	/* highest domains.id seen */
 	uint32_t		 gen;		/* of the whole list: zones not in it go */
+	bool			 merging;	/* parts of a load came, its end not yet */
+	size_t			 added, changed;	/* by the load under way */
 	int64_t			 rescan_at;	/* next whole-list comparison */
 } D;
 
@@ -218,6 +220,12 @@ zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 	z->gen = D.gen;
 	zone_table_add(z);
 	{
+		const struct keys_entry *ke = keys_find(z->id);
+		if (ke != NULL && ke->bad)	/* keys_update told those it knew */
+			log_warnx("zone %s: %s; its checks fail until that is fixed",
+			    z->name, ke->err);
+	}
+	{
 		int64_t due = first_due(z, d->last_check, now_ms, now_wall);
 		zstatus_resume(z, d, &due, now_ms, (int64_t)now_wall);
 		sched_zone_added(z, due, D.only_zone != NULL);
@@ -271,16 +279,23 @@ unseen_cb(struct zone *z, void *arg)
 	sched_zone_removed(z);
 }
 
+/*
+ * Rows of a load: a part (more follow) or its end.  A whole list's zones
+ * are marked with a new generation from its first part on; at its end the
+ * zones left unmarked are gone.  A load that fails midway keeps the zones
+ * its parts added and drops none.
+ */
 void
-domains_merge(const struct db_domain *d, size_t n, bool partial)
+domains_merge(const struct db_domain *d, size_t n, bool partial, bool end)
 {
 	int64_t		 now_ms = sched_now();
 	time_t		 now_wall = time(NULL);
-	size_t		 added = 0, removed = 0, changed = 0;
+	size_t		 removed = 0;
 	bool		 first = !D.loaded;
 
-	if (!partial)
+	if (!partial && !D.merging)
 		D.gen++;
+	D.merging = !end;
 	for (size_t i = 0; i < n; i++) {
 		struct zone *z = zone_by_id(d[i].id);
 		char name[256];
@@ -291,14 +306,16 @@ domains_merge(const struct db_domain *d, size_t n, bool partial)
 			z = NULL;	/* renamed: the old one goes as unseen */
 		if (z == NULL) {
 			zone_add(&d[i], now_ms, now_wall);
-			added++;
+			D.added++;
 			continue;
 		}
 		if (D.resync && !partial)
 			zone_resync(z, &d[i], now_ms, now_wall);
 		if (zone_update(z, &d[i]))
-			changed++;
+			D.changed++;
 	}
+	if (!end)
+		return;
 	if (!partial) {		/* only a whole list tells what is gone */
 		zone_foreach(unseen_cb, &removed);
 		if (D.resync)
@@ -310,9 +327,32 @@ domains_merge(const struct db_domain *d, size_t n, bool partial)
 	if (first)
 		log_info("loaded %zu SLAVE domains (%zu masters), %zu due now",
 		    zone_count(), master_count(), zone_counts.pending);
-	else if (added + removed + changed > 0)
+	else if (D.added + removed + D.changed > 0)
 		log_info("domain list re-read: %zu added, %zu removed, %zu with new masters",
-		    added, removed, changed);
+		    D.added, removed, D.changed);
+	D.added = D.changed = 0;
+}
+
+/*
+ * Rows and keys from r, a part of a load or its end.  A part is freed
+ * here and now (the db thread is still reading: its pages are used again
+ * for the next part); the end goes back to the db thread, which gives the
+ * pages back off the event loop.
+ */
+static void
+domains_take(struct dbreq *r)
+{
+	if (!sched_stopping()) {
+		if (r->keys)	/* before the zones: their first checks use them */
+			keys_update(r->tsig, r->ntsig, !r->partial);
+		domains_merge(r->domains, r->ndomains, r->partial, !r->part);
+	}
+	if (r->part) {
+		dbreq_free(r);
+		return;
+	}
+	r->type = DBREQ_RELEASE;
+	dbthread_submit(r);
 }
 
 static void
@@ -331,8 +371,15 @@ load_failed(const struct dbreq *r)
 void
 domains_loaded(struct dbreq *r)
 {
+	if (r->part) {
+		zstatus_table(r->status_table);
+		domains_take(r);
+		return;
+	}
 	D.inflight = false;
 	if (r->rc != 0) {
+		D.merging = false;
+		D.added = D.changed = 0;
 		if (r->rescan)
 			D.rescan_now = true;	/* still owed, with the next try */
 		load_failed(r);
@@ -357,12 +404,7 @@ domains_loaded(struct dbreq *r)
 			log_err("zone %s is not a SLAVE domain", D.only_zone);
 			stats.once_failed++;
 		}
-		if (!sched_stopping()) {
-			domains_merge(r->domains, r->ndomains, r->partial);
-			keys_update(r->tsig, r->ntsig, !r->partial);
-		}
-		r->type = DBREQ_RELEASE;	/* freed where it was built */
-		dbthread_submit(r);
+		domains_take(r);
 	}
 	autoprimary_domains_loaded();
 	if (D.rescan_now || D.again) {

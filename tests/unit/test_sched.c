@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "dbthread.h"
 #include "domains.h"
 #include "keys.h"
 #include "lastcheck.h"
@@ -27,6 +28,7 @@ struct fq {				/* one SOA query */
 	struct master	*m;
 	int64_t		 sent;
 	bool		 live, cancelled;
+	bool		 keyed;		/* asked with a TSIG key */
 };
 
 #define MAXQ	20000
@@ -54,14 +56,13 @@ f_arm(int64_t at)
 static void *
 f_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke)
 {
-	(void)ke;
 	if (fail_errno != 0) {
 		errno = fail_errno;
 		return NULL;
 	}
 	if (nq == MAXQ)
 		abort();
-	q[nq] = (struct fq){ z, m, fake_now, true, false };
+	q[nq] = (struct fq){ z, m, fake_now, true, false, ke != NULL && ke->has_key };
 	return &q[nq++];
 }
 
@@ -158,7 +159,7 @@ load(int first, int n, const char *prefix, const char *master, int refresh, int 
 		d[i].last_check = age < 0 ? -1 : (int64_t)time(NULL) - age;
 		d[i].soa = refresh > 0 ? xstrdup(soa) : NULL;
 	}
-	domains_merge(d, (size_t)n, partial_ok);
+	domains_merge(d, (size_t)n, partial_ok, true);
 	for (int i = 0; i < n; i++) {
 		free(d[i].name);
 		free(d[i].master);
@@ -291,7 +292,7 @@ test_drop_while_queued(void)
 		snprintf(ms[i], sizeof(ms[i]), "127.0.4.%d:5300", i + 1);
 		d[i] = (struct db_domain){ .id = (uint32_t)i + 1, .name = names[i], .master = ms[i], .last_check = -1 };
 	}
-	domains_merge(d, 20, false);
+	domains_merge(d, 20, false, true);
 	CHECK(zone_count() == 20 && master_count() == 20, "drop: 40 zones and their masters "
 	    "freed (%zu zones, %zu of %zu masters left)", zone_count(), master_count(), masters);
 	int before = nq;
@@ -976,6 +977,101 @@ test_first_load(void)
 	    queries_for("q"), jobs_for("q"));
 }
 
+/* A part of a load as the db thread sends it: ids, named wID.test, each
+ * with a master of its own. */
+static struct dbreq *
+load_part(const uint32_t *ids, size_t n, bool part, char (*names)[32])
+{
+	static char	 ms[64][32];
+	struct dbreq	*r = xcalloc(1, sizeof(*r));
+
+	r->type = DBREQ_LOAD;
+	r->part = part;
+	r->domains = xcalloc(n + 1, sizeof(*r->domains));	/* and the sentinel */
+	r->ndomains = n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "w%u.test", ids[i]);
+		snprintf(ms[ids[i] % 64], sizeof(ms[0]), "127.0.9.%u:5300", ids[i] % 64);
+		r->domains[i] = (struct db_domain){ .id = ids[i], .name = names[i],
+		    .master = ms[ids[i] % 64], .last_check = -1 };
+	}
+	return r;
+}
+
+/*
+ * Issue 16: a whole list comes from the db thread in parts, the keys with
+ * the first.  Zones of a part are checked at once, with their keys; a zone
+ * is dropped only when the list's end shows it is gone; a load that fails
+ * after some parts keeps what they added and drops nothing.
+ */
+static void
+test_load_parts(void)
+{
+	uint32_t	 ids[40];
+	char		 names[40][32];
+	struct dbreq	*r;
+
+	reset();
+	for (int i = 0; i < 30; i++)
+		ids[i] = (uint32_t)i + 1;
+	r = load_part(ids, 30, false, names);
+	domains_merge(r->domains, r->ndomains, false, true);
+	dbreq_free(r);
+	CHECK(zone_count() == 30, "parts: a whole list of 30 zones (%zu)", zone_count());
+
+	/* The list again in parts: 1..10 and a new zone 31 with a key, 11..15, 16..20. */
+	ids[10] = 31;
+	r = load_part(ids, 11, true, names);
+	r->keys = true;
+	r->tsig = xcalloc(1, sizeof(*r->tsig));
+	r->ntsig = 1;
+	*r->tsig = (struct db_tsig){ 31, xstrdup("k"), xstrdup("hmac-sha256"),
+	    xstrdup("c2VjcmV0"), NULL };
+	domains_loaded(r);
+	run_until(fake_now + 100);		/* 1,000 queries a second */
+	bool keyed = false;
+	for (int i = 0; i < nq; i++)
+		if (q[i].z->id == 31)
+			keyed = q[i].keyed;
+	CHECK(zone_count() == 31 && queries_for("w31.") == 1 && keyed, "parts: the first "
+	    "part's new zone is checked before the list's end, with its key (%zu zones, "
+	    "%d queries, %s)", zone_count(), queries_for("w31."), keyed ? "signed" : "unsigned");
+	for (int i = 0; i < 5; i++)
+		ids[i] = (uint32_t)i + 11;
+	domains_loaded(load_part(ids, 5, true, names));
+	CHECK(zone_count() == 31 && zone_by_id(30) != NULL, "parts: no zone dropped before "
+	    "the list's end (%zu zones)", zone_count());
+	for (int i = 0; i < 5; i++)
+		ids[i] = (uint32_t)i + 16;
+	r = load_part(ids, 5, false, names);
+	domains_merge(r->domains, r->ndomains, false, true);	/* the end, as domains_loaded */
+	dbreq_free(r);
+	CHECK(zone_count() == 21 && zone_by_id(21) == NULL && zone_by_id(20) != NULL &&
+	    zone_by_id(31) != NULL, "parts: at the end the zones not in any part are dropped "
+	    "(%zu zones)", zone_count());
+
+	/* A whole load that fails after a part: a new zone stays, none goes. */
+	ids[0] = 1;
+	ids[1] = 40;
+	domains_loaded(load_part(ids, 2, true, names));
+	r = xcalloc(1, sizeof(*r));
+	r->type = DBREQ_LOAD;
+	r->rc = -1;
+	snprintf(r->err, sizeof(r->err), "loading domains: Lost connection");
+	domains_loaded(r);
+	CHECK(zone_count() == 22 && zone_by_id(40) != NULL && zone_by_id(20) != NULL,
+	    "parts: a load that fails midway keeps the zones its parts added and drops "
+	    "none (%zu zones)", zone_count());
+	/* the next whole list is whole again: its end drops what it lacks */
+	for (int i = 0; i < 3; i++)
+		ids[i] = (uint32_t)i + 1;
+	r = load_part(ids, 3, false, names);
+	domains_merge(r->domains, r->ndomains, false, true);
+	dbreq_free(r);
+	CHECK(zone_count() == 3, "parts: the next whole list drops the rest (%zu zones)",
+	    zone_count());
+}
+
 /* The job for zone, still out, or NULL. */
 static struct xfr_job *
 job_of(const char *zone)
@@ -1079,6 +1175,7 @@ main(void)
 	test_xfr_failing_last();
 	test_first_load();
 	test_ixfr_choice();
+	test_load_parts();
 	reset();
 	domains_stop();
 	event_base_free(base);
