@@ -67,8 +67,9 @@ void		 soa_query_cancel(struct soa_query *);
 /*
  * UDP sockets are shared by the queries to one master that start close
  * together (see soa.c).  At most n idle ones are kept open (256 until set);
- * soa_close_idle closes them, and once no query is left the module lets go
- * of its event base.  Counts: sockets opened, tries that found one open.
+ * soa_close_idle closes them (and frees the finished queries kept for
+ * reuse), and once no query is left the module lets go of its event base.
+ * Counts: sockets opened, tries that found one open.
  */
 void		 soa_set_idle_max(size_t n);
 void		 soa_close_idle(void);
