@@ -72,16 +72,15 @@ struct db	*db_new(const struct db_params *);
 void		 db_free(struct db *);
 /* Connect now (if not connected); -1 with a message in err. */
 int		 db_connect(struct db *, char *err, size_t errlen);
-/* A statement with no result, no retry; -1 on an error (a lost connection closed). */
-int		 db_exec(struct db *, const char *);
 /* Check the tables and columns we use are there, as in the PowerDNS schema. */
 int		 db_check_schema(struct db *, char *err, size_t errlen);
 
 /*
  * Load SLAVE domains (only the one named, if only_name is not NULL; only
  * ids above above_id otherwise).  The caller owns the array and frees it
- * with db_domains_free.  With part not NULL, every DB_LOAD_PART rows go to
- * part as they come (it owns them), and *out holds the rest.
+ * with db_domains_free.  With part not NULL, the rows are read
+ * DB_LOAD_PART a statement and each full batch goes to part (it owns
+ * them) as it comes; *out holds the last, short one.
  */
 #define DB_LOAD_PART	8192
 typedef void	 db_part_cb(struct db_domain *, size_t, void *);

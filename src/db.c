@@ -196,19 +196,6 @@ err_is_conn(unsigned e)
 	    e == CR_COMMANDS_OUT_OF_SYNC || e == 4031 /* ER_CLIENT_INTERACTION_TIMEOUT */;
 }
 
-int
-db_exec(struct db *db, const char *sql)
-{
-	if (db->my == NULL)
-		return -1;
-	if (mysql_query(db->my, sql) != 0) {
-		if (err_is_conn(mysql_errno(db->my)))
-			db_disconnect(db);
-		return -1;
-	}
-	return 0;
-}
-
 static bool
 err_is_retry(unsigned e)
 {
@@ -372,10 +359,14 @@ domains_close(struct db_domain *d, size_t n, char *sb)
 	return d;
 }
 
-int
-db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
-    bool with_status, db_part_cb *part, void *arg, struct db_domain **out, size_t *nout,
-    char *err, size_t errlen)
+/*
+ * One statement of the load: rows above *last (limit: at most that many,
+ * in id order; 0: all).  Appends to d, n, cap and the strings to sb.
+ */
+static int
+load_stmt(struct db *db, const char *only_name, uint32_t *last, int limit,
+    bool with_status, struct db_domain **dp, size_t *np, size_t *capp, char **sbp,
+    size_t *sblenp, size_t *sbcapp, char *err, size_t errlen)
 {
 	static const char *const q[2][2] = {
 	    { "SELECT d.id, d.name, d.master, d.last_check, " SOA_BY_ID
@@ -388,17 +379,13 @@ db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
 	      "WHERE d.type = 'SLAVE'" },
 	};
 	const char		*base;
-	char			*sql, *sb = NULL;
+	char			*sql;
 	MYSQL_RES		*res = NULL;
 	MYSQL_ROW		 row;
-	struct db_domain	*d = NULL;
-	size_t			 n = 0, cap = 0, sblen = 0, sbcap = 0;
+	struct db_domain	*d = *dp;
+	size_t			 n = *np, cap = *capp;
 	int			 rc;
 
-	*out = NULL;
-	*nout = 0;
-	if (db_connect(db, err, errlen) == -1)
-		return -1;
 again:
 	base = q[has_name_index(db)][with_status];
 	if (only_name != NULL) {
@@ -408,9 +395,12 @@ again:
 		sql = xmalloc(strlen(base) + len * 2 + 32);
 		sprintf(sql, "%s AND d.name = '%s'", base, esc);
 		free(esc);
+	} else if (limit > 0) {
+		sql = xmalloc(strlen(base) + 64);
+		sprintf(sql, "%s AND d.id > %u ORDER BY d.id LIMIT %d", base, *last, limit);
 	} else {
 		sql = xmalloc(strlen(base) + 32);
-		sprintf(sql, "%s AND d.id > %u", base, above_id);
+		sprintf(sql, "%s AND d.id > %u", base, *last);
 	}
 	rc = query_retry(db, sql, QRES_USE, &res, "loading domains", err, errlen);
 	free(sql);
@@ -422,47 +412,89 @@ again:
 	if (rc == -1)
 		return -1;
 	while ((row = mysql_fetch_row(res)) != NULL) {
-		if (row[0] == NULL || row[1] == NULL)
+		if (row[0] == NULL)
+			continue;
+		*last = (uint32_t)strtoul(row[0], NULL, 10);	/* in id order when limited */
+		if (row[1] == NULL)
 			continue;
 		if (n + 1 >= cap) {
 			cap = cap ? cap * 2 : 4096;
 			d = xreallocarray(d, cap, sizeof(*d));
 		}
-		d[n].id = (uint32_t)strtoul(row[0], NULL, 10);
-		d[n].name = (char *)strbuf_add(&sb, &sblen, &sbcap, row[1]);
-		d[n].master = (char *)strbuf_add(&sb, &sblen, &sbcap, row[2]);
+		d[n].id = *last;
+		d[n].name = (char *)strbuf_add(sbp, sblenp, sbcapp, row[1]);
+		d[n].master = (char *)strbuf_add(sbp, sblenp, sbcapp, row[2]);
 		d[n].last_check = row[3] ? strtoll(row[3], NULL, 10) : -1;
-		d[n].soa = (char *)strbuf_add(&sb, &sblen, &sbcap, row[4]);
+		d[n].soa = (char *)strbuf_add(sbp, sblenp, sbcapp, row[4]);
 		d[n].st_state = NULL;
 		d[n].st_err = d[n].st_err_master = NULL;
 		d[n].st_failures = 0;
 		d[n].st_last_check = d[n].st_err_time = d[n].st_next_check = -1;
 		if (with_status && row[5] != NULL) {
-			d[n].st_state = (char *)strbuf_add(&sb, &sblen, &sbcap, row[5]);
+			d[n].st_state = (char *)strbuf_add(sbp, sblenp, sbcapp, row[5]);
 			d[n].st_failures = row[6] ? (uint32_t)strtoul(row[6], NULL, 10) : 0;
 			d[n].st_last_check = row[7] ? strtoll(row[7], NULL, 10) : -1;
-			d[n].st_err = (char *)strbuf_add(&sb, &sblen, &sbcap, row[8]);
-			d[n].st_err_master = (char *)strbuf_add(&sb, &sblen, &sbcap, row[9]);
+			d[n].st_err = (char *)strbuf_add(sbp, sblenp, sbcapp, row[8]);
+			d[n].st_err_master = (char *)strbuf_add(sbp, sblenp, sbcapp, row[9]);
 			d[n].st_err_time = row[10] ? strtoll(row[10], NULL, 10) : -1;
 			d[n].st_next_check = row[11] ? strtoll(row[11], NULL, 10) : -1;
 		}
-		if (++n == DB_LOAD_PART && part != NULL) {
-			part(domains_close(d, n, sb), n, arg);
-			d = NULL;
-			sb = NULL;
-			n = cap = sblen = sbcap = 0;
-		}
+		n++;
 	}
+	*dp = d;
+	*np = n;
+	*capp = cap;
 	if (mysql_errno(db->my) != 0) {
 		snprintf(err, errlen, "loading domains: %s", mysql_error(db->my));
 		mysql_free_result(res);
-		free(d);
-		free(sb);
 		if (err_is_conn(mysql_errno(db->my)))
 			db_disconnect(db);
 		return -1;
 	}
+	rc = (int)mysql_num_rows(res);
 	mysql_free_result(res);
+	return rc;
+}
+
+/*
+ * With part, the list is read DB_LOAD_PART domains a statement, in id
+ * order: each statement is short and reads the database as of its own
+ * start.  One long statement, read while the transfers it starts write
+ * millions of rows, slowed down without bound (InnoDB checks every index
+ * entry newer than the statement against older versions): a first load of
+ * 170,000 zones stalled at 65,536 for minutes.
+ */
+int
+db_load_domains(struct db *db, const char *only_name, uint32_t above_id,
+    bool with_status, db_part_cb *part, void *arg, struct db_domain **out, size_t *nout,
+    char *err, size_t errlen)
+{
+	char			*sb = NULL;
+	struct db_domain	*d = NULL;
+	size_t			 n = 0, cap = 0, sblen = 0, sbcap = 0;
+	uint32_t		 last = above_id;
+	int			 got;
+
+	*out = NULL;
+	*nout = 0;
+	if (db_connect(db, err, errlen) == -1)
+		return -1;
+	for (;;) {
+		got = load_stmt(db, only_name, &last, part != NULL && only_name == NULL ?
+		    DB_LOAD_PART : 0, with_status, &d, &n, &cap, &sb, &sblen, &sbcap, err,
+		    errlen);
+		if (got == -1) {
+			free(d);
+			free(sb);
+			return -1;
+		}
+		if (part == NULL || only_name != NULL || got < DB_LOAD_PART)
+			break;
+		part(domains_close(d, n, sb), n, arg);	/* more may come */
+		d = NULL;
+		sb = NULL;
+		n = cap = sblen = sbcap = 0;
+	}
 	*out = domains_close(d, n, sb);
 	*nout = n;
 	return 0;

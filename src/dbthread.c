@@ -25,38 +25,17 @@ static struct db_params	 dbp;
  * frequent check looks up the highest id and loads only domains above the
  * one we know (added since), so an idle daemon never scans the table.
  *
- * The TSIG keys come first, and the domains go to the loop in parts as
- * MariaDB sends them (DB_LOAD_PART rows, each a request of its own with
+ * The TSIG keys come first, and the domains go to the loop in parts
+ * (DB_LOAD_PART rows a statement, each part a request of its own with
  * r->part set; the first carries the keys): the first zones are checked
- * while the rest is read, and no part is held longer than its merge.
- * One consistent snapshot covers the signature, the keys and the domains,
- * so no zone comes without the key stored with it.
+ * while the rest is read, and no part is held longer than its merge.  A
+ * list that came in parts reads the keys again for its end, for a domain
+ * stored with its key while the list was read.
  */
 static void	load_domains(struct db *, struct dbreq *);
 
 /* Whether refresher_zone_status is there, looked at each full load. */
 static int	have_status = -1;
-
-/*
- * A consistent snapshot for what follows (false: none, each read is its
- * own, as after a connection lost and made again).  The isolation level
- * is the next transaction's only; the session stays at READ COMMITTED.
- */
-static bool
-snap_begin(struct db *db, struct dbreq *r)
-{
-	if ((r->rc = db_connect(db, r->err, sizeof(r->err))) == -1)
-		return false;
-	return db_exec(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ") == 0 &&
-	    db_exec(db, "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT") == 0;
-}
-
-static void
-snap_end(struct db *db, bool snap)
-{
-	if (snap)
-		(void)db_exec(db, "COMMIT");
-}
 
 /* Parts of a load as they come: each to the loop, the keys with the first. */
 static void
@@ -87,9 +66,16 @@ load_rows(struct db *db, struct dbreq *r, const char *only, uint32_t above)
 	if (db_load_tsig(db, above, &r->tsig, &r->ntsig, r->err, sizeof(r->err)) == -1)
 		return -1;
 	r->keys = true;
-	return db_load_domains(db, only, above, have_status == 1,
+	if (db_load_domains(db, only, above, have_status == 1,
 	    only == NULL ? load_part : NULL, r, &r->domains, &r->ndomains, r->err,
-	    sizeof(r->err));
+	    sizeof(r->err)) == -1)
+		return -1;
+	if (r->keys)		/* no part took them */
+		return 0;
+	if (db_load_tsig(db, above, &r->tsig, &r->ntsig, r->err, sizeof(r->err)) == -1)
+		return -1;
+	r->keys = true;
+	return 0;
 }
 
 static void
@@ -97,7 +83,6 @@ load_domains(struct db *db, struct dbreq *r)
 {
 	char	 sig[sizeof(r->sig)];
 	uint32_t max;
-	bool	 snap;
 
 	if (r->only_name != NULL || r->rescan || r->sig[0] == '\0' || have_status == -1) {
 		int st = db_status_probe(db, r->err, sizeof(r->err));
@@ -109,14 +94,10 @@ load_domains(struct db *db, struct dbreq *r)
 	}
 	r->status_table = have_status;
 	if (r->only_name != NULL) {
-		snap = snap_begin(db, r);
-		if (r->rc == 0)
-			r->rc = load_rows(db, r, r->only_name, 0);
-		snap_end(db, snap);
+		r->rc = load_rows(db, r, r->only_name, 0);
 		return;
 	}
 	if (!r->rescan && r->sig[0] != '\0') {
-		/* the frequent look: one query, no snapshot unless there is news */
 		if ((r->rc = db_max_domain_id(db, &max, r->err, sizeof(r->err))) != 0)
 			return;
 		if (max <= r->max_id) {
@@ -124,23 +105,20 @@ load_domains(struct db *db, struct dbreq *r)
 			return;
 		}
 		r->partial = true;
-		snap = snap_begin(db, r);
-		if (r->rc == 0)
-			r->rc = load_rows(db, r, NULL, r->max_id);
-		snap_end(db, snap);
+		r->rc = load_rows(db, r, NULL, r->max_id);
 		r->max_id = max;
 		return;
 	}
-	snap = snap_begin(db, r);
-	if (r->rc == 0 && (r->rc = db_domains_signature(db, sig, sizeof(sig), &max, r->err,
-	    sizeof(r->err))) == 0) {
-		r->max_id = max;
-		if (r->sig[0] != '\0' && strcmp(sig, r->sig) == 0)
-			r->unchanged = true;
-		else if ((r->rc = load_rows(db, r, NULL, 0)) == 0)
-			memcpy(r->sig, sig, sizeof(r->sig));
+	if ((r->rc = db_domains_signature(db, sig, sizeof(sig), &max, r->err,
+	    sizeof(r->err))) != 0)
+		return;
+	r->max_id = max;
+	if (r->sig[0] != '\0' && strcmp(sig, r->sig) == 0) {
+		r->unchanged = true;
+		return;
 	}
-	snap_end(db, snap);
+	if ((r->rc = load_rows(db, r, NULL, 0)) == 0)
+		memcpy(r->sig, sig, sizeof(r->sig));
 }
 
 static void *
