@@ -824,6 +824,8 @@ sched_zone_resync(struct zone *z, int64_t due)
 
 	if (z->state != ZONE_IDLE && z->state != ZONE_QUEUED)
 		return;			/* busy: its check goes on */
+	if (z->state == ZONE_QUEUED && z->in_urgent)
+		return;			/* a NOTIFY's check waits its turn: it keeps it */
 	z->due.at = due;
 	if (due > now)
 		zone_set_state(z, ZONE_IDLE, NULL);

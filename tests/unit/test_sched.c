@@ -582,6 +582,35 @@ test_notify_coalesce(void)
 	    "again right after");
 }
 
+/*
+ * ha: a takeover reads every zone's next check from the database (resync).
+ * A zone that a NOTIFY queued and that waits for a token keeps its place;
+ * the resync must not put it back to sleep until its refresh.
+ */
+static void
+test_resync_keeps_notify(void)
+{
+	struct zone	*a, *b, *waiting;
+
+	reset();
+	C.soa_qps = 1;
+	C.master_qps = 1;
+	load(1, 2, "rs", "127.0.15.1:5300", 3600, 10, true);
+	run_until(fake_now + 1);
+	a = zone_by_name("rs1.test");
+	b = zone_by_name("rs2.test");
+	sched_notify(a, 0);
+	sched_notify(b, 0);
+	run_until(fake_now + 1);
+	waiting = a->state == ZONE_QUEUED ? a : b;
+	CHECK(nq == 1 && waiting->state == ZONE_QUEUED, "resync: of two NOTIFYed zones one "
+	    "is asked, the other waits for a token (%d queries)", nq);
+	sched_zone_resync(waiting, fake_now + 3600 * 1000);
+	run_until(fake_now + 3000);
+	CHECK(live_query(waiting->name) != NULL, "resync: the zone a NOTIFY queued keeps its "
+	    "place and is asked (%s)", zone_state_name(waiting->state));
+}
+
 /* ---- issue 13: pdns-refresher-control's refresh and retransfer ---- */
 
 static int		 ended;
@@ -1165,6 +1194,7 @@ main(void)
 	test_startup_jitter();
 	test_refresh_retry();
 	test_notify_coalesce();
+	test_resync_keeps_notify();
 	test_check_now();
 	test_counts();
 	test_lower_serial();
