@@ -17,6 +17,7 @@ struct keys_entry {
 	uint32_t		 id;		/* domains.id */
 	bool			 bad;		/* unusable: checks fail with err */
 	bool			 has_key, has_src;
+	bool			 seen;		/* by the update under way */
 	char			 err[160];
 	struct tsig_key		 key;
 	struct master_addr	 src;		/* AXFR-SOURCE, port 0 */
@@ -26,8 +27,9 @@ struct keys_entry {
 /*
  * Take the rows db_load_tsig read: full replaces the table, otherwise the
  * rows are added or replace their domain's entry (a load of new domains).
- * O(n) in the rows.  A key or source that cannot be used is logged for
- * zones in the table.
+ * O(n) in the rows (and the table, when full).  A key or source that
+ * cannot be used is logged for zones in the table when it becomes so or
+ * its reason changes (domains logs it for a zone added later).
  */
 void			 keys_update(const struct db_tsig *, size_t n, bool full);
 /* The entry of a domain, NULL if it has neither key nor source. */

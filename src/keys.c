@@ -122,12 +122,18 @@ fill(struct keys_entry *e, const struct db_tsig *t)
 void
 keys_update(const struct db_tsig *t, size_t n, bool full)
 {
-	if (full)
-		keys_clear();
-	for (size_t i = 0; i < n; i++) {
-		struct keys_entry	*e = (struct keys_entry *)(uintptr_t)keys_find(t[i].domain_id);
-		struct zone		*z;
+	struct keys_entry	*e, **pp;
 
+	if (full)		/* what no row marks again goes */
+		for (size_t i = 0; i < tsize; i++)
+			for (e = tab[i]; e != NULL; e = e->next)
+				e->seen = false;
+	for (size_t i = 0; i < n; i++) {
+		struct zone	*z;
+		bool		 was_bad;
+		char		 was[sizeof(e->err)];
+
+		e = (struct keys_entry *)(uintptr_t)keys_find(t[i].domain_id);
 		if (e == NULL) {
 			if (tcount >= tsize)
 				grow();
@@ -136,9 +142,26 @@ keys_update(const struct db_tsig *t, size_t n, bool full)
 			tab[bucket(t[i].domain_id)] = e;
 			tcount++;
 		}
+		was_bad = e->bad;
+		memcpy(was, e->err, sizeof(was));
 		fill(e, &t[i]);
-		if (e->bad && (z = zone_by_id(e->id)) != NULL)
+		e->seen = true;
+		/* once when it starts or changes, not at every reload */
+		if (e->bad && (!was_bad || strcmp(was, e->err) != 0) &&
+		    (z = zone_by_id(e->id)) != NULL)
 			log_warnx("zone %s: %s; its checks fail until that is fixed", z->name,
 			    e->err);
 	}
+	if (!full)
+		return;
+	for (size_t i = 0; i < tsize; i++)
+		for (pp = &tab[i]; (e = *pp) != NULL;) {
+			if (e->seen) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			free(e);
+			tcount--;
+		}
 }

@@ -857,6 +857,10 @@ test_keys_table(void)
 	keys_update(&t[5], 1, false);
 	CHECK(keys_count() == N && keys_find(36)->bad, "keys: a partial load replaces one entry");
 	CHECK(keys_find(2) == NULL, "keys: a domain without a key has none");
+	keys_update(t, N / 2, true);
+	CHECK(keys_count() == N / 2 && keys_find((uint32_t)((N - 1) * 7 + 1)) == NULL &&
+	    keys_find(1) != NULL && keys_find(36)->bad, "keys: a full update keeps its rows "
+	    "and drops the rest (%zu)", keys_count());
 	db_tsig_free(t, N);
 }
 

@@ -1,0 +1,48 @@
+#!/bin/bash
+# A domain list longer than one part (8,192 domains a statement, issue 16):
+# every domain is loaded once, a zone of a late part has its TSIG key from
+# its first check, a domain gone from the first or the last part is
+# dropped by the next rescan and a new one added.  The masters do not
+# answer (nothing listens): the test is about the list, not the checks.
+. tests/lib/env.sh
+set -u
+N=20000
+db_create t31
+# a stored SOA and a fresh last_check: nothing is due, no query goes out
+sql t31 "INSERT INTO domains (name, master, type, last_check)
+    SELECT CONCAT('l', seq, '.test'), CONCAT('127.0.31.', seq % 200 + 1, ':5300'), 'SLAVE',
+        UNIX_TIMESTAMP() FROM seq_1_to_$N"
+sql t31 "INSERT INTO records (domain_id, name, type, content, ttl, auth)
+    SELECT id, name, 'SOA', 'ns.test. h.test. 1 86400 600 604800 300', 300, 1 FROM domains"
+# l10000.test (the second part) names a key with an algorithm we do not
+# have: its checks fail here, with one warning when the zone is loaded
+# (the keys come with the first part and again for the list's end).
+sql t31 "INSERT INTO tsigkeys (name, algorithm, secret) VALUES ('kw', 'hmac-whirlpool', 'c2VjcmV0');
+    INSERT INTO domainmetadata (domain_id, kind, content)
+    SELECT id, 'AXFR-MASTER-TSIG', 'kw' FROM domains WHERE name = 'l10000.test'"
+write_conf t31 "timers {
+    min-refresh = 86400
+}"
+daemon_start
+check "a list of $N: loaded once each" wait_for 30 grep -q "loaded $N SLAVE domains (200 masters), 0 due now" "$DLOG"
+total=$(ctl -j status | grep -o '"zones": *{"total": *[0-9]*' | grep -o '[0-9]*$')
+check "a list of $N: $N zones in the table ($total)" eq "$total" "$N"
+check "a list of $N: the zone of a later part has its (bad) key: warned once" \
+    eq "$(grep -c 'zone l10000.test: .*; its checks fail until that is fixed' "$DLOG")" 1
+check "a list of $N: nothing due, no query" bash -c "! grep -q -- '-> querying' '$DLOG'"
+
+sql t31 "DELETE FROM domains WHERE name IN ('l5.test', 'l19999.test');
+    INSERT INTO domains (name, master, type, last_check) VALUES
+        ('l20001.test', '127.0.31.1:5300', 'SLAVE', UNIX_TIMESTAMP())"
+kill -HUP "$DPID"
+check "rescan: a domain gone from the first part and one from the last dropped, a new one added" \
+    wait_for 30 grep -q "domain list re-read: 1 added, 2 removed, 0 with new masters" "$DLOG"
+total=$(ctl -j status | grep -o '"zones": *{"total": *[0-9]*' | grep -o '[0-9]*$')
+check "rescan: $((N - 1)) zones ($total)" eq "$total" "$((N - 1))"
+check "rescan: the bad key, unchanged, is not warned of again" \
+    eq "$(grep -c 'zone l10000.test: .*; its checks fail until that is fixed' "$DLOG")" 1
+check "rescan: the zones that stay were not dropped" \
+    bash -c "! grep -E 'zone l(1|8192|8193|16384|16385|19998|20000)\\.test: no longer a SLAVE domain' '$DLOG'"
+daemon_stop
+check "SIGTERM: exit 0" [ $? -eq 0 ]
+finish
