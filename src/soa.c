@@ -89,6 +89,7 @@ struct soa_query {
 	size_t			 zlen;		/* the zone's wire name: q + DNS_HDR */
 	char			 zname[256];
 	struct soa_query	*pnext;		/* in the pool of finished ones */
+	bool			 pooled;	/* there: a second free is a bug */
 	struct soa_sock		*sock;		/* UDP: the socket of this try */
 	struct event		*tev;		/* UDP: the try's deadline */
 	int			 fd;		/* TCP */
@@ -568,6 +569,8 @@ query_close(struct soa_query *sq)
 static void
 query_free(struct soa_query *sq)
 {
+	if (sq->pooled)		/* the pool would hand it out twice */
+		fatalx("soa: query for %s freed twice", sq->zname);
 	query_close(sq);
 	if (sq->alive != NULL)
 		*sq->alive = false;
@@ -576,6 +579,7 @@ query_free(struct soa_query *sq)
 	free(sq->key);
 	if (sq->tev != NULL && P.n < POOL_MAX) {
 		sq->pnext = P.head;
+		sq->pooled = true;
 		P.head = sq;
 		P.n++;
 		return;
