@@ -33,7 +33,8 @@
  * for 10 s and further queries on it get nothing).
  * IXFR modes: empty (NOERROR with no records: the default), rcode NAME,
  * soaonly (the zone's SOA alone), stream FILE (the records of FILE, one a
- * line with absolute names, in order: deltas as the test wrote them).
+ * line with absolute names, in order: deltas as the test wrote them), late
+ * FILE (as stream, 3 s after the query).
  *
  * Each TCP connection is served by a child process, so a dripping or hanging
  * transfer does not hold up anything else.  Test code only: it trusts its
@@ -597,7 +598,10 @@ serve_ixfr(int fd, const ldns_pkt *q, const struct rule *r)
 
 	if (strcmp(r->ixfr, "soaonly") == 0 && r->zone != NULL)
 		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(zone_soa(r)));
-	if (strcmp(r->ixfr, "stream") == 0 && (fp = fopen(r->ixfrarg, "r")) != NULL) {
+	if (strcmp(r->ixfr, "late") == 0)
+		usleep(3000 * 1000);
+	if ((strcmp(r->ixfr, "stream") == 0 || strcmp(r->ixfr, "late") == 0) &&
+	    (fp = fopen(r->ixfrarg, "r")) != NULL) {
 		while (fgets(line, sizeof(line), fp) != NULL) {
 			line[strcspn(line, "\n")] = '\0';
 			if (line[0] == '\0' || line[0] == ';')
