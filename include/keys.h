@@ -32,6 +32,9 @@ struct keys_entry {
  * its reason changes (domains logs it for a zone added later).
  */
 void			 keys_update(const struct db_tsig *, size_t n, bool full);
+/* Warn that z's checks fail, if its key or source cannot be used. */
+struct zone;
+void			 keys_warn(const struct zone *);
 /* The entry of a domain, NULL if it has neither key nor source. */
 const struct keys_entry	*keys_find(uint32_t id);
 size_t			 keys_count(void);

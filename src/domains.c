@@ -219,12 +219,7 @@ zone_add(const struct db_domain *d, int64_t now_ms, time_t now_wall)
 	}
 	z->gen = D.gen;
 	zone_table_add(z);
-	{
-		const struct keys_entry *ke = keys_find(z->id);
-		if (ke != NULL && ke->bad)	/* keys_update told those it knew */
-			log_warnx("zone %s: %s; its checks fail until that is fixed",
-			    z->name, ke->err);
-	}
+	keys_warn(z);		/* keys_update told of the zones it knew */
 	{
 		int64_t due = first_due(z, d->last_check, now_ms, now_wall);
 		zstatus_resume(z, d, &due, now_ms, (int64_t)now_wall);

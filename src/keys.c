@@ -120,6 +120,16 @@ fill(struct keys_entry *e, const struct db_tsig *t)
 }
 
 void
+keys_warn(const struct zone *z)
+{
+	const struct keys_entry	*e = keys_find(z->id);
+
+	if (e != NULL && e->bad)
+		log_warnx("zone %s: %s; its checks fail until that is fixed", z->name,
+		    e->err);
+}
+
+void
 keys_update(const struct db_tsig *t, size_t n, bool full)
 {
 	struct keys_entry	*e, **pp;
@@ -149,8 +159,7 @@ keys_update(const struct db_tsig *t, size_t n, bool full)
 		/* once when it starts or changes, not at every reload */
 		if (e->bad && (!was_bad || strcmp(was, e->err) != 0) &&
 		    (z = zone_by_id(e->id)) != NULL)
-			log_warnx("zone %s: %s; its checks fail until that is fixed", z->name,
-			    e->err);
+			keys_warn(z);
 	}
 	if (!full)
 		return;

@@ -554,8 +554,7 @@ query_close(struct soa_query *sq)
 {
 	if (sq->sock != NULL)
 		sock_detach(sq);
-	if (sq->tev != NULL)
-		event_del(sq->tev);
+	event_del(sq->tev);
 	if (sq->ev != NULL) {
 		event_free(sq->ev);
 		sq->ev = NULL;
@@ -577,15 +576,14 @@ query_free(struct soa_query *sq)
 	free(sq->tbuf);
 	free(sq->nsbuf);
 	free(sq->key);
-	if (sq->tev != NULL && P.n < POOL_MAX) {
+	if (P.n < POOL_MAX) {
 		sq->pnext = P.head;
 		sq->pooled = true;
 		P.head = sq;
 		P.n++;
 		return;
 	}
-	if (sq->tev != NULL)
-		event_free(sq->tev);
+	event_free(sq->tev);
 	free(sq);
 }
 
