@@ -47,15 +47,28 @@ check "a listen address in use: a second daemon fails before it detaches, with t
     bash -c "[ $rc -eq 1 ] && grep -q \"notify.listen '127.0.0.1:5353': bind: Address already in use\" '$T/second.out'"
 # pdns after us, so it does not queue 2,000 relays to a port nobody listens
 # on yet; NSD after pdns, so its start-up NOTIFYs are answered, not retried
-# for minutes in a queue that the change below would wait behind.  Every
-# one reaches us through pdns before the test goes on.
+# for minutes in a queue that the change below would wait behind.  Then
+# the test waits until pdns has nothing left to relay: pdns sends its
+# relays in one burst, our socket's buffer drops what does not fit, and
+# pdns sends those again 3, 5, 9 and 17 s after the first (then gives
+# up): no NOTIFY for 10 s means its queue is empty, and the change's
+# NOTIFY goes out alone.  How many are answered varies (1,400 to 3,800
+# seen: NSD's first instance's, and repeats), so it is not counted.
 PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
 nsd_stop a
 NSD_PATTERN="notify: 127.0.2.1@5301 NOKEY
 	outgoing-interface: 127.0.1.1" nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
-# notified_all N: the daemon has answered at least N NOTIFYs
-notified_all() { local n; n=$(ctl -j status | grep -o '"notify": *{[^}]*' | sed -n 's/.*"answered": *\([0-9]*\).*/\1/p'); [ "${n:-0}" -ge "$1" ]; }
-check "start-up: NSD's NOTIFYs for all 2,005 zones reach us through pdns" wait_for 60 notified_all 2005
+answered() { ctl -j status | grep -o '"notify": *{[^}]*' | sed -n 's/.*"answered": *\([0-9]*\).*/\1/p'; }
+# quiet_after N: at least N answered, and then none for 10 s
+quiet_after() {
+	local a b
+	a=$(answered); [ "${a:-0}" -ge "$1" ] || return 1
+	sleep 10
+	b=$(answered); [ "$a" = "$b" ]
+}
+check "start-up: NSD's NOTIFYs come through pdns (1,000 at least), until pdns has none left" \
+    wait_for 120 quiet_after 1000
+echo "# start-up NOTIFYs answered: $(answered) (dropped by the rate: $(ctl -j status | grep -o '"notify": *{[^}]*' | sed -n 's/.*"dropped": *\([0-9]*\).*/\1/p'))"
 
 # change ZONE SERIAL: change the zone on the master, reload NSD (which
 # notifies pdns), and return how long from NSD serving it to MySQL having it.
