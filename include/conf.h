@@ -44,6 +44,7 @@ struct conf {
 	int	 xfr_rate_grace_s;
 	int	 follow_lower_s;	/* follow a lower serial stable this long; 0 never */
 	bool	 ixfr;			/* ask IXFR first where we have a serial */
+	bool	 ixfr_udp;		/* ... as the check, over UDP */
 	char	**ixfr_off_masters;	/* ... but never from these */
 	int	 n_ixfr_off_masters;
 	char	**ixfr_off_zones;	/* ... nor for these zones */

@@ -8,6 +8,12 @@
 
 #define DNS_HDR		12
 
+/* One DNS message, kept (an IXFR answer that came over UDP). */
+struct dnsmsg {
+	size_t		 len;
+	uint8_t		 b[];
+};
+
 /* Zone name to lowercase wire form; returns length or -1. */
 int		 dnswire_name(const char *zone, uint8_t *buf, size_t buflen);
 /* A query message (RD clear) for zone/qtype into buf; returns its length or -1. */

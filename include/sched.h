@@ -23,7 +23,9 @@ struct sched_ops {
 	void	 (*arm)(int64_t at);		/* run sched_tick() at at (or now) */
 	/* Start z's SOA query at m; NULL with errno when it could not be sent.
 	 * The result comes back through sched_soa_done(). */
-	void	*(*soa_start)(struct zone *, struct master *, const struct keys_entry *);
+	/* ixfr: ask IXFR from the zone's serial (soa_ixfr_query_start) */
+	void	*(*soa_start)(struct zone *, struct master *, const struct keys_entry *,
+		    bool ixfr);
 	void	 (*soa_cancel)(void *);
 	void	 (*xfr_submit)(struct xfr_job *);	/* back via sched_xfr_* */
 };

@@ -28,6 +28,16 @@ struct soa_result {
 	/* An NS query's answer: the names, NUL-separated, valid in the callback. */
 	const char	*ns;
 	int		 nns;
+	/*
+	 * An IXFR query's answer of more than the SOA (a delta, or the zone
+	 * AXFR-style): the message, valid in the callback, for the transfer
+	 * to try before TCP.
+	 */
+	const uint8_t	*xfr;
+	size_t		 xfrlen;
+	/* The master refused or botched the IXFR query: asked by SOA instead. */
+	bool		 ixfr_refused;
+	char		 ixfr_why[96];
 };
 
 typedef void soa_cb(void *arg, const struct soa_result *);
@@ -46,6 +56,16 @@ struct soa_query *soa_query_start(struct event_base *, const char *zone,
 		    const struct master_addr *, int timeout_ms, int tries,
 		    const struct tsig_key *key, const struct master_addr *src,
 		    soa_cb *cb, void *arg);
+/*
+ * The same, with the question an IXFR from our serial (RFC 1995 4): an
+ * answer of the SOA alone is the serial, a longer one comes in xfr.  A
+ * retry, and the answer to a reply that refuses or botches it, asks by SOA
+ * (ixfr_refused then says why); a truncated reply, by SOA over TCP.
+ */
+struct soa_query *soa_ixfr_query_start(struct event_base *, const char *zone,
+		    uint32_t serial, const struct master_addr *, int timeout_ms, int tries,
+		    const struct tsig_key *key, const struct master_addr *src, soa_cb *cb,
+		    void *arg);
 /* A failed result: status st, the reason formatted into err. */
 void		 soa_result_fail(struct soa_result *, enum soa_status st,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -81,5 +101,12 @@ void		 soa_sock_counts(unsigned long *opened, unsigned long *used);
  * SOA of the zone in the answer (RFC 1034 4.3.5, RFC 1035).  Pure; fills res.
  */
 enum soa_status	 soa_check_reply(const uint8_t *pkt, size_t len, uint16_t id,
+		    const uint8_t *zone_wire, size_t zone_len, struct soa_result *res);
+/*
+ * The same for our IXFR query: NOERROR, AA, our question, the zone's SOA
+ * first in the answer (res->xfr set when more follows; the rest is the
+ * transfer's to validate).
+ */
+enum soa_status	 soa_check_ixfr_reply(const uint8_t *pkt, size_t len, uint16_t id,
 		    const uint8_t *zone_wire, size_t zone_len, struct soa_result *res);
 #endif

@@ -19,6 +19,9 @@ void	hist_observe(struct hist *, double seconds);
 struct stats {
 	uint64_t	 checks, unchanged, transfers, rows_written;
 	uint64_t	 first_direct;	/* first loads sent without a SOA query */
+	uint64_t	 xfr_udp;	/* written transfers that came whole with the
+					 * check's IXFR over UDP */
+	uint64_t	 udp_not_held;	/* ... answers not kept: over ZONE_UDP_HELD_MAX */
 	uint64_t	 failures, xfr_failures;
 	uint64_t	 notifies, notify_refused;
 	uint64_t	 once_failed;	/* --once: zones that did not end fresh */

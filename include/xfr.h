@@ -72,8 +72,11 @@ struct xfr_job {
 	bool			 rediscover;	/* written: pdns must learn of the zone */
 	uint64_t		 epoch;		/* the ha lease it was begun under */
 	bool			 ixfr;		/* ask IXFR from old_serial first */
+	struct dnsmsg		*udp;		/* IXFR: the check's answer over UDP
+						 * (TSIG verified), tried before TCP */
 	/* out */
 	uint8_t			 how;		/* enum xfr_how */
+	bool			 by_udp;	/* all of it came with the check */
 	bool			 ixfr_refused;	/* NOTIMP, FORMERR, SOA only: no IXFR there */
 	char			 ixfr_why[160];	/* why IXFR did not do */
 	size_t			 deltas, changes;	/* IXFR: versions, records changed */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "dnswire.h"
 #include "master.h"
 #include "util.h"
 
@@ -58,7 +59,11 @@ struct zone {
 	struct master		**masters;	/* &master1 when there is one */
 	struct master		*master1;
 	struct master		*at;		/* whose queue or slot it holds */
-	void			*sq;		/* the SOA query while querying */
+	union {
+		void		*sq;		/* querying: the SOA query */
+		struct dnsmsg	*udp;		/* transfer queued: the IXFR answer
+						 * the check brought, or NULL */
+	};
 	struct zone_pend	*pend;		/* a new master list, applied when idle */
 	struct zone_err		*err;		/* the last failure, NULL: none yet */
 	struct heap_node	 due;		/* next check (monotonic ms) */
@@ -132,6 +137,15 @@ void		 zone_set_masters(struct zone *, const struct master_addr *, int n);
 /* The next zone due, and the next to expire (NULL: none). */
 struct zone	*zone_next_due(void);
 struct zone	*zone_next_expiry(void);
+/*
+ * Keep a copy of the IXFR answer the check brought (a zone in
+ * ZONE_XFR_QUEUED) for its transfer; false when the copies held by all
+ * zones would pass ZONE_UDP_HELD_MAX bytes: the transfer asks by TCP.
+ * zone_take_udp hands it over (NULL: none); leaving the state frees it.
+ */
+#define ZONE_UDP_HELD_MAX	(4 << 20)
+bool		 zone_hold_udp(struct zone *, const uint8_t *msg, size_t len);
+struct dnsmsg	*zone_take_udp(struct zone *);
 /* A SOA is stored for the zone now. */
 void		 zone_set_loaded(struct zone *);
 /* Failures in a row (a restart resuming them). */

@@ -240,7 +240,7 @@ validate_level(cfg_t *cfg, cfg_opt_t *opt)
 static cfg_opt_t *
 section_opts(const char *sec)
 {
-	cfg_opt_t	*o = xcalloc(NITEMS(intkeys) + NITEMS(strkeys) + 4, sizeof(*o));
+	cfg_opt_t	*o = xcalloc(NITEMS(intkeys) + NITEMS(strkeys) + 6, sizeof(*o));
 	size_t		 n = 0;
 
 	for (size_t i = 0; i < NITEMS(intkeys); i++) {
@@ -274,7 +274,9 @@ section_opts(const char *sec)
 		cfg_opt_t x = CFG_BOOL("ixfr", cfg_true, CFGF_NONE);
 		cfg_opt_t m = CFG_STR_LIST("ixfr-off-masters", "{}", CFGF_NONE);
 		cfg_opt_t z = CFG_STR_LIST("ixfr-off-zones", "{}", CFGF_NONE);
+		cfg_opt_t u = CFG_BOOL("ixfr-udp", cfg_true, CFGF_NONE);
 		o[n++] = x;
+		o[n++] = u;
 		o[n++] = m;
 		o[n++] = z;
 	}
@@ -458,6 +460,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	    "allow-unsigned-autoprimary");
 	getlist(cfg_getsec(cfg, "metrics"), "listen", &c->metrics_listen, &c->n_metrics_listen);
 	c->ixfr = cfg_getbool(cfg_getsec(cfg, "transfer"), "ixfr");
+	c->ixfr_udp = cfg_getbool(cfg_getsec(cfg, "transfer"), "ixfr-udp");
 	getlist(cfg_getsec(cfg, "transfer"), "ixfr-off-masters", &c->ixfr_off_masters,
 	    &c->n_ixfr_off_masters);
 	getlist(cfg_getsec(cfg, "transfer"), "ixfr-off-zones", &c->ixfr_off_zones,

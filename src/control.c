@@ -458,6 +458,8 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "transfers", (int64_t)stats.transfers);
 	o_int(o, "transfers_ixfr", (int64_t)stats.xfr_how[XFR_BY_IXFR]);
 	o_int(o, "transfers_ixfr_fallback", (int64_t)stats.xfr_how[XFR_BY_FALLBACK]);
+	o_int(o, "transfers_udp", (int64_t)stats.xfr_udp);
+	o_int(o, "udp_answers_not_kept", (int64_t)stats.udp_not_held);
 	xfr_conn_counts(&opened, &reused);
 	o_int(o, "transfer_connections", (int64_t)opened);
 	o_int(o, "transfer_connections_reused", (int64_t)reused);

@@ -103,11 +103,16 @@ soa_cb_loop(void *arg, const struct soa_result *res)
 }
 
 static void *
-loop_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke)
+loop_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke, bool ixfr)
 {
+	const struct tsig_key	 *key = ke != NULL && ke->has_key ? &ke->key : NULL;
+	const struct master_addr *src = ke != NULL && ke->has_src ? &ke->src : NULL;
+
+	if (ixfr)
+		return soa_ixfr_query_start(L.base, z->name, z->serial, &m->addr,
+		    conf->soa_timeout_ms, conf->soa_tries, key, src, soa_cb_loop, z);
 	return soa_query_start(L.base, z->name, &m->addr, conf->soa_timeout_ms,
-	    conf->soa_tries, ke != NULL && ke->has_key ? &ke->key : NULL,
-	    ke != NULL && ke->has_src ? &ke->src : NULL, soa_cb_loop, z);
+	    conf->soa_tries, key, src, soa_cb_loop, z);
 }
 
 static void

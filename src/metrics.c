@@ -204,6 +204,9 @@ metrics_write(struct evbuffer *b)
 		snprintf(l, sizeof(l), "how=\"%s\"", how[i]);
 		val(b, "transfers_written_total", l, (double)stats.xfr_how[i]);
 	}
+	one(b, "transfers_udp_total", "counter", "Transfers written that came whole in "
+	    "the check's IXFR answer over UDP, without a TCP connection.",
+	    (double)stats.xfr_udp);
 	one(b, "transfer_bytes_total", "counter", "Bytes of transfers written.",
 	    (double)stats.xfr_bytes);
 	one(b, "transfer_records_total", "counter", "Records of transfers written.",

@@ -205,6 +205,7 @@ master_probe(struct master *m)
 }
 
 static void	admit_transfers(int64_t);
+static bool	ixfr_wanted(const struct zone *, const struct master *, int64_t);
 
 /* Errors that are about this host, not about the master. */
 static bool
@@ -253,7 +254,8 @@ start_query(struct zone *z, struct master *m, int64_t now)
 		sched_soa_done(z, &res);
 		return true;
 	}
-	if ((z->sq = S.ops->soa_start(z, m, ke)) != NULL)
+	if ((z->sq = S.ops->soa_start(z, m, ke, S.conf->ixfr_udp &&
+	    now >= m->ixfr_udp_off_until && ixfr_wanted(z, m, now))) != NULL)
 		return true;
 	e = errno;
 	if (errno_local(e)) {
@@ -356,8 +358,13 @@ start_xfr(struct zone *z, struct master *m)
 {
 	struct xfr_job	*job = xfr_job_new(S.conf, z->id, z->name, &m->addr,
 			    z->has_soa && !z->force, z->serial, keys_find(z->id), z);
+	struct dnsmsg	*udp = zone_take_udp(z);
 
 	job->ixfr = ixfr_wanted(z, m, S.ops->now());
+	if (job->ixfr)
+		job->udp = udp;		/* the check's answer: tried before TCP */
+	else
+		free(udp);
 	job->rediscover = z->ap_new;
 	zone_set_state(z, ZONE_TRANSFERRING, m);
 	S.ops->xfr_submit(job);
@@ -553,12 +560,20 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 		return;
 	}
 	master_heard(m, z->id, now);
+	if (res->ixfr_refused && now >= m->ixfr_udp_off_until) {
+		m->ixfr_udp_off_until = now + IXFR_OFF_MS;
+		log_warnx("master %s: IXFR over UDP not answered as RFC 1995 says (%s, "
+		    "zone %s): SOA queries to it for %d minutes", m->name, res->ixfr_why,
+		    z->name, IXFR_OFF_MS / 60000);
+	}
 	/* retransfer: whatever the serial */
 	cmp = z->has_soa && !z->force ? zone_serial_cmp(z->serial, res->serial) : -1;
 	if (cmp == -1 && z->pend == NULL) {
 		log_debug("zone %s: master %s has serial %u, ours %u%s", z->name,
 		    m->name, res->serial, z->serial, z->has_soa ? "" : " (none)");
 		zone_set_state(z, ZONE_XFR_QUEUED, m);
+		if (res->xfr != NULL && !zone_hold_udp(z, res->xfr, res->xfrlen))
+			stats.udp_not_held++;
 		admit_transfers(now);
 		return;
 	}
@@ -607,19 +622,23 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 	hist_observe(&stats.commit_seconds, (double)job->commit_ms / 1000.0);
 	if (job->how < NITEMS(stats.xfr_how))
 		stats.xfr_how[job->how]++;
+	stats.xfr_udp += job->by_udp;
 	if (z->notify_at != 0)
 		hist_observe(&stats.notify_seconds, (double)(now - z->notify_at) / 1000.0);
 	if (job->how == XFR_BY_IXFR)
-		log_info("zone %s: serial %u -> %u from %s by IXFR: %zu records changed in "
-		    "%zu version%s, %zu bytes; %zu rows stored (%zu already so, kept) in "
+		log_info("zone %s: serial %u -> %u from %s by IXFR%s: %zu records changed "
+		    "in %zu version%s, %zu bytes; %zu rows stored (%zu already so, kept) in "
 		    "%" PRId64 " ms", z->name, z->serial, job->serial, m->name,
-		    job->changes, job->deltas, job->deltas == 1 ? "" : "s", job->bytes,
-		    job->rows, job->rows_kept, job->ms);
+		    job->by_udp ? " over UDP" : "", job->changes, job->deltas,
+		    job->deltas == 1 ? "" : "s", job->bytes, job->rows, job->rows_kept,
+		    job->ms);
 	else if (z->has_soa)
 		log_info("zone %s: serial %u -> %u from %s: %zu records, %zu rows stored "
 		    "(%zu already so, kept) in %" PRId64 " ms%s", z->name, z->serial,
 		    job->serial, m->name, job->records, job->rows, job->rows_kept, job->ms,
-		    job->how == XFR_BY_IXFR_FULL ? " (IXFR answered with the whole zone)" : "");
+		    job->how != XFR_BY_IXFR_FULL ? "" : job->by_udp ?
+		    " (IXFR answered with the whole zone, over UDP)" :
+		    " (IXFR answered with the whole zone)");
 	else
 		log_info("zone %s: first transfer, serial %u from %s: %zu records, %zu rows "
 		    "stored in %" PRId64 " ms", z->name, job->serial, m->name, job->records,

@@ -19,6 +19,18 @@
  * SOCK_SHARE random IDs within the socket's few seconds, and a forged SOA
  * answer can only cause or delay a transfer, never write data: the data
  * comes by TCP (TSIG'd where a key is set).
+ *
+ * The check of a zone we have may be an IXFR over UDP instead
+ * (transfer.ixfr-udp, RFC 1995 4), as NSD's xfrd asks: the master's SOA
+ * alone is the answer to a SOA query, and an answer that carries the
+ * changes (or the whole zone) goes to the transfer, which applies it when
+ * the one message holds all of it and otherwise asks by TCP.  Such data
+ * is guarded as every datagram here is (port, ID, source, question, TSIG
+ * where a key is set), which is what NSD, BIND and Knot accept it on.  A
+ * retry asks by SOA (a filter may drop what is not a SOA query); a
+ * truncated answer goes on by SOA over TCP; a refusal or an answer we
+ * cannot use is asked again by SOA at once, and the caller stops asking
+ * that master by IXFR for a while.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -113,8 +125,11 @@ struct soa_query {
 	size_t			 tgot, tneed;
 	soa_cb			*cb;
 	void			*arg;
-	uint16_t		 qtype;		/* SOA, or NS (autoprimary) */
+	uint16_t		 qtype;		/* SOA, IXFR (until refused), NS (autoprimary) */
 	char			*nsbuf;		/* NS: the answer's names (NSBUF_LEN) */
+	uint32_t		 serial;	/* IXFR: ours */
+	bool			 ixfr_refused;
+	char			 ixfr_why[96];
 };
 
 static bool
@@ -134,7 +149,28 @@ dname_eq(const ldns_rdf *a, const uint8_t *w, size_t wlen)
 	return true;
 }
 
-/* The start of a reply to our question, as both checks want it. */
+/* Exactly our question: one, of type qtype, class IN, for the zone. */
+static bool
+question_ok(const ldns_pkt *pkt, ldns_rr_type qtype, const uint8_t *zw, size_t zlen)
+{
+	ldns_rr	*q;
+
+	return ldns_pkt_qdcount(pkt) == 1 &&
+	    (q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0)) != NULL &&
+	    ldns_rr_get_type(q) == qtype && ldns_rr_get_class(q) == LDNS_RR_CLASS_IN &&
+	    dname_eq(ldns_rr_owner(q), zw, zlen);
+}
+
+static void
+soa_fields(struct soa_result *r, const ldns_rr *soa)
+{
+	r->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+	r->refresh = ldns_rdf2native_int32(ldns_rr_rdf(soa, 3));
+	r->retry = ldns_rdf2native_int32(ldns_rr_rdf(soa, 4));
+	r->expire = ldns_rdf2native_int32(ldns_rr_rdf(soa, 5));
+}
+
+/* The start of a reply to our question, as every check wants it. */
 static enum soa_status
 reply_head(const uint8_t *p, size_t n, uint16_t id, struct soa_result *r)
 {
@@ -175,7 +211,7 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 {
 	ldns_pkt	*pkt = NULL;
 	ldns_rr_list	*an;
-	ldns_rr		*q, *soa = NULL;
+	ldns_rr		*soa = NULL;
 	enum soa_status	 st;
 
 	if ((st = reply_head(p, n, id, r)) != SOA_OK)
@@ -189,11 +225,7 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 		snprintf(r->err, sizeof(r->err), "malformed reply");
 		return SOA_BAD;
 	}
-	if (ldns_pkt_qdcount(pkt) != 1 ||
-	    (q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0)) == NULL ||
-	    ldns_rr_get_type(q) != LDNS_RR_TYPE_SOA ||
-	    ldns_rr_get_class(q) != LDNS_RR_CLASS_IN ||
-	    !dname_eq(ldns_rr_owner(q), zw, zlen)) {
+	if (!question_ok(pkt, LDNS_RR_TYPE_SOA, zw, zlen)) {
 		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
 		goto out;
 	}
@@ -217,10 +249,49 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 		snprintf(r->err, sizeof(r->err), "no SOA for the zone in the answer");
 		goto out;
 	}
-	r->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
-	r->refresh = ldns_rdf2native_int32(ldns_rr_rdf(soa, 3));
-	r->retry = ldns_rdf2native_int32(ldns_rr_rdf(soa, 4));
-	r->expire = ldns_rdf2native_int32(ldns_rr_rdf(soa, 5));
+	soa_fields(r, soa);
+	st = SOA_OK;
+out:
+	ldns_pkt_free(pkt);
+	return st;
+}
+
+enum soa_status
+soa_check_ixfr_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
+    size_t zlen, struct soa_result *r)
+{
+	ldns_pkt	*pkt = NULL;
+	ldns_rr		*soa;
+	enum soa_status	 st;
+
+	if ((st = reply_head(p, n, id, r)) != SOA_OK)
+		return st;
+	st = SOA_BAD;
+	if (!(p[2] & 0x04)) {
+		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
+		return SOA_BAD;
+	}
+	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
+		snprintf(r->err, sizeof(r->err), "malformed reply");
+		return SOA_BAD;
+	}
+	if (!question_ok(pkt, LDNS_RR_TYPE_IXFR, zw, zlen)) {
+		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
+		goto out;
+	}
+	/* RFC 1995 4: the master's SOA first, alone or opening the changes */
+	if ((soa = ldns_rr_list_rr(ldns_pkt_answer(pkt), 0)) == NULL ||
+	    ldns_rr_get_type(soa) != LDNS_RR_TYPE_SOA ||
+	    ldns_rr_get_class(soa) != LDNS_RR_CLASS_IN ||
+	    !dname_eq(ldns_rr_owner(soa), zw, zlen) || ldns_rr_rd_count(soa) != 7) {
+		snprintf(r->err, sizeof(r->err), "answer does not start with the zone's SOA");
+		goto out;
+	}
+	soa_fields(r, soa);
+	if (ldns_pkt_ancount(pkt) > 1) {
+		r->xfr = p;
+		r->xfrlen = n;
+	}
 	st = SOA_OK;
 out:
 	ldns_pkt_free(pkt);
@@ -232,7 +303,6 @@ soa_check_ns_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
     size_t zlen, struct soa_result *r, char *buf, size_t buflen)
 {
 	ldns_pkt	*pkt = NULL;
-	ldns_rr		*q;
 	enum soa_status	 st;
 	size_t		 used = 0;
 	static const ldns_pkt_section secs[] = { LDNS_SECTION_ANSWER,
@@ -245,11 +315,7 @@ soa_check_ns_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 		return SOA_BAD;
 	}
 	st = SOA_BAD;
-	if (ldns_pkt_qdcount(pkt) != 1 ||
-	    (q = ldns_rr_list_rr(ldns_pkt_question(pkt), 0)) == NULL ||
-	    ldns_rr_get_type(q) != LDNS_RR_TYPE_NS ||
-	    ldns_rr_get_class(q) != LDNS_RR_CLASS_IN ||
-	    !dname_eq(ldns_rr_owner(q), zw, zlen)) {
+	if (!question_ok(pkt, LDNS_RR_TYPE_NS, zw, zlen)) {
 		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
 		goto out;
 	}
@@ -620,6 +686,10 @@ query_finish(struct soa_query *sq, struct soa_result *res)
 	char	 ns[NSBUF_LEN];
 
 	res->rtt_ms = util_now_ms() - sq->started;
+	if (sq->ixfr_refused) {
+		res->ixfr_refused = true;
+		memcpy(res->ixfr_why, sq->ixfr_why, sizeof(res->ixfr_why));
+	}
 	if (res->ns != NULL) {		/* the names outlive the query */
 		memcpy(ns, sq->nsbuf, NSBUF_LEN);
 		res->ns = ns;
@@ -670,6 +740,22 @@ tcp_socket(struct soa_query *sq, int timeout_ms)
 	sq->ev = event_new(sq->base, sq->fd, EV_WRITE, soa_event, sq);
 	if (sq->ev == NULL || event_add(sq->ev, &tv) == -1)
 		return -1;
+	return 0;
+}
+
+/* The question: qtype for the zone (IXFR: from our serial), ID still 0. */
+static int
+query_build(struct soa_query *sq, uint16_t qtype)
+{
+	int	 n;
+
+	n = qtype == LDNS_RR_TYPE_IXFR ?
+	    dnswire_ixfr_query(sq->zname, 0, sq->serial, sq->q, sizeof(sq->q)) :
+	    dnswire_query(sq->zname, qtype, 0, sq->q, sizeof(sq->q));
+	if (n == -1)
+		return -1;
+	sq->qtype = qtype;
+	sq->qlen = sq->qbase = (size_t)n;
 	return 0;
 }
 
@@ -746,6 +832,11 @@ udp_next(struct soa_query *sq)
 			    sq->tries, sq->timeout_ms);
 		return;
 	}
+	/* silence to IXFR may be a filter's: a retry asks what every master answers */
+	if (sq->qtype == LDNS_RR_TYPE_IXFR && query_build(sq, LDNS_RR_TYPE_SOA) == -1) {
+		query_fail(sq, SOA_BAD, "query does not convert");
+		return;
+	}
 	if (udp_attempt(sq) == -1)
 		query_fail(sq, SOA_NETERR, "send: %s", strerror(errno));
 }
@@ -775,8 +866,31 @@ handle_reply(struct soa_query *sq, const uint8_t *buf, size_t n)
 	if (sq->qtype == LDNS_RR_TYPE_NS)
 		st = soa_check_ns_reply(buf, n, sq->id, sq->q + DNS_HDR, sq->zlen, &res,
 		    sq->nsbuf, NSBUF_LEN);
+	else if (sq->qtype == LDNS_RR_TYPE_IXFR)
+		st = soa_check_ixfr_reply(buf, n, sq->id, sq->q + DNS_HDR, sq->zlen, &res);
 	else
 		st = soa_check_reply(buf, n, sq->id, sq->q + DNS_HDR, sq->zlen, &res);
+	if (sq->qtype == LDNS_RR_TYPE_IXFR && (st == SOA_TRUNCATED || st == SOA_BAD)) {
+		/*
+		 * Too long for a datagram: by SOA over TCP, as a truncated SOA
+		 * answer goes.  Refused (NOTIMP, FORMERR, REFUSED, ...) or an
+		 * answer we cannot use: by SOA at once, which every master
+		 * answers, and the caller stops asking this master by IXFR.
+		 */
+		if (query_build(sq, LDNS_RR_TYPE_SOA) == -1) {
+			query_fail(sq, SOA_BAD, "query does not convert");
+			return;
+		}
+		if (st == SOA_TRUNCATED) {
+			tcp_start(sq);
+			return;
+		}
+		sq->ixfr_refused = true;
+		util_strlcpy(sq->ixfr_why, res.err, sizeof(sq->ixfr_why));
+		if (udp_attempt(sq) == -1)
+			query_fail(sq, SOA_NETERR, "send: %s", strerror(errno));
+		return;
+	}
 	if (sq->key != NULL && st != SOA_IGNORE) {
 		/* Our ID from the master we asked: it must be signed with our key. */
 		struct tsig_verify	 tv;
@@ -962,12 +1076,11 @@ soa_event(evutil_socket_t fd, short what, void *arg)
 }
 
 static struct soa_query *
-query_start(struct event_base *base, const char *zone, uint16_t qtype,
+query_start(struct event_base *base, const char *zone, uint16_t qtype, uint32_t serial,
     const struct master_addr *ma, int timeout_ms, int tries, const struct tsig_key *key,
     const struct master_addr *src, soa_cb *cb, void *arg)
 {
 	struct soa_query	*sq;
-	int			 n;
 
 	if ((sq = query_new(base)) == NULL)
 		return NULL;
@@ -977,7 +1090,7 @@ query_start(struct event_base *base, const char *zone, uint16_t qtype,
 	sq->timeout_ms = timeout_ms;
 	sq->cb = cb;
 	sq->arg = arg;
-	sq->qtype = qtype;
+	sq->serial = serial;
 	util_strlcpy(sq->zname, zone, sizeof(sq->zname));
 	sq->started = util_now_ms();
 	if (key != NULL) {
@@ -988,12 +1101,15 @@ query_start(struct event_base *base, const char *zone, uint16_t qtype,
 		sq->has_src = true;
 		sq->src = *src;
 	}
-	if ((n = dnswire_query(zone, qtype, 0, sq->q, sizeof(sq->q))) == -1) {
+	if (query_build(sq, LDNS_RR_TYPE_SOA) == -1) {
 		query_free(sq);
 		return NULL;
 	}
-	sq->qlen = sq->qbase = (size_t)n;
-	sq->zlen = (size_t)n - DNS_HDR - 4;	/* the question's name, as asked */
+	sq->zlen = sq->qbase - DNS_HDR - 4;	/* the question's name, as asked */
+	if (qtype != LDNS_RR_TYPE_SOA && query_build(sq, qtype) == -1) {
+		query_free(sq);
+		return NULL;
+	}
 	if (qtype == LDNS_RR_TYPE_NS)
 		sq->nsbuf = xmalloc(NSBUF_LEN);
 	if (udp_attempt(sq) == -1) {
@@ -1010,15 +1126,24 @@ soa_query_start(struct event_base *base, const char *zone,
     const struct master_addr *ma, int timeout_ms, int tries, const struct tsig_key *key,
     const struct master_addr *src, soa_cb *cb, void *arg)
 {
-	return query_start(base, zone, LDNS_RR_TYPE_SOA, ma, timeout_ms, tries, key, src,
+	return query_start(base, zone, LDNS_RR_TYPE_SOA, 0, ma, timeout_ms, tries, key, src,
 	    cb, arg);
+}
+
+struct soa_query *
+soa_ixfr_query_start(struct event_base *base, const char *zone, uint32_t serial,
+    const struct master_addr *ma, int timeout_ms, int tries, const struct tsig_key *key,
+    const struct master_addr *src, soa_cb *cb, void *arg)
+{
+	return query_start(base, zone, LDNS_RR_TYPE_IXFR, serial, ma, timeout_ms, tries,
+	    key, src, cb, arg);
 }
 
 struct soa_query *
 soa_ns_query_start(struct event_base *base, const char *zone,
     const struct master_addr *ma, int timeout_ms, int tries, soa_cb *cb, void *arg)
 {
-	return query_start(base, zone, LDNS_RR_TYPE_NS, ma, timeout_ms, tries, NULL, NULL,
+	return query_start(base, zone, LDNS_RR_TYPE_NS, 0, ma, timeout_ms, tries, NULL, NULL,
 	    cb, arg);
 }
 

@@ -292,6 +292,7 @@ state_leave(struct zone *z)
 		if (m->xfr_ffirst == z)
 			m->xfr_ffirst = TAILQ_NEXT(z, q);
 		TAILQ_REMOVE(&m->xfrwait, z, q);
+		free(zone_take_udp(z));
 		break;
 	case ZONE_TRANSFERRING:
 		m->xfr_inflight--;
@@ -336,6 +337,7 @@ state_enter(struct zone *z, enum zone_state st, struct master *m)
 		m->soa_inflight++;
 		break;
 	case ZONE_XFR_QUEUED:
+		z->udp = NULL;
 		/* zones whose transfers work queue ahead of those whose last
 		 * one failed (a hung or oversized one may come again) */
 		if (!z->xfr_failed && m->xfr_ffirst != NULL)
@@ -371,6 +373,33 @@ zone_set_state(struct zone *z, enum zone_state st, struct master *m)
 	state_enter(z, st, m);
 	if (old != st)
 		log_debug("zone %s: %s -> %s", z->name, state_names[old], state_names[st]);
+}
+
+static size_t	 udp_held;		/* bytes of all zones' z->udp */
+
+bool
+zone_hold_udp(struct zone *z, const uint8_t *msg, size_t len)
+{
+	if (z->state != ZONE_XFR_QUEUED || z->udp != NULL ||
+	    udp_held + len > ZONE_UDP_HELD_MAX)
+		return false;
+	z->udp = xmalloc(sizeof(*z->udp) + len);
+	z->udp->len = len;
+	memcpy(z->udp->b, msg, len);
+	udp_held += len;
+	return true;
+}
+
+struct dnsmsg *
+zone_take_udp(struct zone *z)
+{
+	struct dnsmsg	*d = z->state == ZONE_XFR_QUEUED ? z->udp : NULL;
+
+	if (d != NULL) {
+		udp_held -= d->len;
+		z->udp = NULL;
+	}
+	return d;
 }
 
 void

@@ -34,7 +34,9 @@
  * IXFR modes: empty (NOERROR with no records: the default), rcode NAME,
  * soaonly (the zone's SOA alone), stream FILE (the records of FILE, one a
  * line with absolute names, in order: deltas as the test wrote them), late
- * FILE (as stream, 3 s after the query).
+ * FILE (as stream, 3 s after the query).  Over UDP, rcode answers so too,
+ * stream the whole of it when it fits in 512 bytes; every other case, as
+ * a SOA query (with its mode's faults).
  *
  * Each TCP connection is served by a child process, so a dripping or hanging
  * transfer does not hold up anything else.  Test code only: it trusts its
@@ -310,6 +312,8 @@ set_serial(ldns_rr *soa, uint32_t serial)
 	ldns_rdf_deep_free(old);
 }
 
+static ldns_pkt	*udp_ixfr(const ldns_pkt *, const struct rule *);
+
 static void
 serve_udp(int fd, int altport_fd, int spoof_fd)
 {
@@ -333,7 +337,12 @@ serve_udp(int fd, int altport_fd, int spoof_fd)
 	qr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
 	qlog("udp", q, &from, fd);
 	r = rule_for(ldns_rr_owner(qr), false);
-	if (r == NULL || ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA) {
+	if (r != NULL && ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR &&
+	    (strcmp(r->ixfr, "rcode") == 0 || strcmp(r->ixfr, "stream") == 0) &&
+	    (p = udp_ixfr(q, r)) != NULL)
+		;
+	else if (r == NULL || (ldns_rr_get_type(qr) != LDNS_RR_TYPE_SOA &&
+	    ldns_rr_get_type(qr) != LDNS_RR_TYPE_IXFR)) {
 		p = reply_to(q, LDNS_RCODE_REFUSED);
 		if (r != NULL && zone_soa(r) != NULL)	/* other types: empty NOERROR */
 			ldns_pkt_set_rcode(p, LDNS_RCODE_NOERROR);
@@ -342,7 +351,8 @@ serve_udp(int fd, int altport_fd, int spoof_fd)
 		return;
 	} else
 		p = soa_answer(q, r, false);
-	if (r != NULL && ldns_rr_get_type(qr) == LDNS_RR_TYPE_SOA &&
+	if (r != NULL && (ldns_rr_get_type(qr) == LDNS_RR_TYPE_SOA ||
+	    ldns_rr_get_type(qr) == LDNS_RR_TYPE_IXFR) &&
 	    strcmp(r->soa, "spoof") == 0 && ldns_pkt_ancount(p) == 1) {
 		/* Forged first: other address, other port, wrong ID, all with a
 		 * far newer serial; then the genuine reply. */
@@ -587,6 +597,40 @@ serve_axfr(int fd, const ldns_pkt *q, const struct rule *r)
 }
 
 static ldns_rr *rr_from(const char *);
+
+/*
+ * IXFR over UDP (RFC 1995 4): "rcode NAME" answers NAME, "stream FILE" the
+ * whole stream when it fits in 512 bytes, else the SOA alone; NULL for the
+ * rest, which are answered as a SOA query would be (faults included).
+ */
+static ldns_pkt *
+udp_ixfr(const ldns_pkt *q, const struct rule *r)
+{
+	ldns_pkt	*p;
+	FILE		*fp;
+	char		 line[4096];
+	uint8_t		*w;
+	size_t		 len;
+
+	if (strcmp(r->ixfr, "rcode") == 0)
+		return reply_to(q, rcode_by_name(r->ixfrarg));
+	if ((fp = fopen(r->ixfrarg, "r")) == NULL)
+		return NULL;
+	p = reply_to(q, LDNS_RCODE_NOERROR);
+	ldns_pkt_set_aa(p, true);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] != '\0' && line[0] != ';')
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_from(line));
+	}
+	fclose(fp);
+	w = wire(p, &len);
+	free(w);
+	if (len <= 512 && ldns_pkt_ancount(p) > 0)
+		return p;
+	ldns_pkt_free(p);
+	return NULL;
+}
 
 static void
 serve_ixfr(int fd, const ldns_pkt *q, const struct rule *r)

@@ -142,14 +142,15 @@ check "foreign records: nothing planted in the other zone" \
 check "forged replies: no transfer asked for on their word" eq "$(fake_queries AXFR spoof.test)" "0"
 check "serial older or 2^31 away: no transfer asked for" \
     eq "$(( $(fake_queries AXFR lower.test) + $(fake_queries AXFR far.test) ))" "0"
-nq=$(awk '$2 == "udp" && $3 == "SOA"' "$FAKELOG" | wc -l)
-ports=$(awk '$2 == "udp" && $3 == "SOA" { print $6 }' "$FAKELOG" | sort -u | wc -l)
-ids=$(awk '$2 == "udp" && $3 == "SOA" { print $7 }' "$FAKELOG" | sort -u | wc -l)
+# the checks: SOA queries, and IXFR ones for zones we have (transfer.ixfr-udp)
+nq=$(awk '$2 == "udp" && ($3 == "SOA" || $3 == "IXFR")' "$FAKELOG" | wc -l)
+ports=$(awk '$2 == "udp" && ($3 == "SOA" || $3 == "IXFR") { print $6 }' "$FAKELOG" | sort -u | wc -l)
+ids=$(awk '$2 == "udp" && ($3 == "SOA" || $3 == "IXFR") { print $7 }' "$FAKELOG" | sort -u | wc -l)
 # a port serves one master: used towards a second one within 10 s (a
 # socket's life) it would be shared across masters
-mixed=$(awk '$2 == "udp" && $3 == "SOA" { if (($6 in to) && to[$6] != $8 && $1 - at[$6] < 10000) n++
+mixed=$(awk '$2 == "udp" && ($3 == "SOA" || $3 == "IXFR") { if (($6 in to) && to[$6] != $8 && $1 - at[$6] < 10000) n++
     to[$6] = $8; at[$6] = $1 } END { print n + 0 }' "$FAKELOG")
-check "queries: $nq SOA queries from $ports source ports with $ids IDs (a random ID each; queries to one master share a port)" \
+check "queries: $nq SOA and IXFR queries from $ports source ports with $ids IDs (a random ID each; queries to one master share a port)" \
     [ "$nq" -ge 30 -a "$ports" -lt "$nq" -a "$ids" -ge $((nq * 9 / 10)) ]
 check "queries: no source port asked two masters" eq "$mixed" 0
 check "truncated over UDP: the check went on over TCP" eq "$(awk '$2 == "tcp" && $3 == "SOA" && $4 == "tc.test."' "$FAKELOG" | wc -l)" "1"

@@ -65,7 +65,7 @@ for z in $zones; do version 1 "$z"; done
 knot_start k 127.0.6.1 5300 "$K" || exit 1
 
 due() { sql "$1" "UPDATE domains SET last_check = 0"; }
-ixfr_zones() { grep -c "by IXFR:" "$DLOG"; }
+ixfr_zones() { grep -c "by IXFR\( over UDP\)\?:" "$DLOG"; }
 for mode in no yes; do
 	flag=$([ $mode = yes ] && echo true || echo false)
 	db_create "ix_$mode"; db_create "ax_$mode"
@@ -88,10 +88,10 @@ write_conf ix_no "dnssec = false"
 run_once
 n2=$(ixfr_zones)
 check "version 2: every unsigned zone by IXFR ($n2 of $nz)" eq "$n2" "$nu"
-check "version 2: deleg.test by IXFR, one version" grep -q "zone deleg.test: serial 1 -> 2 from 127.0.6.1:5300 by IXFR: [0-9]* records changed in 1 version" "$DLOG"
+check "version 2: deleg.test by IXFR, one version" grep -q "zone deleg.test: serial 1 -> 2 from 127.0.6.1:5300 by IXFR\( over UDP\)\?: [0-9]* records changed in 1 version" "$DLOG"
 check "version 2: the presigned nsec.test whole, and why" \
     grep -q "zone nsec.test: IXFR from 127.0.6.1:5300 not used (the zone is signed): asking AXFR" "$DLOG"
-written=$(grep -o "zone big.test: serial 1 -> 2 .* by IXFR: .* \([0-9]*\) rows stored (\([0-9]*\) already so" "$DLOG" |
+written=$(grep -o "zone big.test: serial 1 -> 2 .* by IXFR.*: .* \([0-9]*\) rows stored (\([0-9]*\) already so" "$DLOG" |
     sed 's/.* \([0-9]*\) rows stored (\([0-9]*\) already so/\1 - \2/' | bc)
 check "version 2: the 5,000-record zone's IXFR wrote only what changed ($written rows)" \
     [ "${written:-99}" -le 12 ]
@@ -128,7 +128,7 @@ for mode in no yes; do
 	check "gmysql-dnssec=$mode: domainmetadata as an AXFR leaves it" cmp -s "$T/ax.meta" "$T/ix.meta"
 done
 check "gmysql-dnssec=yes: two versions in one IXFR" \
-    grep -q "zone big.test: serial 1 -> 3 from 127.0.6.1:5300 by IXFR: [0-9]* records changed in 2 versions" "$T/ix_yes.log"
+    grep -q "zone big.test: serial 1 -> 3 from 127.0.6.1:5300 by IXFR\( over UDP\)\?: [0-9]* records changed in 2 versions" "$T/ix_yes.log"
 check "gmysql-dnssec=yes: a zone pdns signs live from its keys by IXFR" \
     grep -q "zone live.test: serial 1 -> 3 from 127.0.6.1:5300 by IXFR" "$T/ix_yes.log"
 knot_stop k
@@ -157,9 +157,12 @@ ds chain "$(soa chain.test 3)" "$(soa chain.test 2)"
 	echo "ixfr notimp.test rcode NOTIMPL"
 	echo "ixfr soaonly.test soaonly"
 } > "$T/script"
-fake_start "$T/script" 127.0.3.1 || exit 1
+fake_start "$T/script" 127.0.3.1 127.0.3.2 127.0.3.3 127.0.3.4 || exit 1
 db_create fk
-add_slaves fk 127.0.3.1:5300 $(for z in $fz; do echo "$z.test"; done)
+# notimp on an address of its own: another zone's refusal (soaonly, empty)
+# may make 127.0.3.1 AXFR-only before notimp's transfer asks
+add_slaves fk 127.0.3.1:5300 $(for z in $fz; do [ $z = notimp ] || echo "$z.test"; done)
+add_slaves fk 127.0.3.4:5300 notimp.test
 write_conf fk "" "transfer {
     ixfr-off-masters = { \"127.0.3.9\" }
     ixfr-off-zones = { \"OFFZ.test.\" }
@@ -176,7 +179,7 @@ check "fake master: version 1 of every zone by AXFR" \
 sql fk "UPDATE domains SET last_check = 0"
 : > "$DLOG"; : > "$FAKELOG"
 run_once
-why() { grep -q "zone $1.test: IXFR from 127.0.3.1:5300 not used ($2): asking AXFR" "$DLOG"; }
+why() { grep -q "zone $1.test: IXFR from 127.0.3.[14]:5300 not used ($2): asking AXFR" "$DLOG"; }
 check "strict: a deletion of a record we do not have means AXFR" \
     why strict-del "IXFR deletes gone.strict-del.test A 192.0.2.1, which we do not have"
 check "strict: an addition of a record we have means AXFR" \
@@ -190,7 +193,7 @@ check "a master that refuses IXFR is AXFR-only for an hour" \
 check "every zone at version 2 all the same, rows as the master's" \
     sql_is fk "SELECT COUNT(*) FROM records WHERE name LIKE 'new.%' AND content = '192.0.2.99'" 8
 check "ixfr-off-zones: no IXFR for that zone" eq "$(fake_queries IXFR offz.test)" 0
-check "...but for the others" [ "$(fake_queries IXFR chain.test)" -eq 1 ]
+check "...but for the others" [ "$(awk '$2 == "tcp" && $3 == "IXFR" && $4 == "chain.test."' "$FAKELOG" | wc -l)" -eq 1 ]
 write_conf fk "" "transfer {
     ixfr-off-masters = { \"127.0.3.1:5300\" }
 }"
@@ -199,7 +202,7 @@ touch "$T/script"
 sql fk "UPDATE domains SET last_check = 0"
 : > "$FAKELOG"
 run_once
-check "ixfr-off-masters: no IXFR to that master" eq "$(awk '$3 == "IXFR"' "$FAKELOG" | wc -l)" 0
+check "ixfr-off-masters: no IXFR to that master" eq "$(awk '$3 == "IXFR" && $4 != "notimp.test."' "$FAKELOG" | wc -l)" 0
 check "ixfr-off-masters: every zone by AXFR" \
     sql_is fk "SELECT COUNT(*) FROM records WHERE type='SOA' AND content LIKE '% 3 3600 %'" 8
 
@@ -220,6 +223,57 @@ check "a silent kept connection: used, then a new one (no failure)" \
 check "a silent kept connection: 2 opened, 1 used again" \
     grep -q "2 TCP connections opened, 1 kept ones used again" "$DLOG"
 
+# The check as an IXFR over UDP (transfer.ixfr-udp, on by default): a
+# delta that fits in the datagram is applied without TCP; a longer one
+# (the master sends its SOA alone) comes by TCP; a master that answers
+# NOTIMP is asked by SOA, and its zone still comes.
+for z in udpd udpbig udpn; do
+	make_zone "$F/$z.v1" "$z.test" 1
+	make_zone "$F/$z.v2" "$z.test" 2 "new IN A 192.0.2.99"
+	printf 'zone %s.test %s\n' "$z" "$F/$z.v1" >> "$T/script"
+done
+ds udpd "$(soa udpd.test 2)" "new.udpd.test. 3600 IN A 192.0.2.99"
+pads=()
+for i in $(seq 1 20); do pads+=("pad$i.udpbig.test. 3600 IN TXT \"padding-padding-padding-$i\""); done
+ds udpbig "$(soa udpbig.test 2)" "new.udpbig.test. 3600 IN A 192.0.2.99" "${pads[@]}"
+for i in $(seq 1 20); do echo "pad$i IN TXT \"padding-padding-padding-$i\""; done >> "$F/udpbig.v2"
+db_create fu
+add_slaves fu 127.0.3.2:5300 udpd.test udpbig.test
+add_slaves fu 127.0.3.3:5300 udpn.test
+write_conf fu
+run_once
+check "ixfr-udp: version 1 by AXFR" sql_is fu "SELECT COUNT(*) FROM records WHERE type='SOA'" 3
+{
+	grep -v '^zone udp' "$T/script"
+	for z in udpd udpbig udpn; do echo "zone $z.test $F/$z.v2"; done
+	echo "ixfr udpd.test stream $F/udpd.ixfr"
+	echo "ixfr udpbig.test stream $F/udpbig.ixfr"
+	echo "ixfr udpn.test rcode NOTIMPL"
+} > "$T/script.new"
+mv "$T/script.new" "$T/script"
+sql fu "UPDATE domains SET last_check = 0"
+: > "$DLOG"; : > "$FAKELOG"
+run_once
+q() { awk -v p="$1" -v t="$2" -v z="$3." '$2 == p && $3 == t && $4 == z' "$FAKELOG" | wc -l; }
+check "ixfr-udp: a delta that fits, applied from the datagram" \
+    grep -q "zone udpd.test: serial 1 -> 2 from 127.0.3.2:5300 by IXFR over UDP: 3 records changed" "$DLOG"
+check "ixfr-udp: ... with no TCP connection for it" eq "$(awk '$2 == "tcp" && $4 == "udpd.test."' "$FAKELOG" | wc -l)" 0
+check "ixfr-udp: ... and the new record stored" \
+    sql_is fu "SELECT COUNT(*) FROM records WHERE name = 'new.udpd.test' AND content = '192.0.2.99'" 1
+check "ixfr-udp: a delta too long for it (the SOA alone): by TCP" \
+    grep -q "zone udpbig.test: serial 1 -> 2 from 127.0.3.2:5300 by IXFR: 23 records changed" "$DLOG"
+check "ixfr-udp: ... one IXFR over UDP, one over TCP" \
+    [ "$(q udp IXFR udpbig.test)" -eq 1 -a "$(q tcp IXFR udpbig.test)" -eq 1 ]
+check "ixfr-udp: NOTIMP over UDP: the master is asked by SOA, and said so" \
+    grep -q "master 127.0.3.3:5300: IXFR over UDP not answered as RFC 1995 says (master answered NOTIMPL, zone udpn.test): SOA queries to it for 60 minutes" "$DLOG"
+check "ixfr-udp: ... the SOA query went at once, the zone came" \
+    [ "$(q udp SOA udpn.test)" -eq 1 ] && sql_is fu "SELECT COUNT(*) FROM records WHERE name = 'new.udpn.test'" 1
+sql fu "UPDATE domains SET last_check = 0"
+: > "$FAKELOG"
+run_once
+check "ixfr-udp: a refusal is remembered (SOA checks; this run only: --once forgets)" \
+    [ "$(q udp IXFR udpd.test)" -eq 1 ]
+
 # NSD answers IXFR with the whole zone (AXFR-style): stored as an AXFR.
 mkdir -p "$T/n"
 make_zone "$T/n/nsd.test.zone" nsd.test 1
@@ -234,6 +288,6 @@ sql nd "UPDATE domains SET last_check = 0"
 : > "$DLOG"
 run_once
 check "AXFR-style answer: stored as an AXFR, and said so" \
-    grep -q "zone nsd.test: serial 1 -> 2 from 127.0.6.2:5300: .* (IXFR answered with the whole zone)" "$DLOG"
+    grep -q "zone nsd.test: serial 1 -> 2 from 127.0.6.2:5300: .* (IXFR answered with the whole zone, over UDP)" "$DLOG"
 check "AXFR-style answer: the new record" sql_is nd "SELECT COUNT(*) FROM records WHERE name='new.nsd.test'" 1
 finish

@@ -29,6 +29,7 @@ struct fq {				/* one SOA query */
 	int64_t		 sent;
 	bool		 live, cancelled;
 	bool		 keyed;		/* asked with a TSIG key */
+	bool		 ixfr;		/* asked IXFR (over UDP) */
 };
 
 #define MAXQ	20000
@@ -54,7 +55,7 @@ f_arm(int64_t at)
 }
 
 static void *
-f_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke)
+f_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke, bool ixfr)
 {
 	if (fail_errno != 0) {
 		errno = fail_errno;
@@ -62,7 +63,7 @@ f_soa_start(struct zone *z, struct master *m, const struct keys_entry *ke)
 	}
 	if (nq == MAXQ)
 		abort();
-	q[nq] = (struct fq){ z, m, fake_now, true, false, ke != NULL && ke->has_key };
+	q[nq] = (struct fq){ z, m, fake_now, true, false, ke != NULL && ke->has_key, ixfr };
 	return &q[nq++];
 }
 
@@ -1178,6 +1179,123 @@ test_ixfr_choice(void)
 	C.n_ixfr_off_zones = 0;
 }
 
+/* Answer a query OK with serial, the IXFR answer msg (NULL: SOA alone), refused. */
+static void
+answer_ixfr(struct fq *f, uint32_t serial, const uint8_t *msg, size_t len, bool refused)
+{
+	struct soa_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = SOA_OK;
+	r.serial = serial;
+	r.refresh = r.retry = 5;
+	r.expire = 600;
+	r.xfr = msg;
+	r.xfrlen = msg != NULL ? len : 0;
+	r.ixfr_refused = refused;
+	if (refused)
+		snprintf(r.ixfr_why, sizeof(r.ixfr_why), "master answered NOTIMPL");
+	f->live = false;
+	sched_soa_done(f->z, &r);
+}
+
+/*
+ * transfer.ixfr-udp: a zone we have is checked by IXFR over UDP; the
+ * changes the answer brought go to the zone's transfer, also when it had
+ * to wait for the master's transfer slot; a master that refused the IXFR
+ * query is checked by SOA for an hour (its zones still transfer by IXFR);
+ * the answers kept for waiting transfers stay under ZONE_UDP_HELD_MAX.
+ */
+static void
+test_ixfr_udp(void)
+{
+	static uint8_t	 msg[3000];
+	struct xfr_job	*j;
+	struct fq	*f;
+	int		 n;
+
+	reset();
+	C.ixfr = C.ixfr_udp = true;
+	C.master_xfrs = 1;
+	C.master_inflight = 2000;
+	sched_set_conf(&C);
+	memset(msg, 0xab, sizeof(msg));
+	load(1, 3, "u", "127.0.7.5:5300", 5, 3600, true);
+	load(10, 1, "n", "127.0.7.6:5300", 0, -1, true);
+	run_until(fake_now + 10);
+	CHECK((f = live_query("u1.test")) != NULL && f->ixfr,
+	    "ixfr-udp: a zone we have is checked by IXFR");
+	CHECK((f = live_query("n10.test")) != NULL && !f->ixfr,
+	    "ixfr-udp: a first load's check asks SOA");
+	answer_ixfr(live_query("u1.test"), 2, msg, 100, false);
+	answer_ixfr(live_query("u2.test"), 2, msg + 1, 200, false);
+	answer_ixfr(live_query("u3.test"), 2, NULL, 0, false);
+	run_until(fake_now + 1);
+	CHECK((j = job_of("u1.test")) != NULL && j->ixfr && j->udp != NULL &&
+	    j->udp->len == 100 && memcmp(j->udp->b, msg, 100) == 0,
+	    "ixfr-udp: the answer's changes go to the transfer");
+	CHECK(job_of("u2.test") == NULL && zone_by_name("u2.test")->state == ZONE_XFR_QUEUED,
+	    "ixfr-udp: a second transfer waits for the master's slot");
+	finish_xfr("u1.test", XFR_OK, 2);
+	run_until(fake_now + 1);
+	CHECK((j = job_of("u2.test")) != NULL && j->udp != NULL && j->udp->len == 200 &&
+	    memcmp(j->udp->b, msg + 1, 200) == 0,
+	    "ixfr-udp: ... and gets its own answer when it starts");
+	finish_xfr("u2.test", XFR_OK, 2);
+	run_until(fake_now + 1);
+	CHECK((j = job_of("u3.test")) != NULL && j->ixfr && j->udp == NULL,
+	    "ixfr-udp: a SOA alone: the transfer asks by TCP");
+	finish_xfr("u3.test", XFR_OK, 2);
+
+	/* a refusal: SOA checks for an hour; transfers still by IXFR */
+	run_until(fake_now + 6000);
+	answer_ixfr(live_query("u1.test"), 2, NULL, 0, true);
+	answer_all("u", SOA_OK, 2);
+	run_until(fake_now + 6000);
+	CHECK((f = live_query("u1.test")) != NULL && !f->ixfr && live_query("u2.test") != NULL &&
+	    !live_query("u2.test")->ixfr, "ixfr-udp: a master that refused it is asked by SOA");
+	answer_all("u", SOA_OK, 3);
+	run_until(fake_now + 1);
+	CHECK((j = job_of(last_job())) != NULL && j->ixfr && j->udp == NULL,
+	    "ixfr-udp: ... and its zones still transfer by IXFR");
+	for (int done = 0, round = 0; done < 3 && round < 10; round++) {
+		done += finish_xfr("u1.test", XFR_OK, 3) + finish_xfr("u2.test", XFR_OK, 3) +
+		    finish_xfr("u3.test", XFR_OK, 3);
+		run_until(fake_now + 1);
+	}
+	run_until(fake_now + 3600 * 1000);
+	answer_all("u", SOA_OK, 3);
+	run_until(fake_now + 6000);
+	CHECK((f = live_query("u1.test")) != NULL && f->ixfr,
+	    "ixfr-udp: an hour later, IXFR again");
+	answer_all("u", SOA_OK, 3);
+	C.ixfr_udp = false;
+	run_until(fake_now + 6000);
+	CHECK((f = live_query("u1.test")) != NULL && !f->ixfr,
+	    "ixfr-udp: transfer.ixfr-udp = false checks by SOA");
+	answer_all("u", SOA_OK, 3);
+
+	/* many changed zones waiting for one master's slot: the copies stay bounded */
+	C.ixfr_udp = true;
+	load(100, 2000, "c", "127.0.7.7:5300", 5, 3600, true);
+	stats.udp_not_held = 0;
+	n = 0;
+	for (int round = 0; round < 300 && n < 2000; round++) {
+		run_until(fake_now + 100);
+		for (int i = 0; i < nq; i++)
+			if (q[i].live && strncmp(q[i].z->name, "c", 1) == 0) {
+				answer_ixfr(&q[i], 2, msg, sizeof(msg), false);
+				n++;
+			}
+	}
+	/* the first went to its transfer at once, the next ones fill the cap */
+	CHECK(n == 2000 && stats.udp_not_held == 2000 - 1 - ZONE_UDP_HELD_MAX / sizeof(msg) &&
+	    zone_counts.in[ZONE_XFR_QUEUED] == 1999,
+	    "ixfr-udp: %llu of 2000 answers waiting for a slot not kept: at most %d bytes "
+	    "(%d answers)", (unsigned long long)stats.udp_not_held, ZONE_UDP_HELD_MAX,
+	    n);
+}
+
 int
 main(void)
 {
@@ -1209,6 +1327,7 @@ main(void)
 	test_xfr_failing_last();
 	test_first_load();
 	test_ixfr_choice();
+	test_ixfr_udp();
 	test_load_parts();
 	reset();
 	domains_stop();

@@ -99,6 +99,71 @@ test_reply(void)
 	CHECK(soa_check_reply(junk, 5, 0x1234, zw, zlen, &r) == SOA_IGNORE, "short datagram ignored");
 }
 
+/* An answer to "example. IXFR": the records given, one a string; flags as reply(). */
+static enum soa_status
+chk_ixfr(const char *const *rrs, int flags, ldns_pkt_rcode rcode, struct soa_result *r)
+{
+	ldns_pkt	*p = ldns_pkt_new();
+	ldns_rr		*q = NULL, *a;
+	uint8_t		*w = NULL;
+	size_t		 n;
+	enum soa_status	 st;
+
+	ldns_pkt_set_id(p, 0x1234);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, !(flags & F_NOAA));
+	ldns_pkt_set_tc(p, (flags & F_TC) != 0);
+	ldns_pkt_set_rcode(p, (uint8_t)rcode);
+	ldns_rr_new_question_frm_str(&q, (flags & F_BADQ) ? "example. IN SOA" :
+	    "example. IN IXFR", NULL, NULL);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
+	for (; *rrs != NULL; rrs++) {
+		a = NULL;
+		ldns_rr_new_frm_str(&a, *rrs, 0, NULL, NULL);
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, a);
+	}
+	ldns_pkt2wire(&w, p, &n);
+	ldns_pkt_free(p);
+	st = soa_check_ixfr_reply(w, n, 0x1234, zw, zlen, r);
+	free(w);
+	return st;
+}
+
+static void
+test_ixfr_reply(void)
+{
+	static const char *const none[] = { NULL };
+	static const char *const soa[] = { "example. 60 IN SOA ns. host. 44 3600 600 86400 300",
+	    NULL };
+	static const char *const delta[] = { "example. 60 IN SOA ns. host. 44 1 2 3 4",
+	    "example. 60 IN SOA ns. host. 43 1 2 3 4", "a.example. 60 IN A 192.0.2.1",
+	    "example. 60 IN SOA ns. host. 44 1 2 3 4", "a.example. 60 IN A 192.0.2.2",
+	    "example. 60 IN SOA ns. host. 44 1 2 3 4", NULL };
+	static const char *const afirst[] = { "a.example. 60 IN A 192.0.2.1",
+	    "example. 60 IN SOA ns. host. 44 1 2 3 4", NULL };
+	static const char *const other[] = { "other. 60 IN SOA ns. host. 44 1 2 3 4", NULL };
+	struct soa_result r;
+
+	CHECK(chk_ixfr(soa, 0, LDNS_RCODE_NOERROR, &r) == SOA_OK && r.serial == 44 &&
+	    r.refresh == 3600 && r.xfr == NULL, "ixfr reply: the SOA alone is the serial");
+	CHECK(chk_ixfr(delta, 0, LDNS_RCODE_NOERROR, &r) == SOA_OK && r.serial == 44 &&
+	    r.xfr != NULL && r.xfrlen > 100, "ixfr reply: changes come with the serial");
+	CHECK(chk_ixfr(none, 0, LDNS_RCODE_NOERROR, &r) == SOA_BAD,
+	    "ixfr reply: an empty answer is refused");
+	CHECK(chk_ixfr(afirst, 0, LDNS_RCODE_NOERROR, &r) == SOA_BAD,
+	    "ixfr reply: an answer that does not start with the SOA is refused");
+	CHECK(chk_ixfr(other, 0, LDNS_RCODE_NOERROR, &r) == SOA_BAD,
+	    "ixfr reply: another zone's SOA is refused");
+	CHECK(chk_ixfr(soa, F_BADQ, LDNS_RCODE_NOERROR, &r) == SOA_BAD,
+	    "ixfr reply: an answer to another question is refused");
+	CHECK(chk_ixfr(soa, F_NOAA, LDNS_RCODE_NOERROR, &r) == SOA_BAD,
+	    "ixfr reply: AA clear is refused");
+	CHECK(chk_ixfr(none, 0, LDNS_RCODE_NOTIMPL, &r) == SOA_BAD && strstr(r.err, "NOTIMP"),
+	    "ixfr reply: NOTIMP is refused and named");
+	CHECK(chk_ixfr(none, F_TC, LDNS_RCODE_NOERROR, &r) == SOA_TRUNCATED,
+	    "ixfr reply: TC asks for TCP");
+}
+
 static void
 test_query(void)
 {
@@ -690,6 +755,7 @@ main(void)
 	zlen = (size_t)n;
 	test_reply();
 	test_ns_reply();
+	test_ixfr_reply();
 	test_query();
 	test_axfr();
 	run_holder(false);
