@@ -50,6 +50,7 @@ struct master {
 	bool			 xfr_one;	/* broke a transfer limit: one at a time */
 	int64_t			 ixfr_off_until;	/* it refused IXFR: AXFR until then */
 	int64_t			 ixfr_udp_off_until;	/* ... over UDP: SOA queries */
+	bool			 ixfr_udp_said;		/* that was logged at info once */
 	struct bucket		 tokens;	/* query rate */
 	int8_t			 run;		/* which run list: -1 none, 0, 1 urgent */
 	bool			 in_xrun;

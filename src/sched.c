@@ -561,10 +561,18 @@ sched_soa_done(struct zone *z, const struct soa_result *res)
 	}
 	master_heard(m, z->id, now);
 	if (res->ixfr_refused && now >= m->ixfr_udp_off_until) {
+		/* a master's way, not a fault (Knot sets no AA): said once */
+		char	 line[320];
+
 		m->ixfr_udp_off_until = now + IXFR_OFF_MS;
-		log_warnx("master %s: IXFR over UDP not answered as RFC 1995 says (%s, "
-		    "zone %s): SOA queries to it for %d minutes", m->name, res->ixfr_why,
-		    z->name, IXFR_OFF_MS / 60000);
+		snprintf(line, sizeof(line), "master %s: no IXFR over UDP from it (%s, "
+		    "zone %s): SOA checks for %d minutes", m->name, res->ixfr_why, z->name,
+		    IXFR_OFF_MS / 60000);
+		if (m->ixfr_udp_said)
+			log_debug("%s", line);
+		else
+			log_info("%s", line);
+		m->ixfr_udp_said = true;
 	}
 	/* retransfer: whatever the serial */
 	cmp = z->has_soa && !z->force ? zone_serial_cmp(z->serial, res->serial) : -1;

@@ -56,6 +56,8 @@
 #define SOCK_KEY	(2 * (1 + 2 + 16 + 4) + 1)
 #define NSBUF_LEN	2048		/* an NS answer's names */
 #define POOL_MAX	512		/* finished queries kept for the next */
+#define IXFR_EDNS	1232		/* our UDP size for an IXFR check: the
+					 * DNS flag day's, no fragments */
 
 struct soa_sock {
 	struct event_base	*base;
@@ -264,6 +266,11 @@ soa_check_ixfr_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 	ldns_rr		*soa;
 	enum soa_status	 st;
 
+	/*
+	 * AA, as of a SOA answer: a forwarder may pass on someone's SOA.
+	 * Knot 3.2 answers IXFR over UDP with its SOA alone and AA clear:
+	 * its zones are checked by SOA (it sends no changes over UDP anyway).
+	 */
 	if ((st = reply_head(p, n, id, r)) != SOA_OK)
 		return st;
 	st = SOA_BAD;
@@ -749,11 +756,20 @@ query_build(struct soa_query *sq, uint16_t qtype)
 {
 	int	 n;
 
+	/* IXFR: an OPT record (RFC 6891), so a change of up to IXFR_EDNS fits */
+	static const uint8_t opt[] = { 0, 0, LDNS_RR_TYPE_OPT, IXFR_EDNS >> 8,
+	    IXFR_EDNS & 0xff, 0, 0, 0, 0, 0, 0 };
+
 	n = qtype == LDNS_RR_TYPE_IXFR ?
 	    dnswire_ixfr_query(sq->zname, 0, sq->serial, sq->q, sizeof(sq->q)) :
 	    dnswire_query(sq->zname, qtype, 0, sq->q, sizeof(sq->q));
-	if (n == -1)
+	if (n == -1 || (size_t)n + sizeof(opt) > sizeof(sq->q))
 		return -1;
+	if (qtype == LDNS_RR_TYPE_IXFR) {
+		memcpy(sq->q + n, opt, sizeof(opt));
+		n += (int)sizeof(opt);
+		sq->q[11] = 1;			/* ARCOUNT */
+	}
 	sq->qtype = qtype;
 	sq->qlen = sq->qbase = (size_t)n;
 	return 0;
@@ -771,7 +787,8 @@ new_id(struct soa_query *sq)
 	sq->qlen = sq->qbase;
 	if (sq->key == NULL)
 		return 0;
-	sq->q[10] = sq->q[11] = 0;
+	sq->q[10] = 0;			/* ARCOUNT of the query as built */
+	sq->q[11] = sq->qtype == LDNS_RR_TYPE_IXFR;
 	if ((n = tsig_sign(sq->key, sq->q, sq->qbase, sizeof(sq->q), sq->mac,
 	    &sq->maclen)) == -1)
 		return -1;

@@ -32,6 +32,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* As a reply: our ID is its own first two bytes. */
 	(void)soa_check_reply(data, size, size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0,
 	    zw, zlen, &r);
+	/* ... and to the IXFR check (transfer.ixfr-udp) */
+	(void)soa_check_ixfr_reply(data, size, size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) :
+	    0, zw, zlen, &r);
 	/* As text from the database. */
 	if (size < sizeof(text)) {
 		memcpy(text, data, size);

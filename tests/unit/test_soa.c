@@ -157,7 +157,7 @@ test_ixfr_reply(void)
 	CHECK(chk_ixfr(soa, F_BADQ, LDNS_RCODE_NOERROR, &r) == SOA_BAD,
 	    "ixfr reply: an answer to another question is refused");
 	CHECK(chk_ixfr(soa, F_NOAA, LDNS_RCODE_NOERROR, &r) == SOA_BAD,
-	    "ixfr reply: AA clear is refused");
+	    "ixfr reply: AA clear is refused (a forwarder may pass on a SOA)");
 	CHECK(chk_ixfr(none, 0, LDNS_RCODE_NOTIMPL, &r) == SOA_BAD && strstr(r.err, "NOTIMP"),
 	    "ixfr reply: NOTIMP is refused and named");
 	CHECK(chk_ixfr(none, F_TC, LDNS_RCODE_NOERROR, &r) == SOA_TRUNCATED,
@@ -747,6 +747,168 @@ test_ns_reply(void)
 	    12) == SOA_OK && r.nns == 1, "NS names beyond the buffer are left out, not overrun");
 }
 
+/*
+ * The IXFR check on the wire: an IXFR question with our serial in the
+ * authority section and an OPT record of 1232 bytes; a retry asks SOA; a
+ * NOTIMP answer is asked again by SOA at once and said so; an answer with
+ * the changes hands them over.
+ */
+struct ixq {
+	struct event_base	*base;
+	bool			 done;
+	struct soa_result	 res;
+	uint8_t			 xfr[512];
+	size_t			 xfrlen;
+};
+
+static void
+ixq_cb(void *arg, const struct soa_result *res)
+{
+	struct ixq	*x = arg;
+
+	x->done = true;
+	x->res = *res;
+	if (res->xfr != NULL && res->xfrlen <= sizeof(x->xfr)) {
+		memcpy(x->xfr, res->xfr, res->xfrlen);
+		x->xfrlen = res->xfrlen;
+	}
+}
+
+/* The next datagram at fd (the loop runs meanwhile), parsed; NULL after 3 s. */
+static ldns_pkt *
+ixq_recv(struct ixq *x, int fd, struct sockaddr_in *from)
+{
+	uint8_t		 b[2048];
+	socklen_t	 fl = sizeof(*from);
+	ldns_pkt	*p = NULL;
+	int64_t		 end = util_now_ms() + 3000;
+	ssize_t		 n;
+
+	while (util_now_ms() < end) {
+		event_base_loop(x->base, EVLOOP_NONBLOCK);
+		if ((n = recvfrom(fd, b, sizeof(b), MSG_DONTWAIT, (struct sockaddr *)from,
+		    &fl)) > 0)
+			return ldns_wire2pkt(&p, b, (size_t)n) == LDNS_STATUS_OK ? p : NULL;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/* Answer q at fd: rcode, then the records given (strings). */
+static void
+ixq_answer(int fd, const struct sockaddr_in *to, const ldns_pkt *q, ldns_pkt_rcode rc,
+    const char *const *rrs)
+{
+	ldns_pkt	*p = ldns_pkt_new();
+	ldns_rr		*a;
+	uint8_t		*w = NULL;
+	size_t		 n;
+
+	ldns_pkt_set_id(p, ldns_pkt_id(q));
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, true);
+	ldns_pkt_set_rcode(p, (uint8_t)rc);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION,
+	    ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+	for (; rrs != NULL && *rrs != NULL; rrs++) {
+		a = NULL;
+		ldns_rr_new_frm_str(&a, *rrs, 0, NULL, NULL);
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, a);
+	}
+	ldns_pkt2wire(&w, p, &n);
+	sendto(fd, w, n, 0, (const struct sockaddr *)to, sizeof(*to));
+	free(w);
+	ldns_pkt_free(p);
+}
+
+static ldns_rr_type
+qtype_of(const ldns_pkt *q)
+{
+	return q == NULL ? 0 : ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+}
+
+static void
+test_ixfr_query(void)
+{
+	static const char *const soa[] = { "example. 60 IN SOA ns. host. 43 1 2 3 4", NULL };
+	static const char *const delta[] = { "example. 60 IN SOA ns. host. 44 1 2 3 4",
+	    "example. 60 IN SOA ns. host. 43 1 2 3 4", "example. 60 IN SOA ns. host. 44 1 2 3 4",
+	    "a.example. 60 IN A 192.0.2.1", "example. 60 IN SOA ns. host. 44 1 2 3 4", NULL };
+	struct ixq		 x = { .base = event_base_new() };
+	struct sockaddr_in	 a = { .sin_family = AF_INET }, from;
+	socklen_t		 alen = sizeof(a);
+	struct master_addr	 ma;
+	struct soa_query	*sq;
+	ldns_pkt		*q, *q2;
+	ldns_rr			*auth;
+	int			 fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &alen);
+	memset(&ma, 0, sizeof(ma));
+	memcpy(&ma.ss, &a, sizeof(a));
+	ma.len = sizeof(a);
+
+	/* silence, then the retry */
+	sq = soa_ixfr_query_start(x.base, "example", 43, &ma, 200, 2, NULL, NULL, ixq_cb, &x);
+	q = ixq_recv(&x, fd, &from);
+	auth = q != NULL ? ldns_rr_list_rr(ldns_pkt_authority(q), 0) : NULL;
+	CHECK(sq != NULL && qtype_of(q) == LDNS_RR_TYPE_IXFR && auth != NULL &&
+	    ldns_rr_get_type(auth) == LDNS_RR_TYPE_SOA &&
+	    ldns_rdf2native_int32(ldns_rr_rdf(auth, 2)) == 43 && ldns_pkt_edns(q) &&
+	    ldns_pkt_edns_udp_size(q) == 1232,
+	    "ixfr query: IXFR from our serial, with EDNS 1232");
+	q2 = ixq_recv(&x, fd, &from);
+	CHECK(qtype_of(q2) == LDNS_RR_TYPE_SOA && !ldns_pkt_edns(q2),
+	    "ixfr query: the retry asks SOA");
+	if (q2 != NULL)
+		ixq_answer(fd, &from, q2, LDNS_RCODE_NOERROR, soa);
+	for (int64_t end = util_now_ms() + 3000; !x.done && util_now_ms() < end; usleep(1000))
+		event_base_loop(x.base, EVLOOP_NONBLOCK);
+	CHECK(x.done && x.res.status == SOA_OK && x.res.serial == 43 && !x.res.ixfr_refused,
+	    "ixfr query: the SOA answer to the retry is the serial");
+	ldns_pkt_free(q);
+	ldns_pkt_free(q2);
+
+	/* NOTIMP: SOA at once, and said so */
+	memset(&x.res, 0, sizeof(x.res));
+	x.done = false;
+	sq = soa_ixfr_query_start(x.base, "example", 43, &ma, 2000, 1, NULL, NULL, ixq_cb, &x);
+	q = ixq_recv(&x, fd, &from);
+	if (q != NULL)
+		ixq_answer(fd, &from, q, LDNS_RCODE_NOTIMPL, NULL);
+	q2 = ixq_recv(&x, fd, &from);
+	if (q2 != NULL)
+		ixq_answer(fd, &from, q2, LDNS_RCODE_NOERROR, soa);
+	for (int64_t end = util_now_ms() + 3000; !x.done && util_now_ms() < end; usleep(1000))
+		event_base_loop(x.base, EVLOOP_NONBLOCK);
+	CHECK(sq != NULL && qtype_of(q) == LDNS_RR_TYPE_IXFR && qtype_of(q2) == LDNS_RR_TYPE_SOA &&
+	    x.done && x.res.status == SOA_OK && x.res.serial == 43 && x.res.ixfr_refused &&
+	    strstr(x.res.ixfr_why, "NOTIMP") != NULL,
+	    "ixfr query: NOTIMP is asked again by SOA at once, and said so (%s)",
+	    x.res.ixfr_why);
+	ldns_pkt_free(q);
+	ldns_pkt_free(q2);
+
+	/* the changes come with the answer */
+	memset(&x.res, 0, sizeof(x.res));
+	x.done = false;
+	sq = soa_ixfr_query_start(x.base, "example", 43, &ma, 2000, 1, NULL, NULL, ixq_cb, &x);
+	q = ixq_recv(&x, fd, &from);
+	if (q != NULL)
+		ixq_answer(fd, &from, q, LDNS_RCODE_NOERROR, delta);
+	for (int64_t end = util_now_ms() + 3000; !x.done && util_now_ms() < end; usleep(1000))
+		event_base_loop(x.base, EVLOOP_NONBLOCK);
+	CHECK(sq != NULL && x.done && x.res.status == SOA_OK && x.res.serial == 44 &&
+	    x.xfrlen > 100 && x.xfr[0] == (uint8_t)(ldns_pkt_id(q) >> 8),
+	    "ixfr query: an answer with the changes hands them over");
+	ldns_pkt_free(q);
+	soa_close_idle();
+	close(fd);
+	event_base_free(x.base);
+}
+
 int
 main(void)
 {
@@ -756,6 +918,7 @@ main(void)
 	test_reply();
 	test_ns_reply();
 	test_ixfr_reply();
+	test_ixfr_query();
 	test_query();
 	test_axfr();
 	run_holder(false);
