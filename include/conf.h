@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* transfer.ixfr-udp: which checks of a zone we have are an IXFR over UDP */
+enum { IXFR_UDP_OFF, IXFR_UDP_NOTIFY, IXFR_UDP_ALL };
+
 struct conf {
 	/* mysql {} : the contract's section */
 	char	*db_host;
@@ -44,7 +47,7 @@ struct conf {
 	int	 xfr_rate_grace_s;
 	int	 follow_lower_s;	/* follow a lower serial stable this long; 0 never */
 	bool	 ixfr;			/* ask IXFR first where we have a serial */
-	bool	 ixfr_udp;		/* ... as the check, over UDP */
+	int	 ixfr_udp;		/* ... as the check, over UDP: IXFR_UDP_* */
 	char	**ixfr_off_masters;	/* ... but never from these */
 	int	 n_ixfr_off_masters;
 	char	**ixfr_off_zones;	/* ... nor for these zones */

@@ -225,6 +225,25 @@ validate_ixfr_master(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
+ixfr_udp_parse(const char *v)
+{
+	return strcmp(v, "off") == 0 ? IXFR_UDP_OFF : strcmp(v, "notify") == 0 ?
+	    IXFR_UDP_NOTIFY : strcmp(v, "all") == 0 ? IXFR_UDP_ALL : -1;
+}
+
+static int
+validate_ixfr_udp(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	if (ixfr_udp_parse(v) < 0) {
+		cfg_error(cfg, "transfer.ixfr-udp: '%s' is not notify, all or off", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 validate_level(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char	*v = cfg_opt_getnstr(opt, 0);
@@ -274,7 +293,7 @@ section_opts(const char *sec)
 		cfg_opt_t x = CFG_BOOL("ixfr", cfg_true, CFGF_NONE);
 		cfg_opt_t m = CFG_STR_LIST("ixfr-off-masters", "{}", CFGF_NONE);
 		cfg_opt_t z = CFG_STR_LIST("ixfr-off-zones", "{}", CFGF_NONE);
-		cfg_opt_t u = CFG_BOOL("ixfr-udp", cfg_true, CFGF_NONE);
+		cfg_opt_t u = CFG_STR("ixfr-udp", "notify", CFGF_NONE);
 		o[n++] = x;
 		o[n++] = u;
 		o[n++] = m;
@@ -420,6 +439,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	cfg_set_validate_func(cfg, "notify|proxy-protocol-from", validate_trusted);
 	cfg_set_validate_func(cfg, "notify|allow-notify-from", validate_mask);
 	cfg_set_validate_func(cfg, "transfer|ixfr-off-masters", validate_ixfr_master);
+	cfg_set_validate_func(cfg, "transfer|ixfr-udp", validate_ixfr_udp);
 
 	rc = cfg_parse(cfg, path);
 	if (rc == CFG_FILE_ERROR) {
@@ -460,7 +480,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	    "allow-unsigned-autoprimary");
 	getlist(cfg_getsec(cfg, "metrics"), "listen", &c->metrics_listen, &c->n_metrics_listen);
 	c->ixfr = cfg_getbool(cfg_getsec(cfg, "transfer"), "ixfr");
-	c->ixfr_udp = cfg_getbool(cfg_getsec(cfg, "transfer"), "ixfr-udp");
+	c->ixfr_udp = ixfr_udp_parse(cfg_getstr(cfg_getsec(cfg, "transfer"), "ixfr-udp"));
 	getlist(cfg_getsec(cfg, "transfer"), "ixfr-off-masters", &c->ixfr_off_masters,
 	    &c->n_ixfr_off_masters);
 	getlist(cfg_getsec(cfg, "transfer"), "ixfr-off-zones", &c->ixfr_off_zones,

@@ -88,6 +88,10 @@ for c in "a net.test 10.53.0.2 network" "b v6.test fd53::2 network-over-IPv6" "c
 	case $addr in *:*) who="\\[$addr\\]" ;; *) who=$addr ;; esac
 	check "from the $from: the NOTIFY reached the daemon from the master's own address ($addr)" \
 	    grep -q "zone $zone: NOTIFY from $who:[0-9]*; checking now" "$DLOG"
+	# transfer.ixfr-udp = notify (the default): the check a NOTIFY set off
+	# is an IXFR over UDP, and NSD sends the small zone in its answer
+	check "from the $from: the change came in the check's datagram, no TCP connection" \
+	    grep -q "zone $zone: serial 1 -> 2 from .* (IXFR answered with the whole zone, over UDP)" "$DLOG"
 done
 
 check "pdns still answers queries on port 53 from the network: the new serial, authoritative" \

@@ -83,7 +83,9 @@ done
 # takes two versions in one IXFR.
 bump 2 || exit 1
 due ix_no
-write_conf ix_no "dnssec = false"
+write_conf ix_no "dnssec = false" "transfer {
+    ixfr-udp = all
+}"
 : > "$DLOG"
 run_once
 n2=$(ixfr_zones)
@@ -225,7 +227,8 @@ check "a silent kept connection: used, then a new one (no failure)" \
 check "a silent kept connection: 2 opened, 1 used again" \
     grep -q "2 TCP connections opened, 1 kept ones used again" "$DLOG"
 
-# The check as an IXFR over UDP (transfer.ixfr-udp, on by default): a
+# The check as an IXFR over UDP (transfer.ixfr-udp = all; by default only
+# after a NOTIFY, which 24-notify-direct covers): a
 # delta that fits in the datagram is applied without TCP; a longer one
 # (the master sends its SOA alone) comes by TCP; a master that answers
 # NOTIMP is asked by SOA, and its zone still comes.
@@ -242,7 +245,9 @@ for i in $(seq 1 20); do echo "pad$i IN TXT \"padding-padding-padding-$i\""; don
 db_create fu
 add_slaves fu 127.0.3.2:5300 udpd.test udpbig.test
 add_slaves fu 127.0.3.3:5300 udpn.test
-write_conf fu
+write_conf fu "" "transfer {
+    ixfr-udp = all
+}"
 run_once
 check "ixfr-udp: version 1 by AXFR" sql_is fu "SELECT COUNT(*) FROM records WHERE type='SOA'" 3
 {
@@ -290,6 +295,19 @@ sql nd "UPDATE domains SET last_check = 0"
 : > "$DLOG"
 run_once
 check "AXFR-style answer: stored as an AXFR, and said so" \
-    grep -q "zone nsd.test: serial 1 -> 2 from 127.0.6.2:5300: .* (IXFR answered with the whole zone, over UDP)" "$DLOG"
+    grep -q "zone nsd.test: serial 1 -> 2 from 127.0.6.2:5300: .* (IXFR answered with the whole zone)" "$DLOG"
 check "AXFR-style answer: the new record" sql_is nd "SELECT COUNT(*) FROM records WHERE name='new.nsd.test'" 1
+# ... and to the IXFR check over UDP, the whole small zone in the datagram
+make_zone "$T/n/nsd.test.zone" nsd.test 3 "new IN A 192.0.2.98"
+nsd_reload a
+sql nd "UPDATE domains SET last_check = 0"
+write_conf nd "" "transfer {
+    ixfr-udp = all
+}"
+: > "$DLOG"
+run_once
+check "AXFR-style answer over UDP: stored with no TCP connection, and said so" \
+    grep -q "zone nsd.test: serial 2 -> 3 from 127.0.6.2:5300: .* (IXFR answered with the whole zone, over UDP)" "$DLOG"
+check "AXFR-style answer over UDP: the new record" \
+    sql_is nd "SELECT COUNT(*) FROM records WHERE name='new.nsd.test' AND content = '192.0.2.98'" 1
 finish

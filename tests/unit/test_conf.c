@@ -57,7 +57,15 @@ main(void)
 	conf_free(c);
 	c = load("");
 	CHECK(c != NULL && c->ixfr && c->n_ixfr_off_masters == 0, "IXFR on by default");
+	CHECK(c != NULL && c->ixfr_udp == IXFR_UDP_NOTIFY,
+	    "IXFR over UDP by default for the checks a NOTIFY sets off");
 	conf_free(c);
+	c = load("transfer { ixfr-udp = all }\n");
+	CHECK(c != NULL && c->ixfr_udp == IXFR_UDP_ALL, "transfer.ixfr-udp = all");
+	conf_free(c);
+	CHECK(load("transfer {\n ixfr-udp = sometimes\n}\n") == NULL && strstr(err, ":2:") &&
+	    strstr(err, "transfer.ixfr-udp: 'sometimes' is not notify, all or off"),
+	    "transfer.ixfr-udp: an unknown value refused with file:line (%s)", err);
 	CHECK(load("transfer {\n ixfr-off-masters = {\"ns1.example\"}\n}\n") == NULL &&
 	    strstr(err, ":2:") && strstr(err, "ixfr-off-masters"), "a name as an IXFR-off master refused");
 	c = load("notify {\n listen = {\"127.0.0.1:5300\", \"[::1]:5300\"}\n trusted = {\"127.0.0.1\", \"::1\"}\n}\n");

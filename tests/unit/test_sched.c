@@ -1215,7 +1215,8 @@ test_ixfr_udp(void)
 	int		 n;
 
 	reset();
-	C.ixfr = C.ixfr_udp = true;
+	C.ixfr = true;
+	C.ixfr_udp = IXFR_UDP_ALL;
 	C.master_xfrs = 1;
 	C.master_inflight = 2000;
 	sched_set_conf(&C);
@@ -1269,11 +1270,23 @@ test_ixfr_udp(void)
 	CHECK((f = live_query("u1.test")) != NULL && f->ixfr,
 	    "ixfr-udp: an hour later, IXFR again");
 	answer_all("u", SOA_OK, 3);
-	C.ixfr_udp = false;
+	C.ixfr_udp = IXFR_UDP_OFF;
 	run_until(fake_now + 6000);
 	CHECK((f = live_query("u1.test")) != NULL && !f->ixfr,
-	    "ixfr-udp: transfer.ixfr-udp = false checks by SOA");
+	    "ixfr-udp: transfer.ixfr-udp = off checks by SOA");
 	answer_all("u", SOA_OK, 3);
+	C.ixfr_udp = IXFR_UDP_NOTIFY;
+	run_until(fake_now + 6000);
+	CHECK((f = live_query("u1.test")) != NULL && !f->ixfr,
+	    "ixfr-udp: notify (the default): a routine check asks SOA");
+	answer_all("u", SOA_OK, 3);
+	run_until(fake_now + 1);
+	sched_notify(zone_by_name("u2.test"), 0);
+	run_until(fake_now + 1);
+	CHECK((f = live_query("u2.test")) != NULL && f->ixfr,
+	    "ixfr-udp: notify: the check a NOTIFY set off asks IXFR");
+	answer_all("u", SOA_OK, 3);
+	C.ixfr_udp = IXFR_UDP_ALL;
 
 	/* many changed zones waiting for one master's slot: the copies stay bounded */
 	C.ixfr_udp = true;
