@@ -207,30 +207,48 @@ reply_head(const uint8_t *p, size_t n, uint16_t id, struct soa_result *r)
 	return SOA_OK;
 }
 
-enum soa_status
-soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
-    size_t zlen, struct soa_result *r)
+/*
+ * An authoritative answer to our question of qtype, parsed into *pkt
+ * (SOA_OK; the caller frees it), or why not.
+ */
+static enum soa_status
+answer_open(const uint8_t *p, size_t n, uint16_t id, ldns_rr_type qtype,
+    const uint8_t *zw, size_t zlen, struct soa_result *r, ldns_pkt **pkt)
 {
-	ldns_pkt	*pkt = NULL;
-	ldns_rr_list	*an;
-	ldns_rr		*soa = NULL;
 	enum soa_status	 st;
 
+	*pkt = NULL;
 	if ((st = reply_head(p, n, id, r)) != SOA_OK)
 		return st;
-	st = SOA_BAD;
 	if (!(p[2] & 0x04)) {
 		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
 		return SOA_BAD;
 	}
-	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
+	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(pkt, p, n) != LDNS_STATUS_OK) {
 		snprintf(r->err, sizeof(r->err), "malformed reply");
 		return SOA_BAD;
 	}
-	if (!question_ok(pkt, LDNS_RR_TYPE_SOA, zw, zlen)) {
+	if (!question_ok(*pkt, qtype, zw, zlen)) {
 		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
-		goto out;
+		ldns_pkt_free(*pkt);
+		*pkt = NULL;
+		return SOA_BAD;
 	}
+	return SOA_OK;
+}
+
+enum soa_status
+soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
+    size_t zlen, struct soa_result *r)
+{
+	ldns_pkt	*pkt;
+	ldns_rr_list	*an;
+	ldns_rr		*soa = NULL;
+	enum soa_status	 st;
+
+	if ((st = answer_open(p, n, id, LDNS_RR_TYPE_SOA, zw, zlen, r, &pkt)) != SOA_OK)
+		return st;
+	st = SOA_BAD;
 	an = ldns_pkt_answer(pkt);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
@@ -262,7 +280,7 @@ enum soa_status
 soa_check_ixfr_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
     size_t zlen, struct soa_result *r)
 {
-	ldns_pkt	*pkt = NULL;
+	ldns_pkt	*pkt;
 	ldns_rr		*soa;
 	enum soa_status	 st;
 
@@ -271,21 +289,9 @@ soa_check_ixfr_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 	 * Knot 3.2 answers IXFR over UDP with its SOA alone and AA clear:
 	 * its zones are checked by SOA (it sends no changes over UDP anyway).
 	 */
-	if ((st = reply_head(p, n, id, r)) != SOA_OK)
+	if ((st = answer_open(p, n, id, LDNS_RR_TYPE_IXFR, zw, zlen, r, &pkt)) != SOA_OK)
 		return st;
 	st = SOA_BAD;
-	if (!(p[2] & 0x04)) {
-		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
-		return SOA_BAD;
-	}
-	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
-		snprintf(r->err, sizeof(r->err), "malformed reply");
-		return SOA_BAD;
-	}
-	if (!question_ok(pkt, LDNS_RR_TYPE_IXFR, zw, zlen)) {
-		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
-		goto out;
-	}
 	/* RFC 1995 4: the master's SOA first, alone or opening the changes */
 	if ((soa = ldns_rr_list_rr(ldns_pkt_answer(pkt), 0)) == NULL ||
 	    ldns_rr_get_type(soa) != LDNS_RR_TYPE_SOA ||

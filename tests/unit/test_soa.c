@@ -794,6 +794,25 @@ ixq_recv(struct ixq *x, int fd, struct sockaddr_in *from)
 	return NULL;
 }
 
+/* An IXFR check of "example" from serial 43 at ma, x's result cleared. */
+static struct soa_query *
+ixq_start(struct ixq *x, const struct master_addr *ma, int timeout_ms, int tries)
+{
+	memset(&x->res, 0, sizeof(x->res));
+	x->done = false;
+	x->xfrlen = 0;
+	return soa_ixfr_query_start(x->base, "example", 43, ma, timeout_ms, tries, NULL, NULL,
+	    ixq_cb, x);
+}
+
+/* Run the loop until the query's callback ran, for 3 s at most. */
+static void
+ixq_wait(struct ixq *x)
+{
+	for (int64_t end = util_now_ms() + 3000; !x->done && util_now_ms() < end; usleep(1000))
+		event_base_loop(x->base, EVLOOP_NONBLOCK);
+}
+
 /* Answer q at fd: rcode, then the records given (strings). */
 static void
 ixq_answer(int fd, const struct sockaddr_in *to, const ldns_pkt *q, ldns_pkt_rcode rc,
@@ -851,7 +870,7 @@ test_ixfr_query(void)
 	ma.len = sizeof(a);
 
 	/* silence, then the retry */
-	sq = soa_ixfr_query_start(x.base, "example", 43, &ma, 200, 2, NULL, NULL, ixq_cb, &x);
+	sq = ixq_start(&x, &ma, 200, 2);
 	q = ixq_recv(&x, fd, &from);
 	auth = q != NULL ? ldns_rr_list_rr(ldns_pkt_authority(q), 0) : NULL;
 	CHECK(sq != NULL && qtype_of(q) == LDNS_RR_TYPE_IXFR && auth != NULL &&
@@ -864,25 +883,21 @@ test_ixfr_query(void)
 	    "ixfr query: the retry asks SOA");
 	if (q2 != NULL)
 		ixq_answer(fd, &from, q2, LDNS_RCODE_NOERROR, soa);
-	for (int64_t end = util_now_ms() + 3000; !x.done && util_now_ms() < end; usleep(1000))
-		event_base_loop(x.base, EVLOOP_NONBLOCK);
+	ixq_wait(&x);
 	CHECK(x.done && x.res.status == SOA_OK && x.res.serial == 43 && !x.res.ixfr_refused,
 	    "ixfr query: the SOA answer to the retry is the serial");
 	ldns_pkt_free(q);
 	ldns_pkt_free(q2);
 
 	/* NOTIMP: SOA at once, and said so */
-	memset(&x.res, 0, sizeof(x.res));
-	x.done = false;
-	sq = soa_ixfr_query_start(x.base, "example", 43, &ma, 2000, 1, NULL, NULL, ixq_cb, &x);
+	sq = ixq_start(&x, &ma, 2000, 1);
 	q = ixq_recv(&x, fd, &from);
 	if (q != NULL)
 		ixq_answer(fd, &from, q, LDNS_RCODE_NOTIMPL, NULL);
 	q2 = ixq_recv(&x, fd, &from);
 	if (q2 != NULL)
 		ixq_answer(fd, &from, q2, LDNS_RCODE_NOERROR, soa);
-	for (int64_t end = util_now_ms() + 3000; !x.done && util_now_ms() < end; usleep(1000))
-		event_base_loop(x.base, EVLOOP_NONBLOCK);
+	ixq_wait(&x);
 	CHECK(sq != NULL && qtype_of(q) == LDNS_RR_TYPE_IXFR && qtype_of(q2) == LDNS_RR_TYPE_SOA &&
 	    x.done && x.res.status == SOA_OK && x.res.serial == 43 && x.res.ixfr_refused &&
 	    strstr(x.res.ixfr_why, "NOTIMP") != NULL,
@@ -892,14 +907,11 @@ test_ixfr_query(void)
 	ldns_pkt_free(q2);
 
 	/* the changes come with the answer */
-	memset(&x.res, 0, sizeof(x.res));
-	x.done = false;
-	sq = soa_ixfr_query_start(x.base, "example", 43, &ma, 2000, 1, NULL, NULL, ixq_cb, &x);
+	sq = ixq_start(&x, &ma, 2000, 1);
 	q = ixq_recv(&x, fd, &from);
 	if (q != NULL)
 		ixq_answer(fd, &from, q, LDNS_RCODE_NOERROR, delta);
-	for (int64_t end = util_now_ms() + 3000; !x.done && util_now_ms() < end; usleep(1000))
-		event_base_loop(x.base, EVLOOP_NONBLOCK);
+	ixq_wait(&x);
 	CHECK(sq != NULL && x.done && x.res.status == SOA_OK && x.res.serial == 44 &&
 	    x.xfrlen > 100 && x.xfr[0] == (uint8_t)(ldns_pkt_id(q) >> 8),
 	    "ixfr query: an answer with the changes hands them over");
