@@ -345,8 +345,8 @@ conn_open(const struct xfr_job *job, struct conn *c, const uint8_t *q, size_t ql
  * message holds all the changes, or all the zone, as a TCP answer would
  * (RFC 1995 4); its signature was verified with the check.  False (a
  * message that ends early, as NSD 4.6 cuts a zone that does not fit
- * without TC, or one the transfer's rules refuse) leaves the job to TCP, after a
- * debug line.  The message is freed either way.
+ * without TC, or one the transfer's rules refuse) leaves the job to TCP,
+ * after a debug line.  The message is freed either way.
  */
 static bool
 udp_answer(struct xfr_job *job, struct axfr *ax, char *err, size_t errlen)
