@@ -1104,6 +1104,7 @@ query_start(struct event_base *base, const char *zone, uint16_t qtype, uint32_t 
     const struct master_addr *src, soa_cb *cb, void *arg)
 {
 	struct soa_query	*sq;
+	size_t			 pos = DNS_HDR;
 
 	if ((sq = query_new(base)) == NULL)
 		return NULL;
@@ -1124,15 +1125,11 @@ query_start(struct event_base *base, const char *zone, uint16_t qtype, uint32_t 
 		sq->has_src = true;
 		sq->src = *src;
 	}
-	if (query_build(sq, LDNS_RR_TYPE_SOA) == -1) {
+	if (query_build(sq, qtype) == -1 || !dnswire_skip_name(sq->q, sq->qbase, &pos)) {
 		query_free(sq);
 		return NULL;
 	}
-	sq->zlen = sq->qbase - DNS_HDR - 4;	/* the question's name, as asked */
-	if (qtype != LDNS_RR_TYPE_SOA && query_build(sq, qtype) == -1) {
-		query_free(sq);
-		return NULL;
-	}
+	sq->zlen = pos - DNS_HDR;		/* the question's name, as asked */
 	if (qtype == LDNS_RR_TYPE_NS)
 		sq->nsbuf = xmalloc(NSBUF_LEN);
 	if (udp_attempt(sq) == -1) {

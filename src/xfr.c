@@ -341,6 +341,24 @@ conn_open(const struct xfr_job *job, struct conn *c, const uint8_t *q, size_t ql
 }
 
 /*
+ * Validation of a transfer with ID id into set (an IXFR's deltas into
+ * delta, when not NULL), both empty, under budget.
+ */
+static int
+fetch_begin(const struct xfr_job *job, struct axfr *ax, uint16_t id, struct rr_set *set,
+    struct rr_set *delta, struct rr_budget *budget)
+{
+	rr_set_budget(set, budget);
+	if (delta != NULL)
+		rr_set_budget(delta, budget);
+	if (axfr_init(ax, job->zone, id, job->lim.max_records, set) == -1)
+		return -1;
+	if (delta != NULL)
+		axfr_want_ixfr(ax, job->old_serial, delta);
+	return 0;
+}
+
+/*
  * The check's IXFR answer, when it came over UDP: true when that one
  * message holds all the changes, or all the zone, as a TCP answer would
  * (RFC 1995 4); its signature was verified with the check.  False (a
@@ -386,17 +404,12 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 	char		*err = job->err;
 	size_t		 errlen = sizeof(job->err);
 
-	rr_set_budget(set, &budget);
-	if (delta != NULL)
-		rr_set_budget(delta, &budget);
 	n = delta != NULL ? dnswire_ixfr_query(job->zone, id, job->old_serial, q + 2,
 	    sizeof(q) - 2) : dnswire_query(job->zone, LDNS_RR_TYPE_AXFR, id, q + 2, sizeof(q) - 2);
-	if (n == -1 || axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
+	if (n == -1 || fetch_begin(job, &ax, id, set, delta, &budget) == -1) {
 		snprintf(err, errlen, "zone name does not convert");
 		return -1;
 	}
-	if (delta != NULL)
-		axfr_want_ixfr(&ax, job->old_serial, delta);
 	if (job->tsig) {
 		if ((n = tsig_sign(&job->key, q + 2, (size_t)n, sizeof(q) - 2, mac,
 		    &maclen)) == -1) {
@@ -417,15 +430,12 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 		axfr_free(&ax);
 		rr_set_free(set);
 		rr_set_init(set, job->zone);
-		rr_set_budget(set, &budget);
 		rr_set_free(delta);
 		rr_set_init(delta, job->zone);
-		rr_set_budget(delta, &budget);
-		if (axfr_init(&ax, job->zone, id, job->lim.max_records, set) == -1) {
+		if (fetch_begin(job, &ax, id, set, delta, &budget) == -1) {
 			snprintf(err, errlen, "zone name does not convert");
 			return -1;
 		}
-		axfr_want_ixfr(&ax, job->old_serial, delta);
 	}
 	if ((c.fd = keep_take(job)) != -1) {
 		reused = send(c.fd, q, (size_t)n + 2, MSG_NOSIGNAL) == n + 2;
