@@ -37,6 +37,14 @@
 #define RL_SLOTS	4096		/* rate buckets; sources that share one share its rate */
 #define READS_PER_EVENT	64		/* then let the loop run other events */
 #define DROPLOG_MS	60000
+/*
+ * A master that restarts, or pdns relaying one (forward-notify), sends a
+ * NOTIFY per zone in one burst.  The kernel default (208 KiB, some 150
+ * datagrams on loopback) drops most of such a burst; every one dropped is
+ * a change found only by the master's retries or the next refresh.  4 MiB
+ * holds several thousand; the kernel caps it at net.core.rmem_max.
+ */
+#define RCVBUF_WANT	(4 * 1024 * 1024)
 
 static struct {
 	int		 fd;
@@ -507,7 +515,8 @@ notify_bind(const struct conf *c, char *err, size_t errlen)
 	for (int i = 0; i < c->n_notify_listen; i++) {
 		struct master_addr	 ma;
 		char			 e[160];
-		int			 fd, one = 1;
+		int			 fd, one = 1, rcvbuf, got;
+		socklen_t		 glen;
 
 		if (master_parse(c->notify_listen[i], &ma, 1, e, sizeof(e)) != 1) {
 			snprintf(err, errlen, "notify.listen '%s': %s", c->notify_listen[i], e);
@@ -521,6 +530,11 @@ notify_bind(const struct conf *c, char *err, size_t errlen)
 		}
 		if (ma.ss.ss_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		rcvbuf = RCVBUF_WANT;
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		got = 0;
+		glen = sizeof(got);
+		getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &glen);
 		if (bind(fd, (struct sockaddr *)&ma.ss, ma.len) == -1) {
 			snprintf(err, errlen, "notify.listen '%s': bind: %s",
 			    c->notify_listen[i], strerror(errno));
@@ -530,7 +544,14 @@ notify_bind(const struct conf *c, char *err, size_t errlen)
 		lis[nlis].fd = fd;
 		lis[nlis].ev = NULL;
 		nlis++;
-		log_info("notify: listening on %s", c->notify_listen[i]);
+		/* Linux reports twice what it grants: its bookkeeping's share. */
+		if (got / 2 < RCVBUF_WANT)
+			log_info("notify: listening on %s (receive buffer %d KiB of the "
+			    "%d KiB wanted: net.core.rmem_max caps it; a burst of NOTIFYs "
+			    "beyond it is lost)", c->notify_listen[i], got / 2 / 1024,
+			    RCVBUF_WANT / 1024);
+		else
+			log_info("notify: listening on %s", c->notify_listen[i]);
 	}
 	return 0;
 }

@@ -66,8 +66,20 @@ quiet_after() {
 	sleep 10
 	b=$(answered); [ "$a" = "$b" ]
 }
-check "start-up: NSD's NOTIFYs come through pdns (1,000 at least), until pdns has none left" \
-    wait_for 120 quiet_after 1000
+# The listener asks for a 4 MiB buffer; where net.core.rmem_max caps it
+# (208 KiB on a stock Debian: some 150 datagrams a burst), the log says so
+# and fewer get through, so the count asked of pdns's burst depends on it.
+if grep -q "notify: listening on 127.0.0.1:5353 (receive buffer" "$DLOG"; then
+	check "start-up: the receive buffer is capped, and the log says by what" \
+	    grep -q "net.core.rmem_max caps it" "$DLOG"
+	want=100
+else
+	check "start-up: the receive buffer is the 4 MiB asked for" \
+	    [ "$(sysctl -n net.core.rmem_max)" -ge 4194304 ]
+	want=1000
+fi
+check "start-up: NSD's NOTIFYs come through pdns ($want at least), until pdns has none left" \
+    wait_for 120 quiet_after $want
 echo "# start-up NOTIFYs answered: $(answered) (dropped by the rate: $(ctl -j status | grep -o '"notify": *{[^}]*' | sed -n 's/.*"dropped": *\([0-9]*\).*/\1/p'))"
 
 # change ZONE SERIAL: change the zone on the master, reload NSD (which
