@@ -194,10 +194,14 @@ struct db_write {
  * gone, restarting or read-only it waits (up to 10 minutes, or until *stop)
  * and tries again, with one warning per outage.  Each zone stays all or
  * nothing: if the database refuses something, the group is rolled back and
- * every zone written alone, so only that zone fails.
+ * every zone written alone, so only that zone fails.  With turn, the
+ * statements wait for the write turn (one such writer at a time, waited
+ * for 2 s at most); the commit does not hold it.
  */
 void		 db_write_zones(struct db *, struct db_write *, size_t n,
-		    time_t last_check, const atomic_bool *stop);
+		    time_t last_check, const atomic_bool *stop, bool turn);
+/* Milliseconds writers have waited, in all, for the write turn. */
+uint64_t	 db_turn_waited_ms(void);
 /* The domain's DNSSEC state as pdns keeps it (domainmetadata, cryptokeys). */
 int		 db_read_dnssec(struct db *, uint32_t domain_id, struct rr_had *,
 		    char *err, size_t errlen);

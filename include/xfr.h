@@ -109,8 +109,6 @@ void		 xfr_submit(struct xfr_job *);
 struct xfr_job	*xfr_done(bool *fetched);
 /* Transfer connections opened, and kept ones used again, since start. */
 void		 xfr_conn_counts(unsigned long *opened, unsigned long *reused);
-/* Milliseconds workers have waited, in all, for the turn to write a group. */
-uint64_t	 xfr_turn_waited_ms(void);
 /* Make transfers still on the network give up (a transaction under way finishes). */
 void		 xfr_abort(void);
 /* Abort transfers in progress (not transactions), stop and join the workers. */

@@ -467,7 +467,7 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "soa_sockets", (int64_t)opened);
 	o_int(o, "soa_sockets_reused", (int64_t)reused);
 	o_int(o, "rows_written", (int64_t)stats.rows_written);
-	o_num(o, "write_turn_wait_seconds", (double)xfr_turn_waited_ms() / 1000.0);
+	o_num(o, "write_turn_wait_seconds", (double)db_turn_waited_ms() / 1000.0);
 	o_int(o, "failed_attempts", (int64_t)stats.failures);
 	o_int(o, "notifies", (int64_t)stats.notifies);
 	o_end(o);

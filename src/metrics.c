@@ -216,7 +216,7 @@ metrics_write(struct evbuffer *b)
 	one(b, "write_turn_wait_seconds_total", "counter", "Time transfer workers waited, "
 	    "in all, for their turn to write a group (one group of small zones is "
 	    "written at a time); rising as fast as time, the database is the bottleneck.",
-	    (double)xfr_turn_waited_ms() / 1000.0);
+	    (double)db_turn_waited_ms() / 1000.0);
 	histogram(b, "transfer_duration_seconds", "From a transfer's start to its commit, "
 	    "for transfers written.", &stats.xfr_seconds);
 	histogram(b, "commit_duration_seconds", "The database write of the group a written "

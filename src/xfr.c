@@ -560,28 +560,11 @@ out:
 #define GROUP_LINGER_MS	5		/* how long a next job may take to come */
 
 /*
- * The write turn.  Workers that write at once make InnoDB contend for the
- * same index pages and its log, and MariaDB burns CPU on it: on a first
- * load of 30,000 zones with 4 workers it spent 8.2 and 8.6 s of CPU when
- * every worker wrote its group when ready, 4.9 and 5.3 s when one group
- * was written at a time (the same rows from one connection alone: 4.0 s),
- * and the load took no longer.  So a group of up to TURN_ROWS rows waits
- * for the turn; a bigger one (a large zone: seconds of writing) writes
- * beside it, so that small zones are not held behind it.  A write that
- * hangs (a row lock someone else holds: up to innodb_lock_wait_timeout)
- * holds the others for TURN_WAIT_MS at most; then they write beside it.
+ * Groups of up to TURN_ROWS rows take turns to write (db_write_zones); a
+ * bigger one (a large zone: seconds of writing) writes beside them, so
+ * that small zones are not held behind it.
  */
 #define TURN_ROWS	16384
-#define TURN_WAIT_MS	2000
-
-static pthread_mutex_t		 turn = PTHREAD_MUTEX_INITIALIZER;
-static atomic_uint_fast64_t	 turn_waited_ms;
-
-uint64_t
-xfr_turn_waited_ms(void)
-{
-	return atomic_load(&turn_waited_ms);
-}
 
 struct pending {
 	struct xfr_job	*job;
@@ -978,22 +961,6 @@ purge_group(struct group *g)
 	pthread_mutex_unlock(&pg.mtx);
 }
 
-/* The write turn, waited for TURN_WAIT_MS at most: false if not taken. */
-static bool
-take_turn(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += TURN_WAIT_MS / 1000;
-	ts.tv_nsec += (TURN_WAIT_MS % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return pthread_mutex_clocklock(&turn, CLOCK_MONOTONIC, &ts) == 0;
-}
-
 static void
 group_write(struct db *db, struct group *g)
 {
@@ -1023,15 +990,8 @@ group_write(struct db *db, struct group *g)
 		    sizeof(job->err), 0 };
 	}
 	db_set_epoch(db, epoch);
-	if (k > 0) {
-		bool turn_held = g->rows <= TURN_ROWS && take_turn();
-
-		atomic_fetch_add(&turn_waited_ms, (uint_fast64_t)(util_now_ms() - start));
-		start = util_now_ms();
-		db_write_zones(db, w, k, time(NULL), &stopping);
-		if (turn_held)
-			pthread_mutex_unlock(&turn);
-	}
+	if (k > 0)
+		db_write_zones(db, w, k, time(NULL), &stopping, g->rows <= TURN_ROWS);
 	commit_ms = util_now_ms() - start;
 	for (size_t j = 0; j < k; j++) {
 		struct xfr_job *job = g->p[at[j]].job;
