@@ -1296,14 +1296,17 @@ delete_ids(struct db *db, const uint32_t *ids, size_t n)
  * first load of 30,000 zones with 4 workers it spent 7.8 and 8.1 s of CPU
  * when every worker wrote its group when ready, 4.9 and 5.0 s when one
  * group was written at a time (2 at a time: 6.5 and 6.8 s; the same rows
- * from one client alone: 4.5 s), and the load took no longer.  The turn
- * is held from START TRANSACTION to COMMIT, not through it: the commit's
- * log flush (an fsync with durable commits) overlaps the next writer's
- * statements.  A write that hangs (a row lock someone else holds: up to
- * innodb_lock_wait_timeout) holds the others TURN_WAIT_MS at most; then
- * they write beside it.
+ * from one client alone: 4.5 s), and the load took no longer.  Reads do
+ * not contend so: a group that changes fewer than TURN_MIN_ROWS rows (a
+ * serial bump: the SOA row out and in) takes no turn, and the turn is
+ * taken only once the stored rows are read and compared, from the first
+ * delete to COMMIT, not through it: the commit's log flush (an fsync with
+ * durable commits) overlaps the next writer's statements.  A write that
+ * hangs (a row lock someone else holds: up to innodb_lock_wait_timeout)
+ * holds the others TURN_WAIT_MS at most; then they write beside it.
  */
 #define TURN_WAIT_MS	2000
+#define TURN_MIN_ROWS	512
 
 static pthread_mutex_t		 turn_mtx = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint_fast64_t	 turn_waited_ms;
@@ -1358,7 +1361,7 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	size_t		 nins = 0, ndels = 0, done = 0;
 	char		 head[80];
 	int		 live;
-	bool		 held = turn && turn_take();
+	bool		 held = false;
 
 	*eno = 0;
 	if (mysql_query(db->my, "START TRANSACTION") != 0 ||
@@ -1366,7 +1369,6 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 		goto fail;
 	if (live == 0) {
 		mysql_rollback(db->my);
-		turn_give(&held);
 		return DB_OK;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1386,12 +1388,12 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	switch (diff_rows(db, w, n, &dels, &ndels, &ins, &nins, stop)) {
 	case -2:
 		mysql_rollback(db->my);
-		turn_give(&held);
 		snprintf(err, errlen, "shutting down");
 		return DB_ERR;
 	case -1:
 		goto fail;
 	}
+	held = turn && nins + ndels >= TURN_MIN_ROWS && turn_take();
 	if (delete_ids(db, dels, ndels) == -1)
 		goto fail;
 	while (done < nins) {

@@ -214,8 +214,8 @@ metrics_write(struct evbuffer *b)
 	one(b, "rows_written_total", "counter", "Rows written to the records table.",
 	    (double)stats.rows_written);
 	one(b, "write_turn_wait_seconds_total", "counter", "Time transfer workers waited, "
-	    "in all, for their turn to write a group (one group of small zones is "
-	    "written at a time); rising as fast as time, the database is the bottleneck.",
+	    "in all, for their turn to insert a group's rows (one group at a time); "
+	    "rising as fast as time, the database is the bottleneck.",
 	    (double)db_turn_waited_ms() / 1000.0);
 	histogram(b, "transfer_duration_seconds", "From a transfer's start to its commit, "
 	    "for transfers written.", &stats.xfr_seconds);

@@ -560,9 +560,9 @@ out:
 #define GROUP_LINGER_MS	5		/* how long a next job may take to come */
 
 /*
- * Groups of up to TURN_ROWS rows take turns to write (db_write_zones); a
- * bigger one (a large zone: seconds of writing) writes beside them, so
- * that small zones are not held behind it.
+ * Groups of up to TURN_ROWS rows take turns for their inserts and deletes
+ * (db_write_zones); a bigger one (a large zone: seconds of writing) writes
+ * beside them, so that small zones are not held behind it.
  */
 #define TURN_ROWS	16384
 

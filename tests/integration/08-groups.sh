@@ -65,27 +65,31 @@ check "stray, duplicate and disabled rows are gone" \
 diff "$T/kept" "$T/fresh" | head -5
 
 # ---- the write turn ----
-# One group of small zones is written at a time (InnoDB spends far less
-# CPU than with every worker writing at once).  A write that hangs on a
-# row lock someone else holds must not hold the others for longer than
-# the turn's 2 s: g1.test's write waits for its domain row, locked by
-# another session; g2.test's change lands meanwhile.
+# Writes of many rows take turns (InnoDB spends far less CPU than with
+# every worker inserting at once).  A write that hangs on a row lock
+# someone else holds must not hold the others for longer than the turn's
+# 2 s: g1.test gains 600 records, and its write waits in its turn for its
+# SOA row, locked by another session; g2.test, 600 records more too,
+# lands meanwhile.
 write_conf t08 "$extra"
 : > "$DLOG"
 daemon_start
 wait_for 10 grep -q "loaded $N SLAVE domains" "$DLOG"
 g1=$(sql t08 "SELECT id FROM domains WHERE name = 'g1.test'")
 mariadb --no-defaults -S "$SOCK" -uroot t08 -e "START TRANSACTION;
-    SELECT id FROM domains WHERE id = $g1 FOR UPDATE; SELECT SLEEP(120); ROLLBACK" >/dev/null 2>&1 &
+    SELECT id FROM records WHERE domain_id = $g1 FOR UPDATE; SELECT SLEEP(120); ROLLBACK" >/dev/null 2>&1 &
 locker=$!
 locker_id() { sql t08 "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(120)%'"; }
 locker_up() { [ -n "$(locker_id)" ]; }
-check "write turn: another session holds g1.test's domain row" wait_for 10 locker_up
-for z in g1 g2; do sed -i 's/ 2 3600 600 604800 300/ 3 3600 600 604800 300/' "$T/z/$z.test.zone"; done
+check "write turn: another session holds g1.test's rows" wait_for 10 locker_up
+for z in g1 g2; do
+	sed -i 's/ 2 3600 600 604800 300/ 3 3600 600 604800 300/' "$T/z/$z.test.zone"
+	seq 1 600 | awk '{ printf "many%d IN A 192.0.2.%d\n", $1, $1 % 250 }' >> "$T/z/$z.test.zone"
+done
 nsd_reload a
 wait_for 10 sh -c "[ \"\$(master_serial 127.0.1.1 5300 g2.test)\" = 3 ]"
 ctl refresh g1.test >/dev/null 2>&1 &
-check "write turn: g1.test's write waits for the row lock" wait_for 20 sql_is t08 \
+check "write turn: g1.test's write waits in its turn for the row lock" wait_for 20 sql_is t08 \
     "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'" 1
 t0=$(date +%s%N)
 ctl refresh g2.test >/dev/null 2>&1 &
@@ -102,6 +106,8 @@ wait "$locker" 2>/dev/null
 check "write turn: g1.test written once the lock is gone" \
     wait_for 60 sql_is t08 "SELECT SUBSTRING_INDEX(SUBSTRING_INDEX(r.content,' ',3),' ',-1) FROM records r
     JOIN domains d ON d.id = r.domain_id WHERE d.name = 'g1.test' AND r.type = 'SOA'" 3
+check "write turn: both zones whole (600 new records each)" eq "$(sql t08 "SELECT COUNT(*) FROM records r
+    JOIN domains d ON d.id = r.domain_id WHERE d.name IN ('g1.test', 'g2.test') AND r.name LIKE 'many%'")" 1200
 daemon_stop
 check "write turn: SIGTERM, exit 0" [ $? -eq 0 ]
 finish
