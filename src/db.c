@@ -10,8 +10,8 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
