@@ -15,6 +15,8 @@ char	*xstrdup(const char *);
 
 /* Monotonic clock in milliseconds; for deadlines and rates, never for the DB. */
 int64_t	 util_now_ms(void);
+/* The CLOCK_MONOTONIC time ms from now: a deadline for the timed waits. */
+struct timespec util_deadline(int64_t ms);
 
 /*
  * SipHash-2-4 of len bytes under a key drawn at the first call (from any

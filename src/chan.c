@@ -88,12 +88,8 @@ chan_get_timed(struct chan *c, int ms)
 	struct timespec		 until;
 
 	pthread_mutex_lock(&c->mtx);
-	if (ms > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += (long)ms * 1000000;
-		until.tv_sec += until.tv_nsec / 1000000000;
-		until.tv_nsec %= 1000000000;
-	}
+	if (ms > 0)
+		until = util_deadline(ms);
 	while (ms != 0 && c->head == NULL && !c->closed)
 		if (ms < 0)
 			pthread_cond_wait(&c->cond, &c->mtx);

@@ -1315,17 +1315,10 @@ static atomic_uint_fast64_t	 turn_waited_ms;
 static bool
 turn_take(void)
 {
-	struct timespec	 ts;
+	struct timespec	 ts = util_deadline(TURN_WAIT_MS);
 	int64_t		 t0 = util_now_ms();
 	bool		 held;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += TURN_WAIT_MS / 1000;
-	ts.tv_nsec += (TURN_WAIT_MS % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	held = pthread_mutex_clocklock(&turn_mtx, CLOCK_MONOTONIC, &ts) == 0;
 	atomic_fetch_add(&turn_waited_ms, (uint_fast64_t)(util_now_ms() - t0));
 	return held;

@@ -126,16 +126,9 @@ step_down(const char *why)
 static bool
 nap(int64_t ms)
 {
-	struct timespec	 ts;
+	struct timespec	 ts = util_deadline(ms);
 	bool		 stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&H.mtx);
 	while (!H.stop && !H.lost)
 		if (pthread_cond_timedwait(&H.cond, &H.mtx, &ts) == ETIMEDOUT)

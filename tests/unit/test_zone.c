@@ -120,6 +120,27 @@ test_canon(void)
 	CHECK_STR(c, "x\\.", "canon: an escaped dot is part of the label");
 }
 
+/* util_deadline: now plus ms on CLOCK_MONOTONIC, nanoseconds carried. */
+static void
+test_deadline(void)
+{
+	int	 ok = 1;
+
+	for (int64_t ms = 0; ms < 3000; ms += 7) {
+		struct timespec	 now, d;
+		int64_t		 a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		d = util_deadline(ms);
+		a = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + ms * 1000000;
+		b = (int64_t)d.tv_sec * 1000000000 + d.tv_nsec;
+		/* at or after now + ms, and within the 50 ms a busy machine may take */
+		if (d.tv_nsec < 0 || d.tv_nsec >= 1000000000 || b < a || b - a > 50000000)
+			ok = 0;
+	}
+	CHECK(ok, "deadline: now + ms, its nanoseconds below a second, for 0 to 3 s");
+}
+
 int
 main(void)
 {
@@ -128,5 +149,6 @@ main(void)
 	test_timers();
 	test_table_heap();
 	test_canon();
+	test_deadline();
 	UNIT_DONE();
 }
