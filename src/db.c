@@ -9,6 +9,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -1308,8 +1309,27 @@ delete_ids(struct db *db, const uint32_t *ids, size_t n)
 #define TURN_WAIT_MS	2000
 #define TURN_MIN_ROWS	512
 
-static pthread_mutex_t		 turn_mtx = PTHREAD_MUTEX_INITIALIZER;
+/* A flag under a mutex, not a mutex held: the wait is timed on the
+ * monotonic clock, which only a condition variable offers everywhere
+ * (ThreadSanitizer does not know pthread_mutex_clocklock). */
+static struct {
+	pthread_once_t	 once;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cond;
+	bool		 busy;
+} wturn = { PTHREAD_ONCE_INIT, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
 static atomic_uint_fast64_t	 turn_waited_ms;
+
+static void
+turn_init(void)
+{
+	pthread_condattr_t	 ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wturn.cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
 
 /* The turn, waited for TURN_WAIT_MS at most: false if not taken. */
 static bool
@@ -1319,7 +1339,14 @@ turn_take(void)
 	int64_t		 t0 = util_now_ms();
 	bool		 held;
 
-	held = pthread_mutex_clocklock(&turn_mtx, CLOCK_MONOTONIC, &ts) == 0;
+	pthread_once(&wturn.once, turn_init);
+	pthread_mutex_lock(&wturn.mtx);
+	while (wturn.busy)
+		if (pthread_cond_timedwait(&wturn.cond, &wturn.mtx, &ts) == ETIMEDOUT)
+			break;
+	if ((held = !wturn.busy))
+		wturn.busy = true;
+	pthread_mutex_unlock(&wturn.mtx);
 	atomic_fetch_add(&turn_waited_ms, (uint_fast64_t)(util_now_ms() - t0));
 	return held;
 }
@@ -1327,8 +1354,12 @@ turn_take(void)
 static void
 turn_give(bool *held)
 {
-	if (*held)
-		pthread_mutex_unlock(&turn_mtx);
+	if (!*held)
+		return;
+	pthread_mutex_lock(&wturn.mtx);
+	wturn.busy = false;
+	pthread_cond_signal(&wturn.cond);
+	pthread_mutex_unlock(&wturn.mtx);
 	*held = false;
 }
 
