@@ -161,10 +161,15 @@ say "NSD serves $N zones"
 
 # ---- floor 1: the master alone, 8 connections as our 8 workers ----
 seq 1 "$N" | paste - <(seq 1 "$N" | master_of) | awk '{ printf "b%d.bench %s 53\n", $1, $2 }' > "$T/axfr.list"
-read -r fz frr fbytes fsec ffail < <("$FLOOR" -t 8 < "$T/axfr.list")
+phase_start
+/usr/bin/time -f '%U %S' -o "$T/time-floor" "$FLOOR" -t 8 < "$T/axfr.list" > "$T/floor.out"
+phase_end
+read -r fz frr fbytes fsec ffail < "$T/floor.out"
 [ "$ffail" = 0 ] || { say "the master floor failed for $ffail zones: the rig is broken"; exit 1; }
-R[floor_master]=$fsec
-say "master floor: $fz zones, $frr records, $fbytes bytes in $fsec s ($ffail failed)"
+R[floor_master]=$fsec R[floor_master_nsd]=$NSDCPU
+R[floor_master_cpu]=$(tail -1 "$T/time-floor" | awk '{ print $1 + $2 }')
+say "$(printf 'master floor: %d zones, %d records, %d bytes in %.2f s (%d failed); CPU: the client %.2f s, NSD %.2f s' \
+    "$fz" "$frr" "$fbytes" "$fsec" "$ffail" "${R[floor_master_cpu]}" "$NSDCPU")"
 
 # ---- pdns-refresher: --once for each pass ----
 load_domains ours
@@ -215,11 +220,14 @@ R[ours_changed_ok]=$(soa_rows ours 2)
 # ---- floor 2: MariaDB alone takes the same rows (mariadb-dump's inserts, autocommit) ----
 mariadb-dump --no-defaults -S "$SOCK" -uroot --no-create-info --skip-triggers --compact ours records > "$T/rows.sql"
 db_create floor
-P_T0=$(date +%s%N)
-mariadb --no-defaults -S "$SOCK" -uroot floor < "$T/rows.sql"
-R[floor_db]=$(echo "($(date +%s%N) - $P_T0) / 1000000000" | bc -l)
+phase_start
+/usr/bin/time -f '%U %S' -o "$T/time-dbfloor" mariadb --no-defaults -S "$SOCK" -uroot floor < "$T/rows.sql"
+phase_end
+R[floor_db]=$E R[floor_db_db]=$DBCPU
+R[floor_db_cpu]=$(tail -1 "$T/time-dbfloor" | awk '{ print $1 + $2 }')
 R[rows]=$(sql floor "SELECT COUNT(*) FROM records")
-say "$(printf 'database floor: %d rows in %.2f s' "${R[rows]}" "${R[floor_db]}")"
+say "$(printf 'database floor: %d rows in %.2f s; CPU: the client %.2f s, MariaDB %.2f s' \
+    "${R[rows]}" "${R[floor_db]}" "${R[floor_db_cpu]}" "$DBCPU")"
 sql "" "DROP DATABASE floor"
 
 # ---- idle: every zone fresh, nothing due; what does the daemon cost? ----
@@ -330,6 +338,8 @@ printf '%-30s %8.1f MiB %s\n' "(d) peak RSS" "$(echo "$rss_o / 1024" | bc -l)" \
     "${R[pdns_changed_rss]:+$(printf '%8.1f MiB %8.1fx' "$(echo "${R[pdns_changed_rss]} / 1024" | bc -l)" "$(echo "${R[pdns_changed_rss]} / $rss_o" | bc -l)")}"
 printf 'floor: master alone %.2f s (%s zones by 8 connections), MariaDB alone %.2f s (%s rows, mariadb-dump inserts)\n' \
     "${R[floor_master]}" "$N" "${R[floor_db]}" "${R[rows]}"
+printf 'floor CPU: master alone %.2f s the client + %.2f s NSD; MariaDB alone %.2f s the client + %.2f s MariaDB\n' \
+    "${R[floor_master_cpu]}" "${R[floor_master_nsd]}" "${R[floor_db_cpu]}" "${R[floor_db_db]}"
 printf '%-30s %10.2f s (%.2f s with every master alive); %.1f SOA queries per silent master\n' \
     "(f) a quarter of masters silent" "${R[ours_dead_live]}" "${R[ours_load_live]}" "${R[dead_per]}"
 printf '%-30s %10d queries to MariaDB and %d ms CPU in 60 s\n' "(g) idle, nothing due" "${R[idle_q]}" "${R[idle_cpu]}"
