@@ -194,13 +194,13 @@ struct db_write {
  * gone, restarting or read-only it waits (up to 10 minutes, or until *stop)
  * and tries again, with one warning per outage.  Each zone stays all or
  * nothing: if the database refuses something, the group is rolled back and
- * every zone written alone, so only that zone fails.  With turn, a group
- * that changes many rows waits for the write turn (one such writer at a
- * time, waited for 2 s at most) for its deletes, inserts and updates; the
+ * every zone written alone, so only that zone fails.  A group that changes
+ * many rows (not a big zone's) waits for the write turn (one such writer at
+ * a time, waited for 2 s at most) for its deletes, inserts and updates; the
  * reads before them and the commit do not hold it.
  */
 void		 db_write_zones(struct db *, struct db_write *, size_t n,
-		    time_t last_check, const atomic_bool *stop, bool turn);
+		    time_t last_check, const atomic_bool *stop);
 /* Milliseconds writers have waited, in all, for the write turn. */
 uint64_t	 db_turn_waited_ms(void);
 /* The domain's DNSSEC state as pdns keeps it (domainmetadata, cryptokeys). */

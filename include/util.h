@@ -2,6 +2,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,9 @@ char	*xstrdup(const char *);
 int64_t	 util_now_ms(void);
 /* The CLOCK_MONOTONIC time ms from now: a deadline for the timed waits. */
 struct timespec util_deadline(int64_t ms);
+/* Initialise a condition variable whose timed waits count on CLOCK_MONOTONIC,
+ * so that a wall clock step neither stretches nor cuts them. */
+void	 util_cond_init(pthread_cond_t *);
 
 /*
  * SipHash-2-4 of len bytes under a key drawn at the first call (from any

@@ -26,15 +26,9 @@ struct chan *
 chan_new(bool with_fd)
 {
 	struct chan		*c = xcalloc(1, sizeof(*c));
-	pthread_condattr_t	 ca;
 
 	pthread_mutex_init(&c->mtx, NULL);
-	/* timed waits count on the monotonic clock: a wall clock step must
-	 * neither stretch nor cut them */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	util_cond_init(&c->cond);
 	c->fd = -1;
 	if (with_fd && (c->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		fatal("eventfd");

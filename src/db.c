@@ -1304,10 +1304,13 @@ delete_ids(struct db *db, const uint32_t *ids, size_t n)
  * delete to COMMIT, not through it: the commit's log flush (an fsync with
  * durable commits) overlaps the next writer's statements.  A write that
  * hangs (a row lock someone else holds: up to innodb_lock_wait_timeout)
- * holds the others TURN_WAIT_MS at most; then they write beside it.
+ * holds the others TURN_WAIT_MS at most; then they write beside it.  A
+ * group of more than TURN_MAX_ROWS rows (a large zone: seconds of writing)
+ * writes beside the others too, so that small zones are not held behind it.
  */
 #define TURN_WAIT_MS	2000
 #define TURN_MIN_ROWS	512
+#define TURN_MAX_ROWS	16384
 
 /* A flag under a mutex, not a mutex held: the wait is timed on the
  * monotonic clock, which only a condition variable offers everywhere
@@ -1315,30 +1318,32 @@ delete_ids(struct db *db, const uint32_t *ids, size_t n)
 static struct {
 	pthread_once_t	 once;
 	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cond;
+	pthread_cond_t	 cond;		/* set up by turn_init */
 	bool		 busy;
-} wturn = { PTHREAD_ONCE_INIT, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+} wturn = { .once = PTHREAD_ONCE_INIT, .mtx = PTHREAD_MUTEX_INITIALIZER };
 static atomic_uint_fast64_t	 turn_waited_ms;
 
 static void
 turn_init(void)
 {
-	pthread_condattr_t	 ca;
-
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&wturn.cond, &ca);
-	pthread_condattr_destroy(&ca);
+	util_cond_init(&wturn.cond);
 }
 
-/* The turn, waited for TURN_WAIT_MS at most: false if not taken. */
+/*
+ * The turn for a group of rows rows that changes nchg of them, if it
+ * takes one, waited for TURN_WAIT_MS at most: false if not taken.
+ */
 static bool
-turn_take(void)
+turn_take(size_t rows, size_t nchg)
 {
-	struct timespec	 ts = util_deadline(TURN_WAIT_MS);
-	int64_t		 t0 = util_now_ms();
+	struct timespec	 ts;
+	int64_t		 t0;
 	bool		 held;
 
+	if (nchg < TURN_MIN_ROWS || rows > TURN_MAX_ROWS)
+		return false;
+	ts = util_deadline(TURN_WAIT_MS);
+	t0 = util_now_ms();
 	pthread_once(&wturn.once, turn_init);
 	pthread_mutex_lock(&wturn.mtx);
 	while (wturn.busy)
@@ -1377,12 +1382,12 @@ db_turn_waited_ms(void)
  */
 static enum db_rc
 write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
-    const atomic_bool *stop, bool turn, unsigned *eno, char *err, size_t errlen)
+    const atomic_bool *stop, unsigned *eno, char *err, size_t errlen)
 {
 	MYSQL_STMT	*st = NULL;
 	struct insrow	*ins = NULL;
 	uint32_t	*dels = NULL;
-	size_t		 nins = 0, ndels = 0, done = 0;
+	size_t		 nins = 0, ndels = 0, done = 0, rows = 0;
 	char		 head[80];
 	int		 live;
 	bool		 held = false;
@@ -1417,7 +1422,9 @@ write_group(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	case -1:
 		goto fail;
 	}
-	held = turn && nins + ndels >= TURN_MIN_ROWS && turn_take();
+	for (size_t i = 0; i < n; i++)
+		rows += w[i].rc == DB_OK ? w[i].set->n : 0;
+	held = turn_take(rows, nins + ndels);
 	if (delete_ids(db, dels, ndels) == -1)
 		goto fail;
 	while (done < nins) {
@@ -1506,7 +1513,7 @@ wait_or_stop(int64_t ms, const atomic_bool *stop)
 
 void
 db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check,
-    const atomic_bool *stop, bool turn)
+    const atomic_bool *stop)
 {
 	char		 err[256] = "";
 	unsigned	 eno = 0;
@@ -1520,7 +1527,7 @@ db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check,
 		eno = 0;
 		if (db_connect(db, err, sizeof(err)) == -1)
 			down = true;
-		else if (write_group(db, w, n, last_check, stop, turn, &eno, err,
+		else if (write_group(db, w, n, last_check, stop, &eno, err,
 		    sizeof(err)) == DB_OK) {
 			db_up();
 			return;
@@ -1563,7 +1570,7 @@ db_write_zones(struct db *db, struct db_write *w, size_t n, time_t last_check,
 	    !err_is_readonly(eno)) {
 		/* one zone spoiled the group: write each alone, so it fails alone */
 		for (size_t i = 0; i < n; i++)
-			db_write_zones(db, &w[i], 1, last_check, stop, turn);
+			db_write_zones(db, &w[i], 1, last_check, stop);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {

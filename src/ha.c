@@ -294,14 +294,7 @@ ha_start(struct event_base *base, const struct conf *c, const struct db_params *
 	H.nslots = c->workers + 1;	/* the workers, then the db thread */
 	H.cb = cb;
 	H.info.on = true;
-	{
-		pthread_condattr_t	 ca;	/* nap() waits on the monotonic clock */
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&H.cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
+	util_cond_init(&H.cond);		/* nap() waits on the monotonic clock */
 	if ((H.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		fatal("eventfd");
 	H.ev = event_new(base, H.efd, EV_READ | EV_PERSIST, role_cb, NULL);

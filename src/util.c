@@ -70,6 +70,18 @@ util_deadline(int64_t ms)
 	return ts;
 }
 
+void
+util_cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t	 ca;
+
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(c, &ca) != 0)
+		fatalx("cannot set up a condition variable on the monotonic clock");
+	pthread_condattr_destroy(&ca);
+}
+
 uint64_t
 util_strhash(const char *s)
 {

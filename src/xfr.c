@@ -559,13 +559,6 @@ out:
 #define GROUP_MS	500
 #define GROUP_LINGER_MS	5		/* how long a next job may take to come */
 
-/*
- * Groups of up to TURN_ROWS rows take turns for their inserts and deletes
- * (db_write_zones); a bigger one (a large zone: seconds of writing) writes
- * beside them, so that small zones are not held behind it.
- */
-#define TURN_ROWS	16384
-
 struct pending {
 	struct xfr_job	*job;
 	struct rr_set	 set;
@@ -991,7 +984,7 @@ group_write(struct db *db, struct group *g)
 	}
 	db_set_epoch(db, epoch);
 	if (k > 0)
-		db_write_zones(db, w, k, time(NULL), &stopping, g->rows <= TURN_ROWS);
+		db_write_zones(db, w, k, time(NULL), &stopping);
 	commit_ms = util_now_ms() - start;
 	for (size_t j = 0; j < k; j++) {
 		struct xfr_job *job = g->p[at[j]].job;

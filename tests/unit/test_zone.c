@@ -1,7 +1,11 @@
-/* Serial arithmetic, stored SOA parsing, timers, the table and the heap. */
+/* Serial arithmetic, stored SOA parsing, timers, the table and the heap;
+ * util's deadline and monotonic condition variable. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "unit.h"
+#include "util.h"
 #include "zone.h"
 
 static void
@@ -141,6 +145,33 @@ test_deadline(void)
 	CHECK(ok, "deadline: now + ms, its nanoseconds below a second, for 0 to 3 s");
 }
 
+/*
+ * util_cond_init: a timed wait against util_deadline ends when the
+ * monotonic clock passes it.  On a condition variable left on the wall
+ * clock (the default), a monotonic deadline lies in the past (the wall
+ * clock is decades ahead), so the wait would end at once.
+ */
+static void
+test_cond_monotonic(void)
+{
+	pthread_mutex_t	 m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t	 c;
+	struct timespec	 d;
+	int64_t		 t0;
+	int		 rc;
+
+	util_cond_init(&c);
+	pthread_mutex_lock(&m);
+	t0 = util_now_ms();
+	d = util_deadline(100);
+	while ((rc = pthread_cond_timedwait(&c, &m, &d)) == 0)
+		;		/* spurious wake-ups */
+	pthread_mutex_unlock(&m);
+	CHECK(rc == ETIMEDOUT && util_now_ms() - t0 >= 100,
+	    "cond: a timed wait ends once the monotonic clock passes the deadline");
+	pthread_cond_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -150,5 +181,6 @@ main(void)
 	test_table_heap();
 	test_canon();
 	test_deadline();
+	test_cond_monotonic();
 	UNIT_DONE();
 }
