@@ -2,21 +2,71 @@
  * log: OpenBSD-style logging.  Lines go to syslog, and to stderr when the
  * daemon runs in the foreground.  errno is preserved across every call.
  * Safe to call from any thread (syslog and stdio lock internally).
+ *
+ * In the foreground, while nothing takes datagrams on the syslog socket (a
+ * container, a machine without a syslog daemon), syslog(3) is not called:
+ * glibc would try to connect again for every line, three failed system
+ * calls a line (a first load logs a line a zone).  The lines still go to
+ * stderr; the socket is tried again every SYSLOG_RETRY_S seconds.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
+#define SYSLOG_RETRY_S	60
+
 static bool		 log_stderr = true;
 static enum log_level	 log_lvl = LOG_LVL_INFO;
+static atomic_bool	 syslog_gone;		/* foreground, and no syslog socket */
+static atomic_llong	 syslog_tried;		/* when we looked (CLOCK_MONOTONIC_COARSE s) */
+
+/* Whether a datagram or stream socket connects to _PATH_LOG, as glibc tries. */
+static bool
+syslog_listens(void)
+{
+	static const int	 types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	bool			 ok = false;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", _PATH_LOG);
+	for (size_t i = 0; i < 2 && !ok; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+
+		if (fd == -1)
+			continue;
+		ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+		close(fd);
+	}
+	return ok;
+}
+
+static int64_t
+coarse_s(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+static void
+syslog_look(void)
+{
+	atomic_store(&syslog_tried, coarse_s());
+	atomic_store(&syslog_gone, log_stderr && !syslog_listens());
+}
 
 static const struct { const char *name; int value; } facilities[] = {
 	{ "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "local0", LOG_LOCAL0 },
@@ -33,6 +83,7 @@ log_init(const char *ident, int facility, enum log_level lvl, bool to_stderr)
 	log_lvl = lvl;
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 	tzset();
+	syslog_look();
 }
 
 void
@@ -41,6 +92,7 @@ log_setup(int facility, enum log_level lvl)
 	closelog();
 	openlog(NULL, LOG_PID | LOG_NDELAY, facility);
 	log_lvl = lvl;
+	syslog_look();
 }
 
 int
@@ -103,7 +155,11 @@ vlog(enum log_level lvl, const char *errstr, const char *fmt, va_list ap)
 		snprintf(raw + n, sizeof(raw) - n, ": %s", errstr);
 	}
 	log_vis(msg, sizeof(msg), raw);
-	syslog(prio[lvl], "%s", msg);
+	if (atomic_load(&syslog_gone) &&
+	    coarse_s() - atomic_load(&syslog_tried) >= SYSLOG_RETRY_S)
+		syslog_look();
+	if (!atomic_load(&syslog_gone))
+		syslog(prio[lvl], "%s", msg);
 	if (log_stderr) {
 		struct timespec	 ts;
 		struct tm	 tm;

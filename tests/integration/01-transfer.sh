@@ -51,8 +51,14 @@ check "--once with nothing due sends no query" grep -q "0 checks" "$DLOG"
 # Same serial: rows untouched, last_check advanced.
 sql t01 "UPDATE domains SET last_check = last_check - 7200"
 lc_before=$(last_check t01 z3.test)
-run_once
+# Run under strace: the pass logs hundreds of lines (-v), and syslog(3)
+# would try /dev/log again for each where no syslog daemon takes them.
+lines0=$(wc -l < "$DLOG")
+strace -f -qq -e trace=connect -o "$T/connects" "$BIN" -c "$T/refresher.conf" -v --once >>"$DLOG" 2>&1
 check "same serial: every row untouched (same ids, same content)" eq "$(all_rows t01)" "$before"
+nlines=$(( $(wc -l < "$DLOG") - lines0 )); nlog=$(grep -c '"/dev/log"' "$T/connects")
+check "syslog: $nlines lines logged, /dev/log tried $nlog times (a few, not a line each)" \
+    bash -c "[ $nlines -ge 200 ] && [ $nlog -le 10 ]"
 lc_after=$(last_check t01 z3.test)
 check "same serial: last_check advanced" [ "$lc_after" -gt "$lc_before" ]
 check "same serial: counted as unchanged" grep -q "($N unchanged)" "$DLOG"

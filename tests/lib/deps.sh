@@ -7,7 +7,7 @@ tools=""
 for what in "$@"; do
 	case "$what" in
 	build) pkgs="$pkgs gcc make pkg-config libevent-dev libldns-dev libmariadb-dev libconfuse-dev" ;;
-	test)  pkgs="$pkgs systemd mariadb-server mariadb-client galera-4 rsync nsd knot ldnsutils pdns-server pdns-backend-mysql bind9-dnsutils bc mandoc iproute2 nftables dnsdist"
+	test)  pkgs="$pkgs systemd mariadb-server mariadb-client galera-4 rsync nsd knot ldnsutils pdns-server pdns-backend-mysql bind9-dnsutils bc mandoc iproute2 nftables dnsdist strace"
 	       tools="promtool" ;;
 	bench) pkgs="$pkgs iproute2 nftables tcpdump time" ;;
 	deb)   pkgs="$pkgs dpkg-dev debhelper lintian man-db git" ;;
