@@ -31,6 +31,7 @@
 #include "zone.h"
 
 #define POLL_SLICE_MS	250	/* how often a waiting worker looks at the stop flag */
+#define RBUF_LEN	4096	/* read ahead: a small zone's length and message in one recv */
 
 static pthread_t	*workers;
 static int		 nworkers;
@@ -47,6 +48,10 @@ static atomic_bool	 stopping;
  * grace period the master must have sent min_rate bytes a second on
  * average, so a master that drips a byte just inside the idle timeout
  * cannot hold a worker for the whole transfer.timeout.
+ *
+ * Once the answer has begun, the socket is read before it is polled, and
+ * into a buffer ahead of the message lengths: a small zone's whole answer
+ * then costs one poll and one recv, not two of each.
  */
 struct conn {
 	int			 fd;
@@ -55,6 +60,9 @@ struct conn {
 	size_t			 rx;		/* bytes received */
 	const atomic_bool	*stop;
 	bool			 limit;		/* the error was a broken limit */
+	bool			 asked;		/* query sent, nothing read since */
+	size_t			 rpos, rlen;	/* what rbuf holds that is not read */
+	uint8_t			 rbuf[RBUF_LEN];
 };
 
 /* When the average rate falls under the floor at the bytes received so far. */
@@ -70,37 +78,48 @@ floor_deadline(const struct conn *c)
 	return c->start + (t > c->lim->grace_ms ? t : c->lim->grace_ms);
 }
 
+/*
+ * The stop flag and every deadline: 0 while the transfer may go on, else
+ * -2 (stop) or -1 with err; until: the nearest deadline.
+ */
+static int
+conn_check(struct conn *c, int64_t now, int64_t *until, char *err, size_t errlen)
+{
+	int64_t	 fl = floor_deadline(c);
+
+	*until = c->idle < c->deadline ? c->idle : c->deadline;
+	if (fl < *until)
+		*until = fl;
+	if (c->stop != NULL && atomic_load(c->stop)) {
+		snprintf(err, errlen, "shutting down");
+		return -2;
+	}
+	if (now < *until)
+		return 0;
+	c->limit = true;
+	if (now >= c->deadline)
+		snprintf(err, errlen, "transfer took longer than transfer.timeout");
+	else if (now >= fl)
+		snprintf(err, errlen, "master sent %zu bytes in %" PRId64 " s, "
+		    "slower than transfer.min-rate (%ld bytes/s)", c->rx,
+		    (now - c->start) / 1000, c->lim->min_rate);
+	else
+		snprintf(err, errlen, "master sent nothing for transfer.idle-timeout");
+	return -1;
+}
+
 /* Wait for the socket to become ready, within every deadline and the stop flag. */
 static int
 wait_fd(struct conn *c, short ev, char *err, size_t errlen)
 {
 	for (;;) {
-		int64_t	 now = util_now_ms(), fl = floor_deadline(c);
-		int64_t	 until = c->idle < c->deadline ? c->idle : c->deadline;
+		int64_t	 now = util_now_ms(), until;
 		struct pollfd pfd = { c->fd, ev, 0 };
-		int	 slice, r;
+		int	 r;
 
-		if (fl < until)
-			until = fl;
-		if (c->stop != NULL && atomic_load(c->stop)) {
-			snprintf(err, errlen, "shutting down");
-			return -2;
-		}
-		if (now >= until) {
-			c->limit = true;
-			if (now >= c->deadline)
-				snprintf(err, errlen, "transfer took longer than transfer.timeout");
-			else if (now >= fl)
-				snprintf(err, errlen, "master sent %zu bytes in %" PRId64 " s, "
-				    "slower than transfer.min-rate (%ld bytes/s)", c->rx,
-				    (now - c->start) / 1000, c->lim->min_rate);
-			else
-				snprintf(err, errlen, "master sent nothing for "
-				    "transfer.idle-timeout");
-			return -1;
-		}
-		slice = (int)(until - now < POLL_SLICE_MS ? until - now : POLL_SLICE_MS);
-		r = poll(&pfd, 1, slice);
+		if ((r = conn_check(c, now, &until, err, errlen)) != 0)
+			return r;
+		r = poll(&pfd, 1, (int)(until - now < POLL_SLICE_MS ? until - now : POLL_SLICE_MS));
 		if (r > 0)
 			return 0;
 		if (r == -1 && errno != EINTR) {
@@ -110,30 +129,59 @@ wait_fd(struct conn *c, short ev, char *err, size_t errlen)
 	}
 }
 
-/* Read exactly n bytes. */
+/*
+ * Read exactly n bytes: first what rbuf holds, then from the socket (into
+ * rbuf while less than it is wanted, so what comes after lands there too),
+ * polling only when the socket has nothing.  The deadlines are looked at
+ * before every recv, so a master that sends without pause is held to them
+ * as well.
+ */
 static int
 read_full(struct conn *c, uint8_t *buf, size_t n, char *err, size_t errlen)
 {
-	size_t	 got = 0;
+	size_t	 got = c->rlen - c->rpos < n ? c->rlen - c->rpos : n;
 
+	memcpy(buf, c->rbuf + c->rpos, got);
+	c->rpos += got;
 	while (got < n) {
-		int r = wait_fd(c, POLLIN, err, errlen);
-		if (r != 0)
+		bool	 ahead = n - got < sizeof(c->rbuf);
+		int64_t	 until;
+		ssize_t	 k;
+		int	 r;
+
+		if ((r = conn_check(c, util_now_ms(), &until, err, errlen)) != 0)
 			return r;
-		ssize_t k = recv(c->fd, buf + got, n - got, 0);
+		if (c->asked && (r = wait_fd(c, POLLIN, err, errlen)) != 0)
+			return r;	/* the answer is a round trip away */
+		c->asked = false;
+		k = ahead ? recv(c->fd, c->rbuf, sizeof(c->rbuf), MSG_DONTWAIT) :
+		    recv(c->fd, buf + got, n - got, MSG_DONTWAIT);
 		if (k == 0) {
 			snprintf(err, errlen, "master closed the connection mid-transfer");
 			return -1;
 		}
 		if (k == -1) {
-			if (errno == EAGAIN || errno == EINTR)
+			if (errno == EINTR)
 				continue;
-			snprintf(err, errlen, "recv: %s", strerror(errno));
-			return -1;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				snprintf(err, errlen, "recv: %s", strerror(errno));
+				return -1;
+			}
+			if ((r = wait_fd(c, POLLIN, err, errlen)) != 0)
+				return r;
+			continue;
 		}
-		got += (size_t)k;
 		c->rx += (size_t)k;
 		c->idle = util_now_ms() + c->lim->idle_ms;
+		if (ahead) {
+			size_t	 take = (size_t)k < n - got ? (size_t)k : n - got;
+
+			memcpy(buf + got, c->rbuf, take);
+			c->rpos = take;
+			c->rlen = (size_t)k;
+			got += take;
+		} else
+			got += (size_t)k;
 	}
 	return 0;
 }
@@ -256,14 +304,21 @@ keep_put(int fd, const struct xfr_job *job)
 {
 	size_t	 old = 0;
 	int	 evict = -1;
-	bool	 clean = keep_clean(fd);
+	bool	 closer;
 
 	pthread_mutex_lock(&kp.mtx);
-	if (keep_closer(job, !clean)) {	/* a master that closes after each transfer */
+	closer = keep_closer(job, false);	/* it closes after each transfer */
+	pthread_mutex_unlock(&kp.mtx);
+	if (!closer && !keep_clean(fd)) {
+		pthread_mutex_lock(&kp.mtx);
+		closer = keep_closer(job, true);
 		pthread_mutex_unlock(&kp.mtx);
+	}
+	if (closer) {
 		close(fd);
 		return;
 	}
+	pthread_mutex_lock(&kp.mtx);
 	keep_expire(util_now_ms(), false);
 	if (kp.n == KEEP_MAX) {
 		for (size_t i = 1; i < kp.n; i++)
@@ -298,11 +353,19 @@ xfr_conn_counts(unsigned long *opened, unsigned long *reused)
 	*reused = atomic_load(&kp.reused);
 }
 
-/* A new connection to job's master, the query q sent: 0, -1, -2 (stop), -3 (local). */
+/*
+ * A new connection to job's master, the query q sent: 0, -1, -2 (stop), -3
+ * (local).  The query is sent as soon as the connection is up: tried at
+ * once (a near master's handshake is often done when connect returns), and
+ * after a wait for the connection when the kernel says it is not yet.
+ */
 static int
 conn_open(const struct xfr_job *job, struct conn *c, const uint8_t *q, size_t qlen,
     char *err, size_t errlen)
 {
+	ssize_t	 k;
+
+	c->rpos = c->rlen = 0;
 	c->fd = socket(job->ma.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -317,14 +380,18 @@ conn_open(const struct xfr_job *job, struct conn *c, const uint8_t *q, size_t ql
 		snprintf(err, errlen, "cannot use AXFR-SOURCE %s: %s", a, strerror(errno));
 		return -1;
 	}
-	if (connect(c->fd, (const struct sockaddr *)&job->ma.ss, job->ma.len) == -1) {
+	if (connect(c->fd, (const struct sockaddr *)&job->ma.ss, job->ma.len) == -1 &&
+	    errno != EINPROGRESS) {
+		snprintf(err, errlen, "connect: %s", strerror(errno));
+		return -1;
+	}
+	while ((k = send(c->fd, q, qlen, MSG_NOSIGNAL)) == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
 		int	 e = 0, r;
 		socklen_t el = sizeof(e);
 
-		if (errno != EINPROGRESS) {
-			snprintf(err, errlen, "connect: %s", strerror(errno));
-			return -1;
-		}
+		if (errno == EINTR)
+			continue;
 		if ((r = wait_fd(c, POLLOUT, err, errlen)) != 0)
 			return r;
 		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &el);
@@ -333,8 +400,13 @@ conn_open(const struct xfr_job *job, struct conn *c, const uint8_t *q, size_t ql
 			return -1;
 		}
 	}
-	if (send(c->fd, q, qlen, MSG_NOSIGNAL) != (ssize_t)qlen) {
-		snprintf(err, errlen, "send: %s", strerror(errno));
+	c->asked = k == (ssize_t)qlen;
+	if (k != (ssize_t)qlen) {
+		/* a refused or failed handshake shows here first */
+		snprintf(err, errlen, "%s: %s", k == -1 &&
+		    (errno == ECONNREFUSED || errno == ETIMEDOUT || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH) ? "connect" : "send",
+		    k == -1 ? strerror(errno) : "the query did not fit the socket");
 		return -1;
 	}
 	return 0;
@@ -394,8 +466,8 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 	struct axfr	 ax;
 	int64_t		 start = util_now_ms();
 	int64_t		 end = job->deadline ? job->deadline : start + job->lim.total_ms;
-	struct conn	 c = { -1, start, end, start + job->lim.idle_ms, &job->lim, 0, stop,
-			    false };
+	struct conn	 c = { .fd = -1, .start = start, .deadline = end,
+			    .idle = start + job->lim.idle_ms, .lim = &job->lim, .stop = stop };
 	struct rr_budget budget = { job->lim.max_mem, c.deadline, stop,
 			    job->lim.max_iterations };
 	uint16_t	 id = (uint16_t)util_random_uniform(65536);
@@ -438,7 +510,7 @@ xfr_fetch(struct xfr_job *job, struct rr_set *set, struct rr_set *delta,
 		}
 	}
 	if ((c.fd = keep_take(job)) != -1) {
-		reused = send(c.fd, q, (size_t)n + 2, MSG_NOSIGNAL) == n + 2;
+		reused = c.asked = send(c.fd, q, (size_t)n + 2, MSG_NOSIGNAL) == n + 2;
 		if (!reused) {
 			close(c.fd);
 			c.fd = -1;
@@ -536,7 +608,7 @@ out:
 	job->limit = c.limit;
 	axfr_free(&ax);
 	free(msg);
-	if (c.fd != -1 && (rc == 0 || rc == 1))
+	if (c.fd != -1 && (rc == 0 || rc == 1) && c.rpos == c.rlen)
 		keep_put(c.fd, job);	/* the answer ended where it should */
 	else if (c.fd != -1)
 		close(c.fd);
