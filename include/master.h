@@ -47,6 +47,7 @@ struct master {
 						 * one may go next */
 	int			 soa_inflight;
 	int			 xfr_inflight;
+	int			 xfr_streak;	/* transfers in a row ahead of its turn */
 	bool			 xfr_one;	/* broke a transfer limit: one at a time */
 	int64_t			 ixfr_off_until;	/* it refused IXFR: AXFR until then */
 	int64_t			 ixfr_udp_off_until;	/* ... over UDP: SOA queries */
@@ -120,6 +121,8 @@ void		 master_wants_run(struct master *);
 struct master	*master_next_run(void);		/* takes it off its list */
 bool		 master_can_run(void);		/* some master is on a run list */
 void		 master_wants_xfr(struct master *);
+/* The same, at the head of the queue: its next transfer goes first. */
+void		 master_xfr_first(struct master *);
 struct master	*master_next_xfr(void);
 
 /* The master timers: out of tokens, or the end of a pause. */

@@ -83,6 +83,7 @@ struct xfr_job {
 	int64_t			 deadline;	/* util_now_ms() the whole job ends */
 	enum xfr_status		 status;
 	bool			 limit;		/* failed by breaking a limit */
+	bool			 kept;		/* its connection went back to the pool */
 	char			 err[256];
 	uint32_t		 serial, refresh, retry, expire;
 	size_t			 records, rows, rows_kept, dropped, bytes, ents_dropped;

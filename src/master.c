@@ -438,6 +438,17 @@ master_wants_xfr(struct master *m)
 	m->in_xrun = true;
 }
 
+void
+master_xfr_first(struct master *m)
+{
+	if (TAILQ_EMPTY(&m->xfrwait))
+		return;
+	init_lists();
+	xrun_del(m);
+	TAILQ_INSERT_HEAD(&xruns, m, xrunq);
+	m->in_xrun = true;
+}
+
 struct master *
 master_next_xfr(void)
 {

@@ -299,7 +299,8 @@ keep_take(const struct xfr_job *job)
 	return fd;
 }
 
-static void
+/* Keep fd for job's master's next transfer: false if it was closed instead. */
+static bool
 keep_put(int fd, const struct xfr_job *job)
 {
 	size_t	 old = 0;
@@ -316,7 +317,7 @@ keep_put(int fd, const struct xfr_job *job)
 	}
 	if (closer) {
 		close(fd);
-		return;
+		return false;
 	}
 	pthread_mutex_lock(&kp.mtx);
 	keep_expire(util_now_ms(), false);
@@ -331,6 +332,7 @@ keep_put(int fd, const struct xfr_job *job)
 	pthread_mutex_unlock(&kp.mtx);
 	if (evict != -1)
 		close(evict);
+	return true;
 }
 
 /* Close the kept connections idle for KEEP_MS (all: every one); how many are left. */
@@ -609,7 +611,7 @@ out:
 	axfr_free(&ax);
 	free(msg);
 	if (c.fd != -1 && (rc == 0 || rc == 1) && c.rpos == c.rlen)
-		keep_put(c.fd, job);	/* the answer ended where it should */
+		job->kept = keep_put(c.fd, job);	/* the answer ended where it should */
 	else if (c.fd != -1)
 		close(c.fd);
 	return rc;

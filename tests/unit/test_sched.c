@@ -973,6 +973,80 @@ queries_for(const char *prefix)
 	return n;
 }
 
+/* The job for zone, handed back as fetched (to be written in a group), its
+ * connection kept or not; the transfer slot frees, the job stays listed. */
+static bool
+fetch_xfr(const char *zone, bool kept)
+{
+	for (int i = 0; i < njobs; i++) {
+		struct xfr_job *j = jobs[i];
+		if (j == NULL || strcmp(j->zone, zone) != 0 ||
+		    ((struct zone *)j->arg)->state != ZONE_TRANSFERRING)
+			continue;
+		j->kept = kept;
+		sched_xfr_fetched(j);
+		return true;
+	}
+	return false;
+}
+
+/* Of the jobs submitted, which master's letter (the zone's first) the last
+ * one is for. */
+static char
+last_letter(void)
+{
+	return last_job()[0];
+}
+
+/*
+ * Issue 16: a transfer whose connection went back to the pool lets its
+ * master go on with its next zone ahead of the masters waiting for their
+ * turn, up to 16 in a row, so that the zones of a master come over one
+ * connection.  In a plain round robin over 10,000 masters the turn came
+ * back to a master long after its kept connection was closed: every zone
+ * of the first load cost a TCP handshake.
+ */
+static void
+test_xfr_streak(void)
+{
+	reset();
+	C.workers = 1;			/* two transfers at once in all */
+	C.master_xfrs = 1;
+	load(1, 20, "a", "127.0.8.1:5300", 5, -1, true);
+	load(100, 3, "b", "127.0.8.2:5300", 5, -1, true);
+	load(200, 3, "c", "127.0.8.3:5300", 5, -1, true);
+	for (int i = 0; i < 100 && zone_counts.in[ZONE_XFR_QUEUED] < 24; i++) {
+		run_until(fake_now + 100);	/* the start is spread over a few s */
+		answer_all(NULL, SOA_OK, 2);	/* every zone newer */
+	}
+	run_until(fake_now + 1);
+	CHECK(zone_counts.in[ZONE_XFR_QUEUED] == 24 && jobs_for("a") == 1 &&
+	    jobs_for("b") == 1 && jobs_for("c") == 0,
+	    "streak: a and b transfer first, one each (a %d, b %d, c %d)",
+	    jobs_for("a"), jobs_for("b"), jobs_for("c"));
+	fetch_xfr("a1.test", true);
+	run_until(fake_now + 1);
+	CHECK(last_letter() == 'a' && jobs_for("c") == 0, "streak: a's connection kept: "
+	    "a's next zone goes before c, whose turn it was (%s)", last_job());
+	fetch_xfr(last_job(), false);
+	run_until(fake_now + 1);
+	CHECK(last_letter() == 'c', "streak: a's connection not kept: c has its turn (%s)",
+	    last_job());
+	/* a goes on 16 times in a row at most, then waits for its turn */
+	fetch_xfr("b100.test", true);	/* b on, then a's streak: b stays at 1 slot */
+	run_until(fake_now + 1);
+	int	 run = 0;
+	for (int i = 0; i < 40 && last_letter() != 'a'; i++) {
+		fetch_xfr(last_job(), false);
+		run_until(fake_now + 1);
+	}
+	for (; run < 30 && last_letter() == 'a'; run++) {
+		fetch_xfr(last_job(), true);
+		run_until(fake_now + 1);
+	}
+	CHECK(run == 17, "streak: a's turn and then 16 in a row, no more (%d)", run);
+}
+
 /*
  * Issue 16: a zone with no SOA stored has nothing to compare a serial
  * with: its first load goes straight to the transfer, from a master that
@@ -1342,6 +1416,7 @@ main(void)
 	test_ixfr_choice();
 	test_ixfr_udp();
 	test_load_parts();
+	test_xfr_streak();
 	reset();
 	domains_stop();
 	event_base_free(base);
