@@ -93,6 +93,16 @@ chan_get_timed(struct chan *c, int ms)
 		c->head = n->next;
 		if (c->head == NULL)
 			c->tail = NULL;
+	} else if (c->fd != -1) {
+		uint64_t	 v;
+
+		/*
+		 * Drained: clear the wake-up here, under the lock, once per
+		 * drain rather than once per node.  A put after this finds the
+		 * queue empty and writes the eventfd again, so none is lost.
+		 */
+		while (read(c->fd, &v, sizeof(v)) == -1 && errno == EINTR)
+			;
 	}
 	pthread_mutex_unlock(&c->mtx);
 	return n;
@@ -111,14 +121,4 @@ int
 chan_fd(struct chan *c)
 {
 	return c->fd;
-}
-
-void
-chan_clear_fd(struct chan *c)
-{
-	uint64_t	 v;
-
-	if (c->fd != -1)
-		while (read(c->fd, &v, sizeof(v)) == -1 && errno == EINTR)
-			;
 }

@@ -197,7 +197,6 @@ dbthread_submit(struct dbreq *r)
 struct dbreq *
 dbthread_done(void)
 {
-	chan_clear_fd(done);
 	return (struct dbreq *)chan_get(done, false);
 }
 

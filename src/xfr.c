@@ -1154,7 +1154,6 @@ xfr_done(bool *fetched)
 {
 	struct chan_node	*n;
 
-	chan_clear_fd(done);
 	if ((n = chan_get(done, false)) == NULL)
 		return NULL;
 	*fetched = ((struct xfr_node *)n)->fetched;
