@@ -189,12 +189,14 @@ read_full(struct conn *c, uint8_t *buf, size_t n, char *err, size_t errlen)
 /*
  * Transfer connections kept for the next transfer from the same master
  * (NSD's xfrd does the same): a run of one master's zones costs one TCP
- * handshake per transfer at once, not one per zone.  A connection goes
- * back to the pool only after a transfer that ended cleanly and while the
- * master has not closed it (NSD closes after each transfer); it is taken
- * again only by a job for the same master (and AXFR-SOURCE) within KEEP_MS
- * of its last use, with nothing to read on it (not closed by the master,
- * no stray bytes).  If the master closed it meanwhile, or nothing of the
+ * handshake per transfer at once, not one per zone (the scheduler lets a
+ * master whose connection was kept go on with its next zone).  A
+ * connection goes back to the pool only after a transfer that ended
+ * cleanly, with nothing of the master's left unread, and unless the master
+ * is known to close them; it is taken again only by a job for the same
+ * master (and AXFR-SOURCE) within KEEP_MS of its last use, with nothing to
+ * read on it (not closed by the master, no stray bytes: looked at then,
+ * once, not also when it is put back).  If the master closed it meanwhile, or nothing of the
  * answer came on it within KEEP_FIRST_MS, the job opens a new one once.
  * Older ones are closed whenever the pool is used, and by a worker that
  * waited KEEP_MS for work.  A master found to close them is remembered
@@ -305,21 +307,13 @@ keep_put(int fd, const struct xfr_job *job)
 {
 	size_t	 old = 0;
 	int	 evict = -1;
-	bool	 closer;
 
 	pthread_mutex_lock(&kp.mtx);
-	closer = keep_closer(job, false);	/* it closes after each transfer */
-	pthread_mutex_unlock(&kp.mtx);
-	if (!closer && !keep_clean(fd)) {
-		pthread_mutex_lock(&kp.mtx);
-		closer = keep_closer(job, true);
+	if (keep_closer(job, false)) {	/* it closes after each transfer */
 		pthread_mutex_unlock(&kp.mtx);
-	}
-	if (closer) {
 		close(fd);
 		return false;
 	}
-	pthread_mutex_lock(&kp.mtx);
 	keep_expire(util_now_ms(), false);
 	if (kp.n == KEEP_MAX) {
 		for (size_t i = 1; i < kp.n; i++)
