@@ -196,8 +196,9 @@ read_full(struct conn *c, uint8_t *buf, size_t n, char *err, size_t errlen)
  * is known to close them; it is taken again only by a job for the same
  * master (and AXFR-SOURCE) within KEEP_MS of its last use, with nothing to
  * read on it (not closed by the master, no stray bytes: looked at then,
- * once, not also when it is put back).  If the master closed it meanwhile, or nothing of the
- * answer came on it within KEEP_FIRST_MS, the job opens a new one once.
+ * once, not also when it is put back).  If the master closed it
+ * meanwhile, or nothing of the answer came on it within KEEP_FIRST_MS, the
+ * job opens a new one once.
  * Older ones are closed whenever the pool is used, and by a worker that
  * waited KEEP_MS for work.  A master found to close them is remembered
  * for KEEP_CLOSER_MS (a lossy table under a keyed hash) and its
