@@ -869,6 +869,25 @@ over_err(const struct rr_set *s, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * Once the rows are final, the name tables are done with and the row
+ * array is cut to its rows: a finished zone waits in its worker's group
+ * (up to GROUP_ROWS rows of small zones) until the group is written.  The
+ * charge stays: it is the most the zone held.
+ */
+static void
+compact(struct rr_set *s)
+{
+	free(s->names.slot);
+	free(s->secured.slot);
+	memset(&s->names, 0, sizeof(s->names));
+	memset(&s->secured, 0, sizeof(s->secured));
+	if (s->n > 0 && s->n < s->cap) {
+		s->rows = xreallocarray(s->rows, s->n, sizeof(*s->rows));
+		s->cap = s->n;
+	}
+}
+
 /* The arena: strings of one zone, freed at once.  NULL over budget. */
 struct rr_arena {
 	struct rr_arena	*next;
@@ -882,8 +901,8 @@ arena_strdup(struct rr_set *s, const char *str, size_t n)
 	struct rr_arena	*a = s->arena;
 
 	if (a == NULL || a->used + n + 1 > a->cap) {
-		/* 4 KiB first, doubling to 64 KiB: most zones are small */
-		size_t cap = a == NULL ? 4096 : a->cap < 65536 ? a->cap * 2 : 65536;
+		/* 1 KiB first, doubling to 64 KiB: most zones are small */
+		size_t cap = a == NULL ? 1024 : a->cap < 65536 ? a->cap * 2 : 65536;
 		if (cap < n + 1)
 			cap = n + 1;
 		if (!charge(s, sizeof(*a) + cap))
@@ -1545,6 +1564,7 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 	}
 	if (!charge(s, 2 * text))
 		return over_err(s, err, errlen);
+	compact(s);
 	return 0;
 }
 

@@ -199,6 +199,11 @@ test_ents(void)
 	CHECK(!has_row(&s, "y.z.example", NULL), "an escaped dot does not split a label");
 	CHECK(!has_row(&s, "example", NULL), "no ENT at the apex");
 	CHECK(ents == 4, "exactly four ENTs (got %zu)", ents);
+	/* a finished zone waits in its worker's group with its rows only */
+	CHECK(s.names.slot == NULL && s.names.cap == 0 && s.secured.slot == NULL,
+	    "finished: the name tables are freed");
+	CHECK(s.cap == s.n, "finished: the row array cut to its %zu rows (room for %zu)",
+	    s.n, s.cap);
 	rr_set_free(&s);
 }
 
