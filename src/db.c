@@ -1079,6 +1079,41 @@ keyed_cmp(const void *a, const void *b, void *base)
 	return (int)y->old - (int)x->old;	/* stored rows first */
 }
 
+/*
+ * The group's zones whose stored rows are read, by domain id: a row read
+ * finds its zone in log n, not by walking a group of up to 512 zones.
+ */
+struct zidx {
+	uint32_t	 domain_id;
+	uint32_t	 zi;
+};
+
+static int
+zidx_cmp(const void *a, const void *b)
+{
+	const struct zidx	*x = a, *y = b;
+
+	if (x->domain_id != y->domain_id)
+		return x->domain_id < y->domain_id ? -1 : 1;
+	return x->zi < y->zi ? -1 : x->zi > y->zi;
+}
+
+/* The first zone (lowest index) with domain id did, or SIZE_MAX. */
+static size_t
+zidx_find(const struct zidx *z, size_t n, uint32_t did)
+{
+	size_t	 lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (z[mid].domain_id < did)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && z[lo].domain_id == did ? z[lo].zi : SIZE_MAX;
+}
+
 static bool
 same_order(const struct db_snap *sn, const struct db_snap_row *s, const char *o)
 {
@@ -1183,29 +1218,29 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 	MYSQL_ROW	 row;
 	size_t		 total = 0, nold = 0, nsnap = 0, nread = 0, j = 0;
 	bool		*has_old = xcalloc(n, sizeof(*has_old)), *skip, stopped = false;
+	struct zidx	*zx = xreallocarray(NULL, n ? n : 1, sizeof(*zx));
 
 	for (size_t i = 0; i < n; i++) {
 		if (w[i].rc == DB_OK && w[i].snap != NULL)
 			nsnap += w[i].snap->n;
 		else if (w[i].rc == DB_OK)
-			nread++;
+			zx[nread++] = (struct zidx){ w[i].domain_id, (uint32_t)i };
 	}
+	qsort(zx, nread, sizeof(*zx), zidx_cmp);
 	if (nread > 0 && (run(db, id_list("SELECT id, domain_id, name, type, content, ttl, "
 	    "prio, ordername, auth, disabled FROM records WHERE domain_id IN (", w, n, "",
 	    true)) != 0 || (res = mysql_use_result(db->my)) == NULL)) {
 		free(has_old);
+		free(zx);
 		return -1;
 	}
 	while (res != NULL && (row = mysql_fetch_row(res)) != NULL) {
 		unsigned long	*l = mysql_fetch_lengths(res);
 		uint32_t	 did = (uint32_t)strtoul(row[1] ? row[1] : "0", NULL, 10);
-		size_t		 zi;
+		size_t		 zi = zidx_find(zx, nread, did);
 		struct keyed	*k;
 
-		for (zi = 0; zi < n && !(w[zi].rc == DB_OK && w[zi].snap == NULL &&
-		    w[zi].domain_id == did); zi++)
-			;
-		if (zi == n || row[0] == NULL)
+		if (zi == SIZE_MAX || row[0] == NULL)
 			continue;
 		/* a long comparison gives way to SIGTERM (a short one finishes) */
 		if ((nold & 4095) == 4095 && stop != NULL && (stopped = atomic_load(stop)))
@@ -1217,6 +1252,7 @@ diff_rows(struct db *db, struct db_write *w, size_t n, uint32_t **dels, size_t *
 		k->len = (uint32_t)(d.len - k->off);
 		nold++;
 	}
+	free(zx);
 	if (res != NULL && (mysql_errno(db->my) != 0 || stopped)) {
 		mysql_free_result(res);
 		free(has_old);
