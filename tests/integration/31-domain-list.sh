@@ -45,4 +45,39 @@ check "rescan: the zones that stay were not dropped" \
     bash -c "! grep -E 'zone l(1|8192|8193|16384|16385|19998|20000)\\.test: no longer a SLAVE domain' '$DLOG'"
 daemon_stop
 check "SIGTERM: exit 0" [ $? -eq 0 ]
+# ---- each zone's SOA is looked up through an index, whatever the statistics ----
+# A zone without a SOA row stored under its name (here: new, never loaded)
+# is looked up by domain_id.  Statistics taken when records held 20,000
+# rows of one domain, and since gone stale, make a lookup by domain_id
+# look like reading a fifth of the table: MariaDB read all of records once
+# for every such zone (300 zones, 80,000 rows: 24 million rows read).
+db_create t31s
+sql t31s "INSERT INTO records (domain_id, name, type, content, ttl, prio, auth)
+    SELECT 900000, CONCAT('f', seq, '.filler.test'), 'A', '192.0.2.1', 60, 0, 1
+    FROM seq_1_to_20000"
+sql t31s "ANALYZE TABLE records PERSISTENT FOR COLUMNS () INDEXES (domain_id)" >/dev/null
+sql t31s "INSERT INTO records (domain_id, name, type, content, ttl, prio, auth)
+    SELECT 910001 + seq DIV 18, CONCAT('g', seq, '.filler.test'), 'A', '192.0.2.1', 60, 0, 1
+    FROM seq_1_to_60000"
+sql t31s "INSERT INTO domains (name, master, type)
+    SELECT CONCAT('s', seq, '.test'), '127.0.31.1:5300', 'SLAVE' FROM seq_1_to_300"
+write_conf t31s
+status() { sql t31s "SHOW GLOBAL STATUS WHERE Variable_name IN
+    ('Handler_read_rnd_next', 'Handler_read_next')" | awk '{ n += $2 } END { print n }'; }
+read0=$(status)
+: > "$DLOG"
+daemon_start
+check "stale statistics: the list of 300 loaded" \
+    wait_for 60 grep -q "loaded 300 SLAVE domains (1 masters), 300 due now" "$DLOG"
+read=$(( $(status) - read0 ))
+check "stale statistics: no zone's SOA read all of records ($read rows read; 80,000 in the table)" \
+    [ "$read" -lt 1000000 ]
+# an index dropped under a running daemon: the list is read without it
+sql t31s "ALTER TABLE records DROP INDEX domain_id;
+    INSERT INTO domains (name, master, type) VALUES ('s301.test', '127.0.31.1:5300', 'SLAVE')"
+kill -HUP "$DPID"
+check "stale statistics: the index dropped, the list still re-read" \
+    wait_for 30 grep -q "domain list re-read: 1 added, 0 removed" "$DLOG"
+daemon_stop
+check "stale statistics: SIGTERM, exit 0" [ $? -eq 0 ]
 finish
