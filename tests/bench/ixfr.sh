@@ -56,7 +56,8 @@ measure() {
 mkdir -p "$K"
 version 1
 knot_start k "$A" 5300 "$K" >/dev/null || exit 1
-axfr_bytes=$(dig -p 5300 @$A $Z AXFR | awk '/XFR size/ { print $(NF - 1) }')
+# dig's last line: ";; XFR size: 50003 records (messages 34, bytes 1140855)"
+axfr_bytes=$(dig -p 5300 @$A $Z AXFR | awk '/XFR size/ { for (i = 1; i < NF; i++) if ($i == "bytes") print $(i + 1) + 0 }')
 say "$Z: $REC records, an AXFR is $axfr_bytes bytes; $CH records change at each step"
 
 # pdns-refresher, a daemon with the shipped defaults
