@@ -64,6 +64,8 @@ int		 dbthread_fd(void);
 /* Queue a request; the thread owns it until dbthread_done returns it. */
 void		 dbthread_submit(struct dbreq *);
 struct dbreq	*dbthread_done(void);
+/* A part of a load (r->part) came back merged: the next may be sent. */
+void		 dbthread_part_merged(void);
 /* Finish every queued request, then stop and join. */
 void		 dbthread_stop(void);
 void		 dbreq_free(struct dbreq *);

@@ -344,6 +344,7 @@ domains_take(struct dbreq *r)
 	}
 	if (r->part) {
 		dbreq_free(r);
+		dbthread_part_merged();
 		return;
 	}
 	r->type = DBREQ_RELEASE;
