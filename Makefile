@@ -72,7 +72,7 @@ $(BUILD):
 # the unit tests and the integration tests again under
 # AddressSanitizer+UndefinedBehaviorSanitizer, the unit tests and the worker
 # pool's tests under ThreadSanitizer (SANITIZED= skips them).
-SANITIZED ?= build-address-undefined:all build-thread:03-,08-,11-,27-,30-
+SANITIZED ?= build-address-undefined:all build-thread:03-,08-,11-,27-,30-,31-
 check:
 	@tests/lib/deps.sh build test
 	@$(MAKE) --no-print-directory $(BIN) $(CTL) $(UNITS) $(BUILD)/fakemaster
