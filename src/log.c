@@ -28,7 +28,7 @@
 #define SYSLOG_RETRY_S	60
 
 static bool		 log_stderr = true;
-static enum log_level	 log_lvl = LOG_LVL_INFO;
+static atomic_int	 log_lvl = LOG_LVL_INFO;	/* set on SIGHUP, read by every thread */
 static atomic_bool	 syslog_gone;		/* foreground, and no syslog socket */
 static atomic_llong	 syslog_tried;		/* when we looked (CLOCK_MONOTONIC_COARSE s) */
 
@@ -80,7 +80,7 @@ void
 log_init(const char *ident, int facility, enum log_level lvl, bool to_stderr)
 {
 	log_stderr = to_stderr;
-	log_lvl = lvl;
+	atomic_store_explicit(&log_lvl, lvl, memory_order_relaxed);
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 	tzset();
 	syslog_look();
@@ -91,7 +91,7 @@ log_setup(int facility, enum log_level lvl)
 {
 	closelog();
 	openlog(NULL, LOG_PID | LOG_NDELAY, facility);
-	log_lvl = lvl;
+	atomic_store_explicit(&log_lvl, lvl, memory_order_relaxed);
 	syslog_look();
 }
 
@@ -147,7 +147,7 @@ vlog(enum log_level lvl, const char *errstr, const char *fmt, va_list ap)
 	char	 raw[2048], msg[2048];
 	int	 saved = errno;
 
-	if (lvl > log_lvl)
+	if ((int)lvl > atomic_load_explicit(&log_lvl, memory_order_relaxed))
 		return;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	if (errstr != NULL) {

@@ -1,11 +1,61 @@
 /* log: what reaches the log from the database and the network. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <syslog.h>
+
 #include "log.h"
 #include "unit.h"
+
+static atomic_bool	 logging_done;
+
+/* A worker logging below the level while the loop reloads the config. */
+static void *
+logger(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&logging_done))
+		log_debug("zone %s: a line below the level", "a.test");
+	return NULL;
+}
+
+/*
+ * A SIGHUP sets the level (log_setup, on the loop) while workers and the
+ * db thread log: the level is read and written by several threads at
+ * once, which ThreadSanitizer reports unless it is atomic.  Nothing below
+ * the level may come out meanwhile.
+ */
+static void
+reload_while_logging(void)
+{
+	FILE		*f = tmpfile(), *err = stderr;
+	pthread_t	 t;
+	long		 len;
+
+	CHECK(f != NULL, "a file for the log's lines");
+	if (f == NULL)
+		return;
+	/* the log's stream only: a sanitizer's report still reaches fd 2 */
+	stderr = f;
+	log_init("test_log", LOG_DAEMON, LOG_LVL_ERR, true);
+	pthread_create(&t, NULL, logger, NULL);
+	for (int i = 0; i < 50; i++)
+		log_setup(LOG_DAEMON, LOG_LVL_ERR);
+	atomic_store(&logging_done, true);
+	pthread_join(t, NULL);
+	stderr = err;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fclose(f);
+	CHECK(len == 0, "reloads while another thread logs: no line below the level");
+}
 
 int
 main(void)
 {
 	char	 out[64];
+
+	reload_while_logging();
 
 	log_vis(out, sizeof(out), "zone a.test: master '127.0.0.1\n:53'");
 	CHECK_STR(out, "zone a.test: master '127.0.0.1\\x0a:53'",
