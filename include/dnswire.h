@@ -24,6 +24,14 @@ int		 dnswire_ixfr_query(const char *zone, uint16_t id, uint32_t serial,
 		    uint8_t *buf, size_t buflen);
 /* RCODE mnemonic ("REFUSED"), or "RCODEn" written into buf. */
 const char	*dnswire_rcode_name(unsigned rcode, char *buf, size_t len);
+/*
+ * The name at *pos, uncompressed and in lowercase, into out (255 bytes);
+ * *pos moves past the name's own bytes.  The length, or -1 for a name
+ * that runs past len, is longer than 255, has a pointer that does not
+ * point before itself or a label type other than length and pointer.
+ */
+int		 dnswire_read_name(const uint8_t *msg, size_t len, size_t *pos,
+		    uint8_t *out);
 /* Skip a (possibly compressed) name at *pos; false if it runs past len. */
 bool		 dnswire_skip_name(const uint8_t *msg, size_t len, size_t *pos);
 /*

@@ -89,6 +89,49 @@ dnswire_rcode_name(unsigned rc, char *buf, size_t len)
 	return buf;
 }
 
+int
+dnswire_read_name(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out)
+{
+	size_t	 p = *pos, end = 0, o = 0;
+
+	for (;;) {
+		uint8_t	 c;
+
+		if (p >= len)
+			return -1;
+		c = msg[p];
+		if ((c & 0xc0) == 0xc0) {
+			size_t t;
+
+			if (p + 1 >= len)
+				return -1;
+			t = (size_t)(c & 0x3f) << 8 | msg[p + 1];
+			/*
+			 * Backwards only: a chain of pointers then ends, and a
+			 * loop through labels ends at 255 bytes of name.
+			 */
+			if (t >= p)
+				return -1;
+			if (end == 0)
+				end = p + 2;
+			p = t;
+			continue;
+		}
+		if (c & 0xc0)			/* 0x40, 0x80: no such labels here */
+			return -1;
+		if (o + 1 + c > 255 || p + 1 + c > len)
+			return -1;
+		out[o++] = c;
+		if (c == 0)
+			break;
+		for (size_t i = p + 1; i <= p + c; i++)
+			out[o++] = msg[i] >= 'A' && msg[i] <= 'Z' ? (uint8_t)(msg[i] + 32) : msg[i];
+		p += 1 + (size_t)c;
+	}
+	*pos = end != 0 ? end : p + 1;
+	return (int)o;
+}
+
 bool
 dnswire_skip_name(const uint8_t *p, size_t len, size_t *pos)
 {

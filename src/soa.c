@@ -163,15 +163,6 @@ question_ok(const ldns_pkt *pkt, ldns_rr_type qtype, const uint8_t *zw, size_t z
 	    dname_eq(ldns_rr_owner(q), zw, zlen);
 }
 
-static void
-soa_fields(struct soa_result *r, const ldns_rr *soa)
-{
-	r->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
-	r->refresh = ldns_rdf2native_int32(ldns_rr_rdf(soa, 3));
-	r->retry = ldns_rdf2native_int32(ldns_rr_rdf(soa, 4));
-	r->expire = ldns_rdf2native_int32(ldns_rr_rdf(soa, 5));
-}
-
 /* The start of a reply to our question, as every check wants it. */
 static enum soa_status
 reply_head(const uint8_t *p, size_t n, uint16_t id, struct soa_result *r)
@@ -207,108 +198,192 @@ reply_head(const uint8_t *p, size_t n, uint16_t id, struct soa_result *r)
 	return SOA_OK;
 }
 
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One record as it lies in a message. */
+struct wire_rr {
+	uint8_t		 owner[255];	/* lowercase, uncompressed */
+	size_t		 olen;
+	uint16_t	 type, class;
+	size_t		 rd, rdlen;	/* the rdata's offset and length */
+};
+
+/* The record at *pos, within the n bytes; *pos moves past it. */
+static bool
+wire_rr(const uint8_t *p, size_t n, size_t *pos, struct wire_rr *rr)
+{
+	int	 len;
+
+	if ((len = dnswire_read_name(p, n, pos, rr->owner)) == -1 || *pos + 10 > n)
+		return false;
+	rr->olen = (size_t)len;
+	rr->type = get16(p + *pos);
+	rr->class = get16(p + *pos + 2);
+	rr->rdlen = get16(p + *pos + 8);
+	rr->rd = *pos + 10;
+	if (rr->rd + rr->rdlen > n)
+		return false;
+	*pos = rr->rd + rr->rdlen;
+	return true;
+}
+
+/* The zone's own SOA: class IN, at the apex, two names and five numbers. */
+static bool
+wire_soa(const uint8_t *p, size_t n, const struct wire_rr *rr, const uint8_t *zw,
+    size_t zlen, struct soa_result *r)
+{
+	uint8_t	 name[255];
+	size_t	 pos = rr->rd, end = rr->rd + rr->rdlen;
+
+	/* a name's own bytes lie in the rdata; a pointer may lead anywhere before */
+	if (rr->type != LDNS_RR_TYPE_SOA || rr->class != LDNS_RR_CLASS_IN ||
+	    rr->olen != zlen || memcmp(rr->owner, zw, zlen) != 0 ||
+	    dnswire_read_name(p, n, &pos, name) == -1 || pos > end ||
+	    dnswire_read_name(p, n, &pos, name) == -1 || pos > end || end - pos != 20)
+		return false;
+	r->serial = get32(p + pos);
+	r->refresh = get32(p + pos + 4);
+	r->retry = get32(p + pos + 8);
+	r->expire = get32(p + pos + 12);
+	return true;
+}
+
 /*
- * An authoritative answer to our question of qtype, parsed into *pkt
- * (SOA_OK; the caller frees it), or why not.
+ * An authoritative answer to our question of qtype, with every record
+ * within the message (SOA_OK, *an: where the answer section starts), or
+ * why not.  Read off the wire, not parsed into ldns's records: this runs
+ * for every zone in every pass, and a parser's allocations for each name
+ * and field cost more than the rest of the check.  The records the check
+ * reads (question, SOA) are read in full; of the others only their bounds
+ * count, as NSD's xfrd skips them.
  */
 static enum soa_status
-answer_open(const uint8_t *p, size_t n, uint16_t id, ldns_rr_type qtype,
-    const uint8_t *zw, size_t zlen, struct soa_result *r, ldns_pkt **pkt)
+answer_open(const uint8_t *p, size_t n, uint16_t id, uint16_t qtype,
+    const uint8_t *zw, size_t zlen, struct soa_result *r, size_t *an)
 {
+	struct wire_rr	 rr;
 	enum soa_status	 st;
+	size_t		 pos = DNS_HDR;
+	unsigned	 qd, nrr;
+	bool		 ours = false;
+	int		 len;
 
-	*pkt = NULL;
 	if ((st = reply_head(p, n, id, r)) != SOA_OK)
 		return st;
 	if (!(p[2] & 0x04)) {
 		snprintf(r->err, sizeof(r->err), "reply not authoritative (AA clear)");
 		return SOA_BAD;
 	}
-	if (!tsig_wire_ok(p, n) || ldns_wire2pkt(pkt, p, n) != LDNS_STATUS_OK) {
-		snprintf(r->err, sizeof(r->err), "malformed reply");
-		return SOA_BAD;
+	qd = get16(p + 4);
+	nrr = (unsigned)get16(p + 6) + get16(p + 8) + get16(p + 10);
+	for (unsigned i = 0; i < qd; i++) {
+		if ((len = dnswire_read_name(p, n, &pos, rr.owner)) == -1 || pos + 4 > n)
+			goto malformed;
+		if (i == 0)
+			ours = (size_t)len == zlen && memcmp(rr.owner, zw, zlen) == 0 &&
+			    get16(p + pos) == qtype && get16(p + pos + 2) == LDNS_RR_CLASS_IN;
+		pos += 4;
 	}
-	if (!question_ok(*pkt, qtype, zw, zlen)) {
+	*an = pos;
+	for (unsigned i = 0; i < nrr; i++)
+		if (!wire_rr(p, n, &pos, &rr))
+			goto malformed;
+	if (!tsig_wire_ok(p, n))
+		goto malformed;
+	if (qd != 1 || !ours) {
 		snprintf(r->err, sizeof(r->err), "reply question differs from ours");
-		ldns_pkt_free(*pkt);
-		*pkt = NULL;
 		return SOA_BAD;
 	}
 	return SOA_OK;
+malformed:
+	snprintf(r->err, sizeof(r->err), "malformed reply");
+	return SOA_BAD;
 }
 
 enum soa_status
 soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
     size_t zlen, struct soa_result *r)
 {
-	ldns_pkt	*pkt;
-	ldns_rr_list	*an;
-	ldns_rr		*soa = NULL;
+	struct wire_rr	 rr;
 	enum soa_status	 st;
+	size_t		 pos;
+	unsigned	 an;
+	bool		 found = false, bad = false;
 
-	if ((st = answer_open(p, n, id, LDNS_RR_TYPE_SOA, zw, zlen, r, &pkt)) != SOA_OK)
+	if ((st = answer_open(p, n, id, LDNS_RR_TYPE_SOA, zw, zlen, r, &pos)) != SOA_OK)
 		return st;
-	st = SOA_BAD;
-	an = ldns_pkt_answer(pkt);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+	an = get16(p + 6);
+	for (unsigned i = 0; i < an; i++) {
+		(void)wire_rr(p, n, &pos, &rr);		/* answer_open walked them */
+		if (rr.type != LDNS_RR_TYPE_SOA)
 			continue;
-		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-		    !dname_eq(ldns_rr_owner(rr), zw, zlen)) {
+		if (rr.class != LDNS_RR_CLASS_IN || rr.olen != zlen ||
+		    memcmp(rr.owner, zw, zlen) != 0) {
 			snprintf(r->err, sizeof(r->err), "answer SOA is not the zone's");
-			goto out;
+			return SOA_BAD;
 		}
-		if (soa != NULL) {
+		if (found) {
 			snprintf(r->err, sizeof(r->err), "several SOA records in answer");
-			goto out;
+			return SOA_BAD;
 		}
-		soa = rr;
+		found = true;
+		bad = !wire_soa(p, n, &rr, zw, zlen, r);
 	}
-	if (soa == NULL || ldns_rr_rd_count(soa) != 7) {
-		snprintf(r->err, sizeof(r->err), "no SOA for the zone in the answer");
-		goto out;
+	if (!found || bad) {
+		snprintf(r->err, sizeof(r->err), found ? "malformed SOA record in answer" :
+		    "no SOA for the zone in the answer");
+		return SOA_BAD;
 	}
-	soa_fields(r, soa);
-	st = SOA_OK;
-out:
-	ldns_pkt_free(pkt);
-	return st;
+	return SOA_OK;
 }
 
 enum soa_status
 soa_check_ixfr_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
     size_t zlen, struct soa_result *r)
 {
-	ldns_pkt	*pkt;
-	ldns_rr		*soa;
+	struct wire_rr	 rr;
 	enum soa_status	 st;
+	size_t		 pos;
 
 	/*
 	 * AA, as of a SOA answer: a forwarder may pass on someone's SOA.
 	 * Knot 3.2 answers IXFR over UDP with its SOA alone and AA clear:
 	 * its zones are checked by SOA (it sends no changes over UDP anyway).
 	 */
-	if ((st = answer_open(p, n, id, LDNS_RR_TYPE_IXFR, zw, zlen, r, &pkt)) != SOA_OK)
+	if ((st = answer_open(p, n, id, LDNS_RR_TYPE_IXFR, zw, zlen, r, &pos)) != SOA_OK)
 		return st;
-	st = SOA_BAD;
 	/* RFC 1995 4: the master's SOA first, alone or opening the changes */
-	if ((soa = ldns_rr_list_rr(ldns_pkt_answer(pkt), 0)) == NULL ||
-	    ldns_rr_get_type(soa) != LDNS_RR_TYPE_SOA ||
-	    ldns_rr_get_class(soa) != LDNS_RR_CLASS_IN ||
-	    !dname_eq(ldns_rr_owner(soa), zw, zlen) || ldns_rr_rd_count(soa) != 7) {
+	if (get16(p + 6) == 0 || !wire_rr(p, n, &pos, &rr) || !wire_soa(p, n, &rr, zw, zlen, r)) {
 		snprintf(r->err, sizeof(r->err), "answer does not start with the zone's SOA");
-		goto out;
+		return SOA_BAD;
 	}
-	soa_fields(r, soa);
-	if (ldns_pkt_ancount(pkt) > 1) {
+	if (get16(p + 6) > 1) {
+		/*
+		 * Changes, for the transfer: a message that ldns cannot read
+		 * is refused here, so that the caller stops asking this master
+		 * by IXFR (the SOA alone needs none of this).
+		 */
+		ldns_pkt *pkt = NULL;
+
+		if (ldns_wire2pkt(&pkt, p, n) != LDNS_STATUS_OK) {
+			snprintf(r->err, sizeof(r->err), "malformed reply");
+			return SOA_BAD;
+		}
+		ldns_pkt_free(pkt);
 		r->xfr = p;
 		r->xfrlen = n;
 	}
-	st = SOA_OK;
-out:
-	ldns_pkt_free(pkt);
-	return st;
+	return SOA_OK;
 }
 
 enum soa_status
