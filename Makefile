@@ -60,6 +60,10 @@ $(BUILD)/axfr-floor: tests/bench/axfr-floor.c | $(BUILD)
 	@echo "  CC      $@"
 	@$(CC) $(WARN) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $<
 
+$(BUILD)/soa-floor: tests/bench/soa-floor.c | $(BUILD)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # The scriptable fake master of the fault tests.
 $(BUILD)/fakemaster: tests/fake/fakemaster.c | $(BUILD)
 	@echo "  CC      $@"
@@ -150,7 +154,7 @@ clean:
 BENCH    ?=
 bench:
 	@tests/lib/deps.sh build test bench
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/axfr-floor $(BUILD)/fakemaster
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/axfr-floor $(BUILD)/soa-floor $(BUILD)/fakemaster
 	@tests/bench/bench.sh $(BENCH)
 	@tests/bench/memory.sh
 	@tests/bench/status.sh

@@ -4,7 +4,9 @@
 #   (a) initial load, (b) a pass where nothing changed, (c) a pass where every
 #   serial changed, (d) peak RSS, (e) CPU seconds;
 # and the floors of this machine: the master handing out every AXFR alone,
-# MariaDB taking the same rows alone.  For pdns-refresher also: (f) a first
+# MariaDB taking the same rows alone; for (b), the master answering a SOA
+# query a zone alone, MariaDB reading the domain list and writing every
+# last_check alone.  For pdns-refresher also: (f) a first
 # load with a quarter of the masters silent, (g) what an idle daemon costs.
 # Prints one table.  Our passes are --once runs; pdns's are timed until every
 # domains.last_check has moved (polled once a second).
@@ -251,6 +253,35 @@ say "$(printf 'database floor: %d rows in %.2f s; CPU: the client %.2f s, MariaD
     "${R[rows]}" "${R[floor_db]}" "${R[floor_db_cpu]}" "$DBCPU")"
 sql "" "DROP DATABASE floor"
 
+# ---- floor 3: nothing changed; the master answers one SOA query a zone
+# alone, and MariaDB alone reads the domain list and writes last_check ----
+phase_start
+/usr/bin/time -f '%U %S' -o "$T/time-soafloor" "${BIN%/*}/soa-floor" -w 5000 < "$T/axfr.list" > "$T/soafloor.out"
+phase_end
+read -r sz sok ssec sfail < "$T/soafloor.out"
+R[floor_soa]=$ssec R[floor_soa_nsd]=$NSDCPU
+R[floor_soa_cpu]=$(tail -1 "$T/time-soafloor" | awk '{ print $1 + $2 }')
+say "$(printf 'SOA floor: %d of %d zones answered in %.2f s (%d failed); CPU: the client %.2f s, NSD %.2f s' \
+    "$sok" "$sz" "$ssec" "$sfail" "${R[floor_soa_cpu]}" "$NSDCPU")"
+# the list as src/db.c reads it where pdns's two indexes on records are,
+# then last_check for every zone, 256 ids a statement, autocommit
+{
+	echo "SELECT d.id, d.name, d.master, d.last_check, COALESCE((SELECT r.content FROM records r" \
+	    "FORCE INDEX (nametype_index) WHERE r.name = d.name AND r.type = 'SOA' AND" \
+	    "r.domain_id = d.id AND r.disabled = 0 LIMIT 1), (SELECT r.content FROM records r" \
+	    "FORCE INDEX (domain_id) WHERE r.domain_id = d.id AND r.type = 'SOA' AND" \
+	    "r.disabled = 0 LIMIT 1)) FROM domains d WHERE d.type = 'SLAVE';"
+	seq 1 "$N" | awk -v t="$(date +%s)" '{ printf "%s%d", (NR % 256 == 1 ? (NR > 1 ? ");\n" : "") \
+	    "UPDATE domains SET last_check = " t " WHERE id IN (" : ","), $1 } END { print ");" }'
+} > "$T/same-floor.sql"
+phase_start
+/usr/bin/time -f '%U %S' -o "$T/time-samedb" mariadb --no-defaults -S "$SOCK" -uroot ours < "$T/same-floor.sql" > /dev/null
+phase_end
+R[floor_samedb]=$E R[floor_samedb_db]=$DBCPU
+R[floor_samedb_cpu]=$(tail -1 "$T/time-samedb" | awk '{ print $1 + $2 }')
+say "$(printf 'database floor, nothing changed: the list and %d last_check in %.2f s; CPU: the client %.2f s, MariaDB %.2f s' \
+    "$N" "$E" "${R[floor_samedb_cpu]}" "$DBCPU")"
+
 # ---- idle: every zone fresh, nothing due; what does the daemon cost? ----
 questions() { sql "" "SHOW GLOBAL STATUS LIKE 'Questions'" | cut -f2; }
 "$BIN" -c "$T/refresher.conf" -f > "$T/idle.log" 2>&1 &
@@ -331,10 +362,12 @@ fi
 
 # ---- the table ----
 floor=$(echo "if (${R[floor_master]} > ${R[floor_db]}) ${R[floor_master]} else ${R[floor_db]}" | bc -l)
+floor_same=$(echo "if (${R[floor_soa]} > ${R[floor_samedb]}) ${R[floor_soa]} else ${R[floor_samedb]}" | bc -l)
 row() {	# row LABEL KEY
-	local o=${R[ours_$2]} p=${R[pdns_$2]:-} pr="" fr=""
+	local o=${R[ours_$2]} p=${R[pdns_$2]:-} pr="" fr="" f=$floor
 	[ -n "$p" ] && pr=$(printf '%.1fx' "$(echo "$p / $o" | bc -l)")
-	[ "$2" != same ] && fr=$(printf '%.2fx' "$(echo "$o / $floor" | bc -l)")
+	[ "$2" = same ] && f=$floor_same
+	fr=$(printf '%.2fx' "$(echo "$o / $f" | bc -l)")
 	printf '%-30s %10.2f s %10s %9s %9s   %s of %s\n' "$1" "$o" "${p:+$(printf '%.2f s' "$p")}" \
 	    "$pr" "$fr" "${R[ours_$2_ok]}${p:+/${R[pdns_$2_ok]}}" "$N"
 }
@@ -361,6 +394,10 @@ printf 'floor: master alone %.2f s (%s zones by 8 connections), MariaDB alone %.
     "${R[floor_master]}" "$N" "${R[floor_db]}" "${R[rows]}"
 printf 'floor CPU: master alone %.2f s the client + %.2f s NSD; MariaDB alone %.2f s the client + %.2f s MariaDB\n' \
     "${R[floor_master_cpu]}" "${R[floor_master_nsd]}" "${R[floor_db_cpu]}" "${R[floor_db_db]}"
+printf 'floor, nothing changed: master alone %.2f s (one SOA query a zone, 5000 in flight), MariaDB alone %.2f s (the list, then last_check)\n' \
+    "${R[floor_soa]}" "${R[floor_samedb]}"
+printf 'floor CPU, nothing changed: master alone %.2f s the client + %.2f s NSD; MariaDB alone %.2f s the client + %.2f s MariaDB\n' \
+    "${R[floor_soa_cpu]}" "${R[floor_soa_nsd]}" "${R[floor_samedb_cpu]}" "${R[floor_samedb_db]}"
 printf '%-30s %10.2f s (%.2f s with every master alive); %.1f SOA queries per silent master\n' \
     "(f) a quarter of masters silent" "${R[ours_dead_live]}" "${R[ours_load_live]}" "${R[dead_per]}"
 printf '%-30s %10d queries to MariaDB and %d ms CPU in 60 s\n' "(g) idle, nothing due" "${R[idle_q]}" "${R[idle_cpu]}"
