@@ -38,7 +38,12 @@ reload_while_logging(void)
 	/* the log's stream only: a sanitizer's report still reaches fd 2 */
 	stderr = f;
 	log_init("test_log", LOG_DAEMON, LOG_LVL_ERR, true);
-	pthread_create(&t, NULL, logger, NULL);
+	if (pthread_create(&t, NULL, logger, NULL) != 0) {
+		stderr = err;
+		fclose(f);
+		CHECK(false, "a thread to log from");
+		return;
+	}
 	for (int i = 0; i < 50; i++)
 		log_setup(LOG_DAEMON, LOG_LVL_ERR);
 	atomic_store(&logging_done, true);
