@@ -397,6 +397,8 @@ domains_close(struct db_domain *d, size_t n, char *sb)
 	return d;
 }
 
+static int	domain_id_of(struct db *, const char *, uint32_t *, char *, size_t);
+
 /*
  * One statement of the load: rows above *last (limit: at most that many,
  * in id order; 0: all).  Appends to d, n, cap and the strings to sb.
@@ -428,12 +430,12 @@ load_stmt(struct db *db, const char *only_name, uint32_t *last, int limit,
 again:
 	base = q[record_indexes(db)][with_status];
 	if (only_name != NULL) {
-		size_t	 len = strlen(only_name);
-		char	*esc = xmalloc(len * 2 + 1);
-		mysql_real_escape_string(db->my, esc, only_name, (unsigned long)len);
-		sql = xmalloc(strlen(base) + len * 2 + 32);
-		sprintf(sql, "%s AND d.name = '%s'", base, esc);
-		free(esc);
+		uint32_t id;		/* 0: no such domain, and no row has it */
+
+		if (domain_id_of(db, only_name, &id, err, errlen) == -1)
+			return -1;
+		sql = xmalloc(strlen(base) + 32);
+		sprintf(sql, "%s AND d.id = %u", base, id);
 	} else if (limit > 0) {
 		sql = xmalloc(strlen(base) + 64);
 		sprintf(sql, "%s AND d.id > %u ORDER BY d.id LIMIT %d", base, *last, limit);
@@ -2006,6 +2008,40 @@ ap_select(MYSQL_STMT *st, MYSQL_BIND *param, int ncols,
 	}
 	mysql_stmt_free_result(st);
 	return f == MYSQL_DATA_TRUNCATED || f == 1 ? -1 : rows;
+}
+
+static bool
+first_id(void *arg, char v[][256])
+{
+	*(uint32_t *)arg = (uint32_t)strtoul(v[0], NULL, 10);
+	return false;
+}
+
+/* The id of the SLAVE domain called name (--zone: the operator's text, bound), 0: none. */
+static int
+domain_id_of(struct db *db, const char *name, uint32_t *id, char *err, size_t errlen)
+{
+	static const char q[] = "SELECT id FROM domains WHERE name = ? AND type = 'SLAVE'";
+	MYSQL_STMT	*st;
+	MYSQL_BIND	 b[1];
+	unsigned long	 len;
+	my_bool		 nul = 0;
+	int		 rc = -1;
+
+	*id = 0;
+	if (db_connect(db, err, errlen) == -1)
+		return -1;
+	if ((st = mysql_stmt_init(db->my)) == NULL) {
+		snprintf(err, errlen, "loading domains: %s", mysql_error(db->my));
+		return -1;
+	}
+	bind_str(&b[0], &len, &nul, name);
+	if (mysql_stmt_prepare(st, q, sizeof(q) - 1) == 0 && ap_select(st, b, 1, first_id, id) != -1)
+		rc = 0;
+	else
+		snprintf(err, errlen, "loading domains: %s", mysql_stmt_error(st));
+	mysql_stmt_close(st);
+	return rc;
 }
 
 static bool

@@ -135,6 +135,11 @@ check "--zone checks it although not due (last_check moved)" [ "$(last_check t01
 run_once --zone nosuch.test; rc=$?
 check "--zone on an unknown domain exits 1" [ $rc -eq 1 ]
 check "--zone on an unknown domain says so" grep -q "zone nosuch.test is not a SLAVE domain" "$DLOG"
+# the name is bound, not pasted into the SQL: a quote is only a character
+sql t01 "UPDATE domains SET last_check = 1 WHERE name = 'z6.test'"
+run_once --zone "z6.test' OR '1'='1"; rc=$?
+check "--zone with a quote in the name: an unknown domain (exit 1)" [ $rc -eq 1 ]
+check "--zone with a quote in the name: no zone checked" eq "$(last_check t01 z6.test)" 1
 
 # A running daemon picks up added and removed domains.
 mkdir -p "$T/z2"
