@@ -51,7 +51,7 @@ $(CTL): $(CTL_OBJS) $(BUILD)/pdns-refresher-control.o
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/pdns-refresher-control.o $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/unit.h | $(BUILD)
+$(BUILD)/tests/%: tests/unit/%.c $(OBJS) $(wildcard tests/unit/*.h) | $(BUILD)
 	@mkdir -p $(BUILD)/tests
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
@@ -97,7 +97,7 @@ fuzz:
 
 fuzzers: $(BUILD)/fuzz_axfr $(BUILD)/fuzz_soa $(BUILD)/fuzz_budget $(BUILD)/seeds
 
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(OBJS) | $(BUILD)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(OBJS) tests/unit/soa_ref.h | $(BUILD)
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
 
