@@ -237,18 +237,23 @@ wire_rr(const uint8_t *p, size_t n, size_t *pos, struct wire_rr *rr)
 	return true;
 }
 
-/* The zone's own SOA: class IN, at the apex, two names and five numbers. */
+/* A SOA of the zone: class IN, at the apex. */
 static bool
-wire_soa(const uint8_t *p, size_t n, const struct wire_rr *rr, const uint8_t *zw,
-    size_t zlen, struct soa_result *r)
+apex_soa(const struct wire_rr *rr, const uint8_t *zw, size_t zlen)
+{
+	return rr->type == LDNS_RR_TYPE_SOA && rr->class == LDNS_RR_CLASS_IN &&
+	    rr->olen == zlen && memcmp(rr->owner, zw, zlen) == 0;
+}
+
+/* A SOA's rdata: exactly two names and five numbers. */
+static bool
+soa_fields(const uint8_t *p, size_t n, const struct wire_rr *rr, struct soa_result *r)
 {
 	uint8_t	 name[255];
 	size_t	 pos = rr->rd, end = rr->rd + rr->rdlen;
 
 	/* a name's own bytes lie in the rdata; a pointer may lead anywhere before */
-	if (rr->type != LDNS_RR_TYPE_SOA || rr->class != LDNS_RR_CLASS_IN ||
-	    rr->olen != zlen || memcmp(rr->owner, zw, zlen) != 0 ||
-	    dnswire_read_name(p, n, &pos, name) == -1 || pos > end ||
+	if (dnswire_read_name(p, n, &pos, name) == -1 || pos > end ||
 	    dnswire_read_name(p, n, &pos, name) == -1 || pos > end || end - pos != 20)
 		return false;
 	r->serial = get32(p + pos);
@@ -327,8 +332,7 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 		(void)wire_rr(p, n, &pos, &rr);		/* answer_open walked them */
 		if (rr.type != LDNS_RR_TYPE_SOA)
 			continue;
-		if (rr.class != LDNS_RR_CLASS_IN || rr.olen != zlen ||
-		    memcmp(rr.owner, zw, zlen) != 0) {
+		if (!apex_soa(&rr, zw, zlen)) {
 			snprintf(r->err, sizeof(r->err), "answer SOA is not the zone's");
 			return SOA_BAD;
 		}
@@ -337,7 +341,7 @@ soa_check_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 			return SOA_BAD;
 		}
 		found = true;
-		bad = !wire_soa(p, n, &rr, zw, zlen, r);
+		bad = !soa_fields(p, n, &rr, r);
 	}
 	if (!found || bad) {
 		snprintf(r->err, sizeof(r->err), found ? "malformed SOA record in answer" :
@@ -363,7 +367,8 @@ soa_check_ixfr_reply(const uint8_t *p, size_t n, uint16_t id, const uint8_t *zw,
 	if ((st = answer_open(p, n, id, LDNS_RR_TYPE_IXFR, zw, zlen, r, &pos)) != SOA_OK)
 		return st;
 	/* RFC 1995 4: the master's SOA first, alone or opening the changes */
-	if (get16(p + 6) == 0 || !wire_rr(p, n, &pos, &rr) || !wire_soa(p, n, &rr, zw, zlen, r)) {
+	if (get16(p + 6) == 0 || !wire_rr(p, n, &pos, &rr) || !apex_soa(&rr, zw, zlen) ||
+	    !soa_fields(p, n, &rr, r)) {
 		snprintf(r->err, sizeof(r->err), "answer does not start with the zone's SOA");
 		return SOA_BAD;
 	}
