@@ -70,14 +70,16 @@ check "... under an epoch above the old one" sh -c "[ \$(mariadb --no-defaults -
 
 # SIGSTOP of the holder past its lease: a takes over; SIGCONT: b must not
 # write a single row after it lost the lease, and steps down.
+# The zones change while b is stopped and before a holds the lease: a's
+# takeover checks them, and must not do so before NSD serves the change.
 mv "$T/ha-a.log" "$T/ha-a.1.log"
 start a
 kill -STOP "$PID_b"
 stopped=$(sql t27 "SELECT NOW(3)")
-check "SIGSTOP of the holder: a takes over once the lease expired" \
-    wait_for 12 sql_is t27 "SELECT holder FROM refresher_lease" a
 for z in h5.test h6.test; do make_zone "$T/z/$z.zone" "$z" 2; done
 nsd_reload a
+check "SIGSTOP of the holder: a takes over once the lease expired" \
+    wait_for 12 sql_is t27 "SELECT holder FROM refresher_lease" a
 check "a stores the changes" \
     wait_for 20 sql_is t27 "SELECT COUNT(*) FROM records r JOIN domains d ON d.id = r.domain_id WHERE d.name IN ('h5.test', 'h6.test') AND r.type = 'SOA' AND r.content LIKE '% 2 3600 %'" 2
 kill -CONT "$PID_b"
