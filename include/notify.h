@@ -58,7 +58,11 @@ bool	notify_rate_ok(const struct sockaddr *sa, int limit, int64_t now);
 /* notify.trusted and the rate from a reloaded configuration. */
 void	notify_set_conf(const struct conf *);
 void	notify_stop(void);
-/* NOTIFYs answered, and dropped over the per-source rate, since start. */
-void	notify_counters(uint64_t *answered, uint64_t *dropped);
+/*
+ * Since start: NOTIFYs answered; dropped (over the per-source rate, or
+ * from a proxy without a valid header); lost in a listener's full receive
+ * buffer, as the kernel counts them.
+ */
+void	notify_counters(uint64_t *answered, uint64_t *dropped, uint64_t *lost);
 
 #endif

@@ -428,13 +428,13 @@ static int
 v_status(struct client *c, struct out *o, struct req *r)
 {
 	size_t		 stale = 0, ap_active, ap_sm;
-	uint64_t	 answered = 0, dropped = 0, ap_dropped;
+	uint64_t	 answered = 0, dropped = 0, lost = 0, ap_dropped;
 	unsigned long	 opened, reused;
 
 	(void)c;
 	(void)r;
 	zone_foreach(stale_cb, &stale);
-	notify_counters(&answered, &dropped);
+	notify_counters(&answered, &dropped, &lost);
 	o_str(o, "version", PDNS_REFRESHER_VERSION);
 	o_int(o, "uptime", (sched_now() - stats.started) / 1000);
 	o_begin(o, "zones");
@@ -492,6 +492,7 @@ v_status(struct client *c, struct out *o, struct req *r)
 	o_int(o, "listeners", (int64_t)sched_conf()->n_notify_listen);
 	o_int(o, "answered", (int64_t)answered);
 	o_int(o, "dropped", (int64_t)dropped);
+	o_int(o, "lost", (int64_t)lost);
 	o_int(o, "refused", (int64_t)stats.notify_refused);
 	o_end(o);
 	{

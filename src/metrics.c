@@ -145,7 +145,7 @@ metrics_write(struct evbuffer *b)
 	    "autoprimary_failed" };
 	static const char *const health_names[] = { "up", "paused", "probing" };
 	char		 l[512], v1[64], v2[64], v3[64], v4[64];
-	uint64_t	 answered, dropped;
+	uint64_t	 answered, dropped, lost;
 	int64_t		 oldest = zone_oldest_ok(), now = sched_now();
 
 	label(v1, sizeof(v1), PDNS_REFRESHER_VERSION);
@@ -222,13 +222,14 @@ metrics_write(struct evbuffer *b)
 	histogram(b, "commit_duration_seconds", "The database write of the group a written "
 	    "transfer was in.", &stats.commit_seconds);
 
-	notify_counters(&answered, &dropped);
+	notify_counters(&answered, &dropped, &lost);
 	head(b, "notifies_total", "counter", "NOTIFY messages by what became of them.");
 	for (size_t i = 0; i < NITEMS(notify_names); i++) {
 		snprintf(l, sizeof(l), "result=\"%s\"", notify_names[i]);
 		val(b, "notifies_total", l, (double)stats.notify_by[i]);
 	}
 	val(b, "notifies_total", "result=\"dropped\"", (double)dropped);
+	val(b, "notifies_total", "result=\"lost\"", (double)lost);
 	histogram(b, "notify_to_commit_seconds", "From a NOTIFY to the commit of the "
 	    "transfer it set off.", &stats.notify_seconds);
 

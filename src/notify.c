@@ -46,9 +46,12 @@
  */
 #define RCVBUF_WANT	(4 * 1024 * 1024)
 
-static struct {
+static struct listener {
 	int		 fd;
 	struct event	*ev;
+	char		 name[80];	/* as configured */
+	uint32_t	 overflows;	/* the kernel's count (SO_RXQ_OVFL) */
+	struct log_rl	 lost_log;
 } lis[LISTEN_MAX];
 static int			 nlis;
 static struct master_addr	 trusted[TRUSTED_MAX];
@@ -57,7 +60,7 @@ static struct master_mask	 from_masks[TRUSTED_MAX];
 static int			 nfrom;
 static int			 rate, trusted_rate;
 static struct bucket		*rl;
-static uint64_t			 answered, dropped;
+static uint64_t			 answered, dropped, lost;
 static struct log_rl		 drop_log, refused_log, proxy_log;
 static struct master_addr	 proxies[TRUSTED_MAX];
 static int			 nproxies;
@@ -426,22 +429,67 @@ is_proxy(const struct sockaddr *sa, socklen_t len)
 	return in_list(proxies, nproxies, sa, len);
 }
 
+/*
+ * The kernel counts the datagrams it dropped because the socket's buffer
+ * was full, and with SO_RXQ_OVFL hands its count (then) with each datagram
+ * read.  What it dropped after the last one shows with the next.
+ */
+static void
+count_lost(struct listener *l, struct msghdr *mh)
+{
+	struct cmsghdr	*cm;
+	uint32_t	 v, n;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SO_RXQ_OVFL ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(v)))
+			continue;
+		memcpy(&v, CMSG_DATA(cm), sizeof(v));
+		if (v == l->overflows)
+			return;
+		n = v - l->overflows;		/* the kernel's counter wraps */
+		l->overflows = v;
+		lost += n;
+		log_ratelimited(&l->lost_log, util_now_ms(), DROPLOG_MS, "notify: %" PRIu32
+		    " datagrams lost on %s: its receive buffer was full (%" PRIu64
+		    " lost in all; net.core.rmem_max, and a master's or pdns's burst, "
+		    "decide it)", n, l->name, lost);
+		return;
+	}
+}
+
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
+	struct listener		*l = arg;
 	uint8_t			 buf[4096];
+	union {
+		struct cmsghdr	 hdr;
+		uint8_t		 b[CMSG_SPACE(sizeof(uint32_t))];
+	}			 ctl;
 	struct sockaddr_storage	 from, real;
+	struct iovec		 iov;
+	struct msghdr		 mh;
 	socklen_t		 flen, rlen;
 	ssize_t			 n;
 	int			 h;
 
 	(void)what;
-	(void)arg;
 	for (int i = 0; i < READS_PER_EVENT; i++) {
-		flen = sizeof(from);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		n = recvmsg(fd, &mh, 0);
 		if (n == -1)
 			return;		/* EAGAIN: drained */
+		count_lost(l, &mh);
+		flen = mh.msg_namelen;
 		if (!is_proxy((struct sockaddr *)&from, flen)) {
 			handle(fd, buf, (size_t)n, (struct sockaddr *)&from, flen,
 			    (struct sockaddr *)&from, flen);
@@ -495,7 +543,7 @@ int
 notify_start(struct event_base *base, char *err, size_t errlen)
 {
 	for (int i = 0; i < nlis; i++) {
-		lis[i].ev = event_new(base, lis[i].fd, EV_READ | EV_PERSIST, on_read, NULL);
+		lis[i].ev = event_new(base, lis[i].fd, EV_READ | EV_PERSIST, on_read, &lis[i]);
 		if (lis[i].ev == NULL || event_add(lis[i].ev, NULL) == -1) {
 			snprintf(err, errlen, "notify: event_add failed");
 			return -1;
@@ -532,6 +580,7 @@ notify_bind(const struct conf *c, char *err, size_t errlen)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		rcvbuf = RCVBUF_WANT;
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 		got = 0;
 		glen = sizeof(got);
 		getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &glen);
@@ -541,8 +590,9 @@ notify_bind(const struct conf *c, char *err, size_t errlen)
 			close(fd);
 			return -1;
 		}
+		memset(&lis[nlis], 0, sizeof(lis[nlis]));
 		lis[nlis].fd = fd;
-		lis[nlis].ev = NULL;
+		snprintf(lis[nlis].name, sizeof(lis[nlis].name), "%s", c->notify_listen[i]);
 		nlis++;
 		/* Linux reports twice what it grants: its bookkeeping's share. */
 		if (got / 2 < RCVBUF_WANT)
@@ -570,8 +620,9 @@ notify_stop(void)
 }
 
 void
-notify_counters(uint64_t *a, uint64_t *d)
+notify_counters(uint64_t *a, uint64_t *d, uint64_t *l)
 {
 	*a = answered;
 	*d = dropped;
+	*l = lost;
 }

@@ -58,7 +58,9 @@ PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 ser
 nsd_stop a
 NSD_PATTERN="notify: 127.0.2.1@5301 NOKEY
 	outgoing-interface: 127.0.1.1" nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
-answered() { ctl -j status | grep -o '"notify": *{[^}]*' | sed -n 's/.*"answered": *\([0-9]*\).*/\1/p'; }
+# nstatus FIELD: a counter under "notify" in the status
+nstatus() { ctl -j status | grep -o '"notify": *{[^}]*' | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+answered() { nstatus answered; }
 # quiet_after N: at least N answered, and then none for 10 s
 quiet_after() {
 	local a b
@@ -68,19 +70,24 @@ quiet_after() {
 }
 # The listener asks for a 4 MiB buffer; where net.core.rmem_max caps it
 # (208 KiB on a stock Debian: some 150 datagrams a burst), the log says so
-# and fewer get through, so the count asked of pdns's burst depends on it.
+# and the burst overflows it.  How many get through varies with pdns and
+# NSD more than with us (230 to 6,800 seen: pdns's own socket drops our
+# answers, and it sends those relays again), so the count asked is only
+# enough to show the burst came; with the 4 MiB, none of it may be lost in
+# our buffer.
 if grep -q "notify: listening on 127.0.0.1:5353 (receive buffer" "$DLOG"; then
 	check "start-up: the receive buffer is capped, and the log says by what" \
 	    grep -q "net.core.rmem_max caps it" "$DLOG"
-	want=100
+	capped=1
 else
 	check "start-up: the receive buffer is the 4 MiB asked for" \
 	    [ "$(sysctl -n net.core.rmem_max)" -ge 4194304 ]
-	want=1000
+	capped=0
 fi
-check "start-up: NSD's NOTIFYs come through pdns ($want at least), until pdns has none left" \
-    wait_for 120 quiet_after $want
-echo "# start-up NOTIFYs answered: $(answered) (dropped by the rate: $(ctl -j status | grep -o '"notify": *{[^}]*' | sed -n 's/.*"dropped": *\([0-9]*\).*/\1/p'))"
+check "start-up: NSD's NOTIFYs come through pdns (100 at least), until pdns has none left" \
+    wait_for 120 quiet_after 100
+echo "# start-up NOTIFYs answered: $(answered) (dropped by the rate: $(nstatus dropped); lost in the buffer: $(nstatus lost))"
+[ $capped = 1 ] || check "start-up: none of them lost in our 4 MiB buffer" eq "$(nstatus lost)" 0
 
 # change ZONE SERIAL: change the zone on the master, reload NSD (which
 # notifies pdns), and return how long from NSD serving it to MySQL having it.
@@ -172,6 +179,27 @@ check "flood: cut to the per-source rate, logged once" \
 nq=$(grep -c 'zone n5.test: .*-> querying' "$DLOG")
 check "flood: 3000 NOTIFYs cost $nq checks" [ "$nq" -le 60 ]
 check "flood: n5's change, relayed by pdns during the flood, is in" wait_for 3 sql_is t13 "SELECT COUNT(*) FROM records WHERE name='v2.n5.test'" 1
+
+# A full buffer: the daemon stopped, NOTIFYs sent until the kernel drops
+# some, the daemon resumed.  The kernel's count comes with the first
+# datagram queued after the drops, so one more is sent; then the daemon's
+# count is the kernel's (/proc/net/udp, the socket's drops).
+kdrops() { awk '$2 == "0100007F:14E9" { print $13 }' /proc/net/udp; }
+lost_is() { [ "$(nstatus lost)" = "$1" ]; }
+kill -STOP "$DPID"
+sent=0
+while [ "$(kdrops)" = 0 ] && [ $sent -lt 60000 ]; do
+	notify_send 127.0.3.1 127.0.0.1 5353 n3.test 1 3000 >/dev/null	# 1 s for the last's answer
+	sent=$((sent + 3000))
+done
+k=$(kdrops)
+kill -CONT "$DPID"
+check "full buffer: the kernel dropped some of $sent ($k)" [ "${k:-0}" -gt 0 ]
+answers() { [ "$(notify_send 127.0.3.1 127.0.0.1 5353 n3.test 1)" != none ]; }
+wait_for 10 answers
+check "full buffer: the daemon counts what the kernel dropped ($k)" wait_for 10 lost_is "$k"
+check "full buffer: and says so" \
+    grep -q "warning: notify: [0-9]* datagrams lost on 127.0.0.1:5353: its receive buffer was full" "$DLOG"
 
 # A sweep: all 2,000 zones due at 100 queries/s (20 s of work); a NOTIFY
 # from the master in the middle goes ahead of it.  pdns is stopped first:
