@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <event2/event.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,14 +503,30 @@ run_holder(bool tc)
 	int			 one = 1;
 
 	h.base = event_base_new();
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	h.udp = socket(AF_INET, SOCK_DGRAM, 0);
-	bind(h.udp, (struct sockaddr *)&a, sizeof(a));
-	getsockname(h.udp, (struct sockaddr *)&a, &alen);
-	h.lis = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(h.lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	bind(h.lis, (struct sockaddr *)&a, sizeof(a));
-	listen(h.lis, 4);
+	/*
+	 * A UDP port the kernel picks, and TCP on the same number: that may
+	 * be some other program's (a connection's local port); pick again.
+	 */
+	for (int tries = 0;; tries++) {
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a.sin_port = 0;
+		alen = sizeof(a);
+		h.udp = socket(AF_INET, SOCK_DGRAM, 0);
+		h.lis = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(h.lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(h.udp, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    getsockname(h.udp, (struct sockaddr *)&a, &alen) == 0 &&
+		    bind(h.lis, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(h.lis, 4) == 0)
+			break;
+		close(h.udp);
+		close(h.lis);
+		if (tries == 100) {
+			CHECK(0, "%s: a UDP and TCP port pair on 127.0.0.1 (%s)",
+			    tc ? "tcp drip" : "udp junk", strerror(errno));
+			event_base_free(h.base);
+			return;
+		}
+	}
 	memset(&ma, 0, sizeof(ma));
 	memcpy(&ma.ss, &a, sizeof(a));
 	ma.len = sizeof(a);
