@@ -232,11 +232,12 @@ struct db_snap {
 void		 db_snap_free(struct db_snap *);
 /*
  * The domain's stored rows: all into snap, all but its empty non-terminals
- * into set (rr_set_add_row, with ref), for an IXFR to change; *rrsig: there
- * are RRSIG rows, *ordered: rows with an ordername.  0, -1 with err, -2
- * over the set's budget.
+ * into set (rr_set_add_row, with ref), for an IXFR to change; hint: about
+ * how many there are (rr_set_reserve), 0 unknown; *rrsig: there are RRSIG
+ * rows, *ordered: rows with an ordername.  0, -1 with err, -2 over the
+ * set's budget.
  */
-int		 db_read_rows(struct db *, uint32_t domain_id, struct rr_set *,
+int		 db_read_rows(struct db *, uint32_t domain_id, size_t hint, struct rr_set *,
 		    struct db_snap *, bool *rrsig, bool *ordered, char *err, size_t errlen);
 /* Set last_check for many domains: ids[i] checked at times[i]. */
 int		 db_last_check(struct db *, const uint32_t *ids, const int64_t *times,

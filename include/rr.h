@@ -25,17 +25,21 @@ struct rr_arena;
 
 /*
  * The names of one zone, each once (pointers into the arena), with what the
- * conversion learnt about it.  Keyed hashing: a master cannot aim names at
- * one bucket.
+ * conversion learnt about it: entries in the order added, found through a
+ * table of 8-byte slots (the entry's index and half its hash).  Keyed
+ * hashing: a master cannot aim names at one bucket.
  */
 struct rr_name {
 	const char	*key;
 	const char	*order;		/* ordername worked out for it, or NULL */
 	uint32_t	 flags;		/* RR_N_* in rr.c */
+	uint32_t	 hash;		/* the low half of its keyed hash */
 };
 struct rr_names {
-	struct rr_name	*slot;
-	size_t		 n, cap;
+	struct rr_name	*ent;
+	size_t		 n, ecap;
+	uint64_t	*slot;		/* 0, or hash's high half << 32 | index + 1 */
+	size_t		 cap;
 };
 
 /*
@@ -101,6 +105,11 @@ struct rr_set {
 void	rr_set_init(struct rr_set *, const char *apex);
 /* Set the budget of a conversion (before the first rr_set_add). */
 void	rr_set_budget(struct rr_set *, const struct rr_budget *);
+/*
+ * Room for about n rows and their names, after the budget is set: a hint
+ * (the rows the zone had), taken only well within the budget.
+ */
+void	rr_set_reserve(struct rr_set *, size_t n);
 void	rr_set_free(struct rr_set *);
 /*
  * Convert one record and append it (NSEC, NSEC3, NSEC3PARAM only set the

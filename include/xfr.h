@@ -72,6 +72,7 @@ struct xfr_job {
 	bool			 rediscover;	/* written: pdns must learn of the zone */
 	uint64_t		 epoch;		/* the ha lease it was begun under */
 	bool			 ixfr;		/* ask IXFR from old_serial first */
+	size_t			 rows_hint;	/* about the rows it had (rounded up), 0 */
 	struct dnsmsg		*udp;		/* IXFR: the check's answer over UDP
 						 * (TSIG verified), tried before TCP */
 	/* out */

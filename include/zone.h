@@ -87,6 +87,8 @@ struct zone {
 	uint8_t			 result;	/* enum zone_result of the last check */
 	uint8_t			 res_master;	/* the master that gave it */
 	uint8_t			 st_code;	/* what its refresher_zone_status row says */
+	uint8_t			 rows_bits;	/* its rows at the last transfer < 2^this;
+						 * 0: none yet (xfr_job.rows_hint) */
 	bool			 has_soa:1;	/* a SOA row exists in the DB */
 	bool			 removed:1;	/* gone from domains; freed when idle */
 	bool			 expired:1;	/* logged as expired */

@@ -1742,8 +1742,8 @@ snap_text(struct db_snap *sn, const char *s)
 }
 
 int
-db_read_rows(struct db *db, uint32_t domain_id, struct rr_set *set, struct db_snap *sn,
-    bool *rrsig, bool *ordered, char *err, size_t errlen)
+db_read_rows(struct db *db, uint32_t domain_id, size_t hint, struct rr_set *set,
+    struct db_snap *sn, bool *rrsig, bool *ordered, char *err, size_t errlen)
 {
 	char		 sql[192];
 	MYSQL_RES	*res;
@@ -1756,6 +1756,11 @@ db_read_rows(struct db *db, uint32_t domain_id, struct rr_set *set, struct db_sn
 	    "auth, disabled FROM records WHERE domain_id = %u", domain_id);
 	if (query_retry(db, sql, QRES_USE, &res, "reading the stored rows", err, errlen) == -1)
 		return -1;
+	rr_set_reserve(set, hint);
+	if (hint > 0 && set->cap >= hint && sn->cap == 0) {	/* reserved: in budget */
+		sn->cap = hint;
+		sn->rows = xreallocarray(NULL, hint, sizeof(*sn->rows));
+	}
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		struct db_snap_row *r;
 

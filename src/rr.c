@@ -879,7 +879,9 @@ static void
 compact(struct rr_set *s)
 {
 	free(s->names.slot);
+	free(s->names.ent);
 	free(s->secured.slot);
+	free(s->secured.ent);
 	memset(&s->names, 0, sizeof(s->names));
 	memset(&s->secured, 0, sizeof(s->secured));
 	if (s->n > 0 && s->n < s->cap) {
@@ -942,36 +944,54 @@ lower(char *p)
 #define RR_N_BELOW	0x080	/* at or below a delegation */
 #define RR_N_ORDER	0x100	/* order worked out (it may be NULL) */
 
-struct names_slot {
-	struct rr_name	 e;
-	uint64_t	 h;
-};
+#define TAG(h)		((h) & 0xffffffff00000000ULL)
 
-static size_t
-names_find(struct rr_set *s, const struct rr_names *t, const char *k, size_t len,
+/*
+ * The slot of a name: its own, or the empty one where it would go.  Only a
+ * slot whose half hash matches has its key read.
+ */
+static uint64_t *
+names_slot(struct rr_set *s, const struct rr_names *t, const char *k, size_t len,
     uint64_t h)
 {
-	const struct names_slot	*sl = (const struct names_slot *)(const void *)t->slot;
-
-	if (t->cap == 0)
-		return SIZE_MAX;
 	for (size_t j = h & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		uint64_t	 v = t->slot[j];
+		const char	*key;
+
 		s->probes++;
-		if (sl[j].e.key == NULL)
-			return SIZE_MAX;
-		if (sl[j].h == h && strncmp(sl[j].e.key, k, len) == 0 && sl[j].e.key[len] == '\0')
-			return j;
+		if (v == 0)
+			return &t->slot[j];
+		if (TAG(v) != TAG(h))
+			continue;
+		key = t->ent[(uint32_t)v - 1].key;
+		if (strncmp(key, k, len) == 0 && key[len] == '\0')
+			return &t->slot[j];
 	}
 }
 
-/* Room for more names without moving any (slots stay put); false over budget. */
+/*
+ * Room for more names without moving any entry (a walk holds pointers to
+ * them); false over budget.  The slots, at most half full, are 8 bytes a
+ * name in the table and 24 in the entries: a big zone's table is a third
+ * of what slots holding the entries took, and memory first touched is what
+ * a large transfer pays most for (a page fault each 4 KiB).
+ */
 static bool
 names_reserve(struct rr_set *s, struct rr_names *t, size_t more)
 {
-	struct names_slot	*old = (struct names_slot *)(void *)t->slot, *ns;
-	size_t			 ncap = t->cap ? t->cap : 64;	/* most zones are small */
+	size_t		 need = t->n + more, ecap = t->ecap ? t->ecap : 32;
+	size_t		 ncap = t->cap ? t->cap : 64;	/* most zones are small */
+	uint64_t	*ns;
 
-	while ((t->n + more) * 2 > ncap)
+	while (need > ecap)
+		ecap *= 2;
+	if (ecap != t->ecap) {
+		if (!charge(s, (ecap - t->ecap) * sizeof(*t->ent)))
+			return false;
+		t->ent = xreallocarray(t->ent, ecap, sizeof(*t->ent));
+		t->ecap = ecap;
+	}
+	while (need * 2 > ncap)
 		ncap *= 2;
 	if (ncap == t->cap)
 		return true;
@@ -979,15 +999,17 @@ names_reserve(struct rr_set *s, struct rr_names *t, size_t more)
 		return false;
 	ns = xcalloc(ncap, sizeof(*ns));
 	for (size_t i = 0; i < t->cap; i++) {
-		if (old[i].e.key == NULL)
+		size_t m;
+
+		if (t->slot[i] == 0)
 			continue;
-		size_t m = old[i].h & (ncap - 1);
-		while (ns[m].e.key != NULL)
+		m = t->ent[(uint32_t)t->slot[i] - 1].hash & (ncap - 1);
+		while (ns[m] != 0)
 			m = (m + 1) & (ncap - 1);
-		ns[m] = old[i];
+		ns[m] = t->slot[i];
 	}
-	free(old);
-	t->slot = (struct rr_name *)(void *)ns;
+	free(t->slot);
+	t->slot = ns;
 	t->cap = ncap;
 	return true;
 }
@@ -996,30 +1018,28 @@ names_reserve(struct rr_set *s, struct rr_names *t, size_t more)
 static struct rr_name *
 names_intern(struct rr_set *s, struct rr_names *t, const char *k, size_t len)
 {
-	struct names_slot	*sl;
-	uint64_t		 h = util_keyed_hash(k, len);
-	size_t			 j = names_find(s, t, k, len, h);
-	const char		*copy;
+	uint64_t	 h = util_keyed_hash(k, len), *v;
+	const char	*copy;
 
-	if (j != SIZE_MAX)
-		return &((struct names_slot *)(void *)t->slot)[j].e;
+	if (t->cap > 0 && *(v = names_slot(s, t, k, len, h)) != 0)
+		return &t->ent[(uint32_t)*v - 1];
 	if (!names_reserve(s, t, 1) || (copy = arena_strdup(s, k, len)) == NULL)
 		return NULL;
-	sl = (struct names_slot *)(void *)t->slot;
-	for (j = h & (t->cap - 1); sl[j].e.key != NULL; j = (j + 1) & (t->cap - 1))
-		s->probes++;
-	sl[j] = (struct names_slot){ { copy, NULL, 0 }, h };
-	t->n++;
-	return &sl[j].e;
+	v = names_slot(s, t, k, len, h);
+	t->ent[t->n] = (struct rr_name){ copy, NULL, 0, (uint32_t)h };
+	*v = TAG(h) | (uint64_t)(t->n + 1);
+	return &t->ent[t->n++];
 }
 
 static struct rr_name *
 names_get(struct rr_set *s, const struct rr_names *t, const char *k)
 {
-	size_t	 len = strlen(k);
-	size_t	 j = names_find(s, t, k, len, util_keyed_hash(k, len));
+	size_t		 len = strlen(k);
+	uint64_t	*v;
 
-	return j == SIZE_MAX ? NULL : &((struct names_slot *)(void *)t->slot)[j].e;
+	if (t->cap == 0 || *(v = names_slot(s, t, k, len, util_keyed_hash(k, len))) == 0)
+		return NULL;
+	return &t->ent[(uint32_t)*v - 1];
 }
 
 void
@@ -1037,6 +1057,31 @@ rr_set_budget(struct rr_set *s, const struct rr_budget *b)
 	s->budget = *b;
 }
 
+/*
+ * A big zone's arrays grown by doubling are copied at each step, into
+ * memory touched for the first time: a page fault each 4 KiB, what a large
+ * transfer pays most for.  With the size known they are made once (and
+ * what malloc gives beyond what is used is never touched).
+ */
+void
+rr_set_reserve(struct rr_set *s, size_t n)
+{
+	size_t	 slots = 64, cost;
+
+	if (n == 0 || n > UINT32_MAX / 4 || s->n > 0 || s->names.n > 0)
+		return;
+	while (slots < n * 2)
+		slots *= 2;
+	cost = n * (sizeof(*s->rows) + sizeof(*s->names.ent)) + slots * sizeof(*s->names.slot);
+	if (s->budget.max_mem != 0 && s->mem + cost > s->budget.max_mem / 2)
+		return;
+	if (s->cap < n && charge(s, (n - s->cap) * sizeof(*s->rows))) {
+		s->rows = xreallocarray(s->rows, n, sizeof(*s->rows));
+		s->cap = n;
+	}
+	names_reserve(s, &s->names, n);
+}
+
 void
 rr_set_free(struct rr_set *s)
 {
@@ -1048,7 +1093,9 @@ rr_set_free(struct rr_set *s)
 	}
 	free(s->rows);
 	free(s->names.slot);
+	free(s->names.ent);
 	free(s->secured.slot);
+	free(s->secured.ent);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1531,13 +1578,12 @@ rr_set_finish(struct rr_set *s, const struct rr_had *had, bool dnssec_mode,
 		s->ents_dropped = ents;
 	/* NSEC3 zones get ENTs only from a DNSSEC-enabled backend (feedEnts3). */
 	else if (!nsec3 || dnssec_mode) {
-		struct names_slot *sl = (struct names_slot *)(void *)s->names.slot;
-		for (size_t i = 0; i < s->names.cap; i++) {
-			struct rr_name	*e = &sl[i].e;
+		for (size_t i = 0; i < s->names.n; i++) {
+			struct rr_name	*e = &s->names.ent[i];
 			struct rr_row	*row;
 			bool		 a;
 
-			if (e->key == NULL || !(e->flags & RR_N_ENT))
+			if (!(e->flags & RR_N_ENT))
 				continue;
 			if ((row = row_append(s)) == NULL)
 				return over_err(s, err, errlen);
@@ -1617,7 +1663,6 @@ row_same(const struct rr_row *a, const struct rr_row *b)
 int
 rr_set_apply(struct rr_set *s, const struct rr_set *delta, char *err, size_t errlen)
 {
-	struct names_slot *sl;
 	bool		*live;
 	uint32_t	*slot;			/* row index + 1; 0 empty */
 	size_t		 n0 = s->n, cap = 64, want = s->n + delta->n, mask, out = 0;
@@ -1677,12 +1722,10 @@ rr_set_apply(struct rr_set *s, const struct rr_set *delta, char *err, size_t err
 		slot[j] = (uint32_t)s->n;
 	}
 	/* the rows left, and what their names own now (the conversion's flags) */
-	sl = (struct names_slot *)(void *)s->names.slot;
-	for (size_t i = 0; i < s->names.cap; i++)
-		if (sl[i].e.key != NULL) {
-			sl[i].e.flags = 0;
-			sl[i].e.order = NULL;
-		}
+	for (size_t i = 0; i < s->names.n; i++) {
+		s->names.ent[i].flags = 0;
+		s->names.ent[i].order = NULL;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		struct rr_name *e;
 

@@ -382,6 +382,7 @@ start_xfr(struct zone *z, struct master *m)
 	else
 		free(udp);
 	job->rediscover = z->ap_new;
+	job->rows_hint = z->rows_bits > 0 ? (size_t)1 << z->rows_bits : 0;
 	zone_set_state(z, ZONE_TRANSFERRING, m);
 	S.ops->xfr_submit(job);
 }
@@ -669,6 +670,8 @@ xfr_ok(struct zone *z, const struct master *m, const struct xfr_job *job, int64_
 	stats.transfers++;
 	z->stale_warned = false;
 	stats.rows_written += job->rows;
+	for (z->rows_bits = 0; z->rows_bits < 31 && job->rows >> z->rows_bits != 0; z->rows_bits++)
+		;
 	stats.xfr_bytes += job->bytes;
 	stats.xfr_records += job->records;
 	hist_observe(&stats.xfr_seconds, (double)job->ms / 1000.0);

@@ -420,6 +420,8 @@ fetch_begin(const struct xfr_job *job, struct axfr *ax, uint16_t id, struct rr_s
 	rr_set_budget(set, budget);
 	if (delta != NULL)
 		rr_set_budget(delta, budget);
+	else
+		rr_set_reserve(set, job->rows_hint);	/* the whole zone, again */
 	if (axfr_init(ax, job->zone, id, job->lim.max_records, set) == -1)
 		return -1;
 	if (delta != NULL)
@@ -698,8 +700,8 @@ ixfr_job(struct db *db, struct xfr_job *job, struct rr_set *set, struct db_snap 
 		*had_read = true;
 	}
 	/* the deltas' set is empty so far: the stored rows go there */
-	if ((r = db_read_rows(db, job->domain_id, set, snap, &rrsig, &ordered, job->err,
-	    sizeof(job->err))) == -1)
+	if ((r = db_read_rows(db, job->domain_id, job->rows_hint, set, snap, &rrsig,
+	    &ordered, job->err, sizeof(job->err))) == -1)
 		goto dbfail;
 	if (r == -2) {
 		if (set->over == RR_OVER_STOP)

@@ -1,5 +1,6 @@
 /* Row conversion: content, prio, names, escapes and empty non-terminals. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "rr.h"
 #include "util.h"
@@ -200,7 +201,8 @@ test_ents(void)
 	CHECK(!has_row(&s, "example", NULL), "no ENT at the apex");
 	CHECK(ents == 4, "exactly four ENTs (got %zu)", ents);
 	/* a finished zone waits in its worker's group with its rows only */
-	CHECK(s.names.slot == NULL && s.names.cap == 0 && s.secured.slot == NULL,
+	CHECK(s.names.slot == NULL && s.names.cap == 0 && s.names.ent == NULL &&
+	    s.secured.slot == NULL && s.secured.ent == NULL,
 	    "finished: the name tables are freed");
 	CHECK(s.cap == s.n, "finished: the row array cut to its %zu rows (room for %zu)",
 	    s.n, s.cap);
@@ -332,6 +334,70 @@ test_root(void)
 	rr_set_free(&s);
 }
 
+/*
+ * rr_set_reserve: with room made for the rows the zone had, no array moves
+ * while they come, and the rows come out as without it; a hint over the
+ * budget is not taken (and not charged).
+ */
+static void
+fill(struct rr_set *s, int n)
+{
+	char	 name[64], addr[32];
+
+	rr_set_add_row(s, "example", "SOA", "ns.example. h.example. 1 2 3 4 5", 60, 0);
+	for (int i = 1; i < n; i++) {
+		snprintf(name, sizeof(name), "h%d.s%d.example", i, i % 7);
+		snprintf(addr, sizeof(addr), "192.0.2.%d", i % 250);
+		rr_set_add_row(s, name, "A", addr, 60, 0);
+	}
+}
+
+static void
+test_reserve(void)
+{
+	struct rr_set	 a, b;
+	struct rr_meta	 meta;
+	struct rr_row	*rows;
+	struct rr_name	*ent;
+	struct rr_budget bud = { .max_mem = 100000 };
+	char		 err[100];
+	bool		 same;
+
+	rr_set_init(&a, "example");
+	rr_set_reserve(&a, 4000);
+	rows = a.rows;
+	ent = a.names.ent;
+	CHECK(a.cap == 4000 && a.names.ecap >= 4000 && a.names.cap >= 8000,
+	    "reserve: room for 4000 rows and names (rows %zu, names %zu, slots %zu)",
+	    a.cap, a.names.ecap, a.names.cap);
+	fill(&a, 4000);
+	CHECK(a.n == 4000 && a.rows == rows && a.names.ent == ent && a.cap == 4000,
+	    "reserve: 4000 rows came without the arrays moving");
+	rr_set_init(&b, "example");
+	fill(&b, 4000);
+	CHECK(rr_set_finish(&a, NULL, true, &meta, err, sizeof(err)) == 0 &&
+	    rr_set_finish(&b, NULL, true, &meta, err, sizeof(err)) == 0, "reserve: finished");
+	same = a.n == b.n && a.n == 4007;		/* and the ENTs s0..s6 */
+	for (size_t i = 0; same && i < a.n; i++)
+		same = strcmp(a.rows[i].name, b.rows[i].name) == 0 &&
+		    (a.rows[i].type == NULL) == (b.rows[i].type == NULL) &&
+		    a.rows[i].auth == b.rows[i].auth;
+	CHECK(same, "reserve: the same rows, ENTs included, in the same order (%zu, %zu)",
+	    a.n, b.n);
+	rr_set_free(&a);
+	rr_set_free(&b);
+
+	rr_set_init(&a, "example");
+	rr_set_budget(&a, &bud);
+	rr_set_reserve(&a, 100000);
+	CHECK(a.cap == 0 && a.names.cap == 0 && a.mem == 0 && a.over == RR_OVER_NONE,
+	    "reserve: a hint over the budget is not taken (rows %zu, charged %zu)", a.cap,
+	    a.mem);
+	fill(&a, 100);
+	CHECK(a.n == 100 && a.over == RR_OVER_NONE, "reserve: ... and the zone converts");
+	rr_set_free(&a);
+}
+
 int
 main(void)
 {
@@ -339,5 +405,6 @@ main(void)
 	test_content();
 	test_dnssec();
 	test_ents();
+	test_reserve();
 	UNIT_DONE();
 }
