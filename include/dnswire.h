@@ -28,7 +28,8 @@ const char	*dnswire_rcode_name(unsigned rcode, char *buf, size_t len);
  * The name at *pos, uncompressed and in lowercase, into out (255 bytes);
  * *pos moves past the name's own bytes.  The length, or -1 for a name
  * that runs past len, is longer than 255, has a pointer that does not
- * point before itself or a label type other than length and pointer.
+ * point before itself or points into the header, or a label type other
+ * than length and pointer.
  */
 int		 dnswire_read_name(const uint8_t *msg, size_t len, size_t *pos,
 		    uint8_t *out);

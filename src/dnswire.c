@@ -108,9 +108,10 @@ dnswire_read_name(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out)
 			t = (size_t)(c & 0x3f) << 8 | msg[p + 1];
 			/*
 			 * Backwards only: a chain of pointers then ends, and a
-			 * loop through labels ends at 255 bytes of name.
+			 * loop through labels ends at 255 bytes of name.  Never
+			 * into the header: no name starts there.
 			 */
-			if (t >= p)
+			if (t >= p || t < DNS_HDR)
 				return -1;
 			if (end == 0)
 				end = p + 2;

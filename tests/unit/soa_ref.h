@@ -83,12 +83,16 @@ out:
 	return st;
 }
 
-/* Does a name in w use a pointer that points forwards (or to itself)? */
+/*
+ * Does a name in w use a pointer that points forwards (or to itself), or
+ * into the header (ldns takes 1 to 11)?
+ */
 static bool
-forward_pointer(const uint8_t *w, size_t n)
+bad_pointer(const uint8_t *w, size_t n)
 {
 	for (size_t i = DNS_HDR; i + 1 < n; i++)
-		if ((w[i] & 0xc0) == 0xc0 && ((size_t)(w[i] & 0x3f) << 8 | w[i + 1]) >= i)
+		if ((w[i] & 0xc0) == 0xc0 && (((size_t)(w[i] & 0x3f) << 8 | w[i + 1]) >= i ||
+		    ((size_t)(w[i] & 0x3f) << 8 | w[i + 1]) < DNS_HDR))
 			return true;
 	return false;
 }
@@ -181,7 +185,7 @@ soa_ref_agree(const uint8_t *w, size_t n, uint16_t id, bool ixfr, const uint8_t 
 	if (st == sb && (st != SOA_OK || (r->serial == b.serial && r->refresh == b.refresh &&
 	    r->retry == b.retry && r->expire == b.expire && (!ixfr || (r->xfr != NULL) == more))))
 		return SOA_REF_SAME;
-	if (st == SOA_BAD && sb == SOA_OK && (forward_pointer(w, n) || rdlength_disagrees(w, n)))
+	if (st == SOA_BAD && sb == SOA_OK && (bad_pointer(w, n) || rdlength_disagrees(w, n)))
 		return SOA_REF_STRICTER;
 	if (st == SOA_OK && sb == SOA_BAD && lenient_only(w, n, r))
 		return SOA_REF_LENIENT;

@@ -267,10 +267,32 @@ test_reply_vs_ldns(void)
 			printf("\n");
 		}
 	}
-	printf("# %d replies, %d accepted; refused for a forward pointer or by RDLENGTH: %d; "
+	printf("# %d replies, %d accepted; refused for a forward or header pointer or by RDLENGTH: %d; "
 	    "accepted where ldns refused another record: %d\n", tries, ok, fwd, other);
 	CHECK(diff == 0 && ok > 1000, "wire checks agree with ldns's parser on %d mutated replies "
 	    "(%d accepted)", tries, ok);
+
+	/*
+	 * Found by fuzz_soa: the SOA's RNAME ends in a pointer into the
+	 * header (offset 0), which reads as a label of header bytes.  ldns
+	 * refuses a pointer to 0; no name starts in the header.
+	 */
+	static const uint8_t hdrptr[] = {
+	    0x09, 0x00, 0x84, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+	    0x07, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x00, 0x00, 0x06, 0x00,
+	    0x01, 0xc0, 0x0c, 0x00, 0x06, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00,
+	    0x27, 0x03, 0x6e, 0x73, 0x30, 0xc0, 0x0c, 0x0a, 0x68, 0x6f, 0x73, 0x74,
+	    0x6d, 0x61, 0x73, 0x74, 0x65, 0x72, 0xc0, 0x00, 0x00, 0x00, 0x0c, 0x78,
+	    0xa3, 0xf1, 0x75, 0x00, 0x00, 0x1c, 0x20, 0x00, 0x00, 0x03, 0x84, 0x00,
+	    0x12, 0x75, 0x00, 0x00, 0x00, 0x01, 0x2c
+	};
+	for (int x = 0; x < 2; x++) {
+		enum soa_status sa = x ? soa_check_ixfr_reply(hdrptr, sizeof(hdrptr), 0x0900, zw,
+		    zlen, &a) : soa_check_reply(hdrptr, sizeof(hdrptr), 0x0900, zw, zlen, &a);
+		CHECK(sa == SOA_BAD && soa_ref_agree(hdrptr, sizeof(hdrptr), 0x0900, x, zw, zlen,
+		    sa, &a) != SOA_REF_DIFFERENT, "%s: a name that points into the header "
+		    "is refused (%d)", x ? "ixfr" : "soa", sa);
+	}
 }
 
 static void
