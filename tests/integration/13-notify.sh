@@ -54,7 +54,10 @@ check "a listen address in use: a second daemon fails before it detaches, with t
 # up): no NOTIFY for 10 s means its queue is empty, and the change's
 # NOTIFY goes out alone.  How many are answered varies (1,400 to 3,800
 # seen: NSD's first instance's, and repeats), so it is not counted.
-PDNS_EXTRA="forward-notify=127.0.0.1:5353" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
+# pdns at loglevel 6 logs each NOTIFY it gets and relays: a change that
+# never reaches us shows below where it stopped (NSD, pdns or us).
+PDNS_EXTRA="forward-notify=127.0.0.1:5353
+loglevel=6" pdns_start srv t13 127.0.2.1:5301 serve || exit 1
 nsd_stop a
 NSD_PATTERN="notify: 127.0.2.1@5301 NOKEY
 	outgoing-interface: 127.0.1.1" nsd_start a 127.0.1.1 5300 "$T/z" || exit 1
