@@ -90,10 +90,12 @@ out:
 static bool
 bad_pointer(const uint8_t *w, size_t n)
 {
-	for (size_t i = DNS_HDR; i + 1 < n; i++)
-		if ((w[i] & 0xc0) == 0xc0 && (((size_t)(w[i] & 0x3f) << 8 | w[i + 1]) >= i ||
-		    ((size_t)(w[i] & 0x3f) << 8 | w[i + 1]) < DNS_HDR))
+	for (size_t i = DNS_HDR; i + 1 < n; i++) {
+		size_t t = (size_t)(w[i] & 0x3f) << 8 | w[i + 1];
+
+		if ((w[i] & 0xc0) == 0xc0 && (t >= i || t < DNS_HDR))
 			return true;
+	}
 	return false;
 }
 
